@@ -1,0 +1,91 @@
+"""Masterchat: a real-time marketplace and messenger (Flask + Flask-SocketIO)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template
+
+from config import BASE_DIR, INSTANCE_DIR, Config, get_config
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _origins(config: Config) -> list[str]:
+    """Origins allowed to open a socket: ALLOWED_ORIGINS, else PUBLIC_URL and the local address."""
+    if config.ALLOWED_ORIGINS:
+        return config.ALLOWED_ORIGINS
+    public = urlsplit(config.PUBLIC_URL)
+    return sorted(
+        {
+            f"{public.scheme}://{public.netloc}",
+            f"http://127.0.0.1:{config.PORT}",
+            f"http://localhost:{config.PORT}",
+        }
+    )
+
+
+def create_app(config_name: str | Config | None = None) -> Flask:
+    """Build the app: config, database, migrations, Socket.IO, blueprints, error handlers."""
+    from app import models  # noqa: F401  (registers the tables)
+    from app.api import register_blueprints
+    from app.db import configure_engine, install_session_hooks
+    from app.errors import register_error_handlers
+    from app.extensions import db, migrate, socketio
+    from app.presence import MemoryPresence
+    from app.ratelimit import make_limiter
+
+    config = config_name if isinstance(config_name, Config) else get_config(config_name)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.from_object(config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    install_session_hooks()
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+
+    # Handlers must be declared before init_app, which copies them onto each new server.
+    from app import sockets  # noqa: F401
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=_origins(config),
+        max_http_buffer_size=app.config["SOCKET_MAX_FRAME"],
+        http_compression=False,
+        ping_interval=25,
+        ping_timeout=20,
+    )
+    app.extensions["masterchat.presence"] = MemoryPresence()
+    app.extensions["masterchat.ratelimit"] = make_limiter(app.config["REDIS_URL"])
+
+    register_error_handlers(app)
+    register_blueprints(app)
+
+    @app.get("/")
+    def index():
+        """The single-page client."""
+        return render_template("index.html")
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app

@@ -1,0 +1,54 @@
+"""Profile routes."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from app.api.base import ApiBlueprint
+from app.errors import ValidationError
+from app.schemas.users import ProfilePatch, UserOut, UserPage, UserSearchQuery
+from app.services import users as service
+
+bp = ApiBlueprint("users", __name__, tag="users", url_prefix="/api/users")
+
+
+@bp.route_spec("/me", "GET", response=UserOut, errors=(401,))
+def me():
+    """My own profile, private fields included."""
+    return service.profile(g.user, g.user.id)
+
+
+@bp.route_spec("/me", "PATCH", body=ProfilePatch, response=UserOut, errors=(401, 409, 422))
+def edit_me(body: ProfilePatch):
+    """Edit my profile; only the fields sent change."""
+    user = service.update_profile(g.user, body.model_dump(exclude_unset=True))
+    return service.profile(user, user.id)
+
+
+@bp.route_spec(
+    "/me/avatar",
+    "PUT",
+    response=UserOut,
+    multipart={"file": "an image (JPEG, PNG, WebP, GIF)"},
+    errors=(401, 413, 415, 422),
+)
+def put_avatar():
+    """Upload an avatar; it is checked by content, resized and re-encoded."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("Send the image as multipart field 'file'.", {"fields": {"file": "required"}})
+    user = service.set_avatar(g.user, upload.stream, current_app.config["AVATAR_MAX_BYTES"])
+    return service.profile(user, user.id)
+
+
+@bp.route_spec("/<int:user_id>", "GET", response=UserOut, errors=(401, 404))
+def get_user(user_id: int):
+    """A user's public profile."""
+    return service.profile(service.get_user(user_id), g.user.id)
+
+
+@bp.route_spec("", "GET", query=UserSearchQuery, response=UserPage, errors=(401, 422))
+def search(query: UserSearchQuery):
+    """Search users by username and display name."""
+    users, next_cursor = service.search_users(query.q, query.limit, query.after)
+    return {"items": [service.profile(u, g.user.id) for u in users], "next": next_cursor}

@@ -1,0 +1,118 @@
+"""Domain errors and the one JSON error shape used by REST responses and socket acks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """Base of every error a service raises; carries an HTTP status and a stable code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's error object: {code, message, details}."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
+class ValidationError(DomainError):
+    status, code = 422, "validation_error"
+
+
+class RateLimited(DomainError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int, details: dict[str, Any] | None = None):
+        super().__init__(message, {"retry_after": retry_after, **(details or {})})
+        self.retry_after = retry_after
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Wrap an error in the contract's envelope."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None):
+    """A Flask JSON response in the contract's error shape."""
+    response = jsonify(error_body(code, message, details))
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Make every 4xx/5xx, Flask's own included, answer in the contract's shape."""
+
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        response = error_response(err.status, err.code, err.message, err.details)
+        if isinstance(err, RateLimited):
+            response.headers["Retry-After"] = str(err.retry_after)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        status = err.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        response = error_response(status, code, err.description or err.name)
+        allowed = getattr(err, "valid_methods", None)
+        if status == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error: %s", err)
+        return error_response(500, "internal_error", "Something went wrong on our side.")

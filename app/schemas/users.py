@@ -1,0 +1,59 @@
+"""Profile schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from app.schemas.common import Model
+
+
+class UserOut(BaseModel):
+    """A profile as the contract shows it; phone, birth_date and email only to the owner."""
+
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    bio: str
+    city: str
+    telegram: str
+    created_at: str
+    is_master: bool
+    online: bool
+    email: str | None = None
+    phone: str | None = None
+    birth_date: str | None = None
+
+
+class UserBrief(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+
+
+class ProfilePatch(Model):
+    """Fields a user may change on their own profile; absent fields are left alone."""
+
+    display_name: str | None = Field(None, max_length=64)
+    bio: str | None = Field(None, max_length=2000)
+    city: str | None = Field(None, max_length=64)
+    telegram: Annotated[str, StringConstraints(max_length=64, pattern=r"^@?[A-Za-z0-9_]{0,32}$")] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[+0-9 ()-]{0,32}$")] | None = None
+    birth_date: date | None = None
+    username: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
+    email: EmailStr | None = Field(None, max_length=254)
+
+
+class UserSearchQuery(Model):
+    q: str = Field("", max_length=100)
+    limit: int = Field(20, ge=1, le=200)
+    after: int | None = Field(None, ge=0)
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    next: int | None

@@ -1,0 +1,1 @@
+"""The service layer: the only place that decides, writes and notifies."""

@@ -1,0 +1,211 @@
+"""Accounts: signup, login, refresh-token rotation, logout, password reset and change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db import on_commit, write_tx
+from app.errors import Conflict, Unauthorized, ValidationError
+from app.extensions import db
+from app.models import AuthSession, PasswordReset, RefreshToken, User
+from app.models.base import utcnow
+from app.ratelimit import enforce
+from app.realtime import disconnect_sessions_after_commit
+from app.security import check_password, hash_password, make_access_token, new_token, token_hash
+from app.services.mail import send_mail
+
+
+def _issue_tokens(session: AuthSession) -> dict[str, str]:
+    """Create a fresh refresh token in the session's family; call inside a write transaction."""
+    refresh = new_token()
+    db.session.add(
+        RefreshToken(
+            session_id=session.id,
+            token_hash=token_hash(refresh),
+            expires_at=utcnow() + timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
+        )
+    )
+    return {"access_token": make_access_token(session.user_id, session.id), "refresh_token": refresh}
+
+
+def _open_session(user: User, user_agent: str) -> dict[str, str]:
+    session = AuthSession(user_id=user.id, user_agent=user_agent[:200])
+    db.session.add(session)
+    db.session.flush()
+    return _issue_tokens(session)
+
+
+def signup(email: str, username: str, password: str, *, ip: str, user_agent: str = "") -> tuple[User, dict]:
+    """Create an account and log it in; Conflict when the email or username is taken."""
+    enforce(f"signup:ip:{ip}", 20, 3600, "sign-ups from this address")
+    email = email.strip().lower()
+    password_hash = hash_password(password)  # outside the write lock: bcrypt is slow
+    try:
+        with write_tx():
+            taken = db.session.execute(
+                select(User.email, User.username_lower).where(
+                    or_(User.email == email, User.username_lower == username.lower())
+                )
+            ).first()
+            if taken is not None:
+                field = "email" if taken.email == email else "username"
+                raise Conflict(f"That {field} is already taken.", {"field": field}, code=f"{field}_taken")
+            user = User(
+                email=email,
+                username=username,
+                username_lower=username.lower(),
+                password_hash=password_hash,
+                display_name=username,
+            )
+            db.session.add(user)
+            db.session.flush()
+            tokens = _open_session(user, user_agent)
+    except IntegrityError:
+        raise Conflict("That email or username is already taken.", code="account_taken") from None
+    return user, tokens
+
+
+def login(login_name: str, password: str, *, ip: str, user_agent: str = "") -> tuple[User, dict]:
+    """Log in by email or username; Unauthorized `invalid_credentials` for any wrong pair."""
+    key = login_name.strip().lower()
+    enforce(f"login:ip:{ip}", 60, 300, "login attempts from this address")
+    enforce(f"login:account:{key}", 10, 300, "login attempts for this account")
+    user = db.session.execute(
+        select(User).where(or_(User.email == key, User.username_lower == key))
+    ).scalar_one_or_none()
+    ok = check_password(password, user.password_hash if user else None)
+    if user is None or not ok:
+        raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    with write_tx():
+        tokens = _open_session(user, user_agent)
+    return user, tokens
+
+
+def refresh(refresh_token: str) -> dict[str, str]:
+    """Rotate a refresh token; reusing a spent one revokes the whole session family."""
+    digest = token_hash(refresh_token)
+    reused_session: int | None = None
+    with write_tx():
+        row = db.session.execute(
+            select(RefreshToken, AuthSession)
+            .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+            .where(RefreshToken.token_hash == digest)
+        ).first()
+        if row is None:
+            raise Unauthorized("Unknown refresh token.", code="invalid_refresh_token")
+        token, session = row
+        now = utcnow()
+        if session.revoked_at is not None:
+            raise Unauthorized("This session has ended; log in again.", code="session_revoked")
+        if token.used_at is not None:
+            session.revoked_at, session.revoked_reason = now, "refresh_reuse"
+            disconnect_sessions_after_commit([session.id])
+            reused_session = session.id
+        elif token.expires_at < now:
+            raise Unauthorized("Refresh token expired; log in again.", code="invalid_refresh_token")
+        else:
+            token.used_at = now
+            session.last_used_at = now
+            tokens = _issue_tokens(session)
+    if reused_session is not None:
+        current_app.logger.warning("refresh token reuse: session %s revoked", reused_session)
+        raise Unauthorized("Refresh token reuse detected; the session was ended.", code="refresh_reuse")
+    return tokens
+
+
+def logout(session_id: int) -> None:
+    """End one login session: its refresh tokens die and its sockets are closed."""
+    with write_tx():
+        db.session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason="logout")
+        )
+        disconnect_sessions_after_commit([session_id])
+
+
+def _revoke_sessions(user_id: int, reason: str, keep: int | None = None) -> list[int]:
+    """Revoke every live session of a user except `keep`; returns the revoked ids."""
+    query = select(AuthSession.id).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    ids = list(db.session.execute(query).scalars())
+    if ids:
+        db.session.execute(
+            update(AuthSession).where(AuthSession.id.in_(ids)).values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+        disconnect_sessions_after_commit(ids)
+    return ids
+
+
+def request_password_reset(email: str, *, ip: str) -> None:
+    """Mail a single-use reset link if the address has an account; answer the same either way."""
+    email = email.strip().lower()
+    enforce(f"reset:ip:{ip}", 20, 3600, "reset requests from this address")
+    enforce(f"reset:email:{email}", 5, 3600, "reset requests for this address")
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        return
+    token = new_token()
+    ttl = current_app.config["RESET_TOKEN_TTL"]
+    with write_tx():
+        db.session.add(
+            PasswordReset(user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + timedelta(seconds=ttl))
+        )
+        link = f"{current_app.config['PUBLIC_URL']}/#/reset-password?token={token}"
+        text = (
+            f"Hello {user.display_name or user.username},\n\n"
+            f"Someone (hopefully you) asked to reset your Masterchat password.\n"
+            f"Open this link within {ttl // 60} minutes to choose a new one:\n\n{link}\n\n"
+            "If you did not ask for this, ignore this mail; your password stays as it is.\n"
+        )
+        to = user.email
+        on_commit(lambda: send_mail(to, "Reset your Masterchat password", text))
+
+
+def confirm_password_reset(token: str, password: str) -> None:
+    """Set a new password with a reset token (single use, 30 minutes) and end every session."""
+    password_hash = hash_password(password)
+    with write_tx():
+        reset = db.session.execute(
+            select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+        ).scalar_one_or_none()
+        now = utcnow()
+        if reset is None or reset.used_at is not None or reset.expires_at < now:
+            raise ValidationError("This reset link is invalid or has expired.", code="invalid_reset_token")
+        reset.used_at = now
+        # Any other outstanding link for the user dies too.
+        db.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == reset.user_id, PasswordReset.used_at.is_(None))
+            .values(used_at=now)
+        )
+        user = db.session.get(User, reset.user_id)
+        user.password_hash = password_hash
+        user.password_changed_at = now
+        _revoke_sessions(user.id, "password_reset")
+
+
+def change_password(user: User, session_id: int, old_password: str, password: str) -> None:
+    """Change the password after checking the old one; every other session of the user ends."""
+    if not check_password(old_password, user.password_hash):
+        raise Unauthorized("The current password is wrong.", code="invalid_credentials")
+    password_hash = hash_password(password)
+    with write_tx():
+        user = db.session.get(User, user.id)
+        user.password_hash = password_hash
+        user.password_changed_at = utcnow()
+        _revoke_sessions(user.id, "password_change", keep=session_id)
+
+
+def count_live_sessions(user_id: int) -> int:
+    """How many login sessions of the user are alive (for settings and tests)."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    ).scalar_one()

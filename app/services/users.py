@@ -1,0 +1,108 @@
+"""Profiles: view, edit, search, avatars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from app.db import write_tx
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.models import User
+from app.models.base import isoformat
+from app.presence import presence
+from app.services.uploads import read_limited, store_image, upload_dir
+
+
+def avatar_url(user: User) -> str | None:
+    """Public URL of a user's avatar, or None."""
+    return f"/media/avatars/{user.avatar}" if user.avatar else None
+
+
+def brief(user: User) -> dict[str, Any]:
+    """The short form of a user used inside messages and member lists."""
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "avatar_url": avatar_url(user)}
+
+
+def profile(user: User, viewer_id: int | None, online: bool | None = None) -> dict[str, Any]:
+    """A profile as the contract shows it; private fields only to its owner."""
+    data: dict[str, Any] = {
+        **brief(user),
+        "bio": user.bio,
+        "city": user.city,
+        "telegram": user.telegram,
+        "created_at": isoformat(user.created_at),
+        "is_master": user.is_master,
+        "online": presence().is_online(user.id) if online is None else online,
+    }
+    if viewer_id == user.id:
+        data["email"] = user.email
+        data["phone"] = user.phone
+        data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
+    return data
+
+
+def get_user(user_id: int) -> User:
+    """A user by id, or NotFound."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def update_profile(user: User, changes: dict[str, Any]) -> User:
+    """Apply profile changes; Conflict when a new username or email is taken."""
+    with write_tx():
+        user = db.session.get(User, user.id)
+        if "username" in changes and changes["username"] is not None:
+            new = changes.pop("username")
+            clash = db.session.execute(
+                select(User.id).where(User.username_lower == new.lower(), User.id != user.id)
+            ).first()
+            if clash:
+                raise Conflict("That username is already taken.", {"field": "username"}, code="username_taken")
+            user.username, user.username_lower = new, new.lower()
+        if "email" in changes and changes["email"] is not None:
+            new = changes.pop("email").lower()
+            clash = db.session.execute(select(User.id).where(User.email == new, User.id != user.id)).first()
+            if clash:
+                raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
+            user.email = new
+        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date"):
+            if field in changes:
+                value = changes[field]
+                if value is None and field != "birth_date":
+                    value = ""
+                setattr(user, field, value)
+    return user
+
+
+def search_users(query: str, limit: int, after: int | None) -> tuple[list[User], int | None]:
+    """Users whose username or display name contains query, by id, paginated with `after`."""
+    stmt = select(User).order_by(User.id).limit(limit + 1)
+    if query:
+        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                User.username_lower.like(pattern, escape="\\"),
+                db.func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        stmt = stmt.where(User.id > after)
+    users = list(db.session.execute(stmt).scalars())
+    next_cursor = users[limit - 1].id if len(users) > limit else None
+    return users[:limit], next_cursor
+
+
+def set_avatar(user: User, stream, max_bytes: int) -> User:
+    """Check, re-encode and store an uploaded avatar; the old file is removed."""
+    data = read_limited(stream, max_bytes)
+    name, _content_type, _size = store_image(data, "avatars", max_side=512)
+    with write_tx():
+        user = db.session.get(User, user.id)
+        old, user.avatar = user.avatar, name
+    if old:
+        (upload_dir("avatars") / old).unlink(missing_ok=True)
+    return user

@@ -1,0 +1,3 @@
+"""Socket.IO handlers; importing this package registers them."""
+
+from app.sockets import connection  # noqa: F401

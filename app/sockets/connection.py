@@ -1,0 +1,76 @@
+"""Connect and disconnect: the JWT checked at the handshake, rooms, presence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, join_room
+
+from app.auth import authenticate_token
+from app.errors import DomainError
+from app.extensions import socketio
+from app.presence import presence
+from app.realtime import emit_now, session_room, user_room
+from app.sockets.events import Connection, forget_connection, register_connection, socket_event
+
+log = logging.getLogger("masterchat.sockets")
+
+# Who hears a user's presence changes: the people who share a chat with them.
+# The messenger installs its query here; until then nobody does.
+presence_audience: list[Callable[[int], list[int]]] = []
+
+
+def _audience(user_id: int) -> list[int]:
+    ids: set[int] = set()
+    for fn in presence_audience:
+        ids.update(fn(user_id))
+    ids.discard(user_id)
+    return sorted(ids)
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> None:
+    """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    try:
+        user, session_id = authenticate_token(token)
+    except DomainError:
+        raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
+    sid = request.sid  # type: ignore[attr-defined]
+    register_connection(Connection(sid=sid, user_id=user.id, session_id=session_id))
+    join_room(user_room(user.id))
+    join_room(session_room(session_id))
+    if presence().connect(user.id, sid):
+        emit_now("presence", {"user_id": user.id, "online": True}, _audience(user.id))
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    """Forget the socket; the user goes offline when their last socket closes."""
+    conn = forget_connection(request.sid)  # type: ignore[attr-defined]
+    if conn is None:
+        return
+    if presence().disconnect(conn.user_id, conn.sid):
+        try:
+            emit_now("presence", {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
+        except Exception:
+            log.exception("presence broadcast failed for user %s", conn.user_id)
+
+
+@socketio.on_error_default
+def on_error(err: Exception) -> dict[str, Any]:
+    """Backstop for handlers not wrapped by socket_event: an error ack, never a silent drop."""
+    log.exception("unhandled socket error: %s", err)
+    return {
+        "ok": False,
+        "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": {}},
+    }
+
+
+@socket_event("ping")
+def ping(conn: Connection, _payload: Any) -> dict[str, Any]:
+    """A cheap round trip for clients and load testers: who am I, and the server's answer."""
+    return {"user_id": conn.user_id}

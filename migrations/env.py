@@ -1,0 +1,41 @@
+"""Alembic environment: the app's engine and metadata, batch mode for SQLite."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)
+
+
+def get_metadata():
+    return current_app.extensions["migrate"].db.metadata
+
+
+def run_migrations_offline():
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    engine = current_app.extensions["migrate"].db.engine
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,191 @@
+"""Shared fixtures: an app on a private SQLite file, users made through the services, socket clients,
+and a live server process for tests that need a real network peer."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("APP_ENV", "testing")
+os.environ.setdefault("INSTANCE_PATH", str(ROOT / "instance" / "test"))
+
+from app import create_app  # noqa: E402
+from app.extensions import db, socketio  # noqa: E402
+from config import TestingConfig  # noqa: E402
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> TestingConfig:
+    """A testing config on a private SQLite file, outbox and upload folder."""
+    cfg = TestingConfig()
+    cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.db'}"
+    cfg.UPLOAD_DIR = str(tmp_path / "uploads")
+    cfg.MAIL_OUTBOX = str(tmp_path / "outbox")
+    cfg.MAIL_SERVER = None
+    cfg.PUBLIC_URL = "http://masterchat.test"
+    return cfg
+
+
+@pytest.fixture
+def app(config: TestingConfig):
+    """The app with its schema created."""
+    application = create_app(config)
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client."""
+    return app.test_client()
+
+
+@dataclass
+class TestUser:
+    id: int
+    username: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@pytest.fixture
+def make_user(client):
+    """Sign a user up through the API and return their credentials."""
+
+    def _make(username: str | None = None, password: str = "correct-horse-9") -> TestUser:
+        n = next(_counter)
+        username = username or f"user{n}"
+        email = f"{username.lower()}@example.com"
+        res = client.post("/api/auth/signup", json={"email": email, "username": username, "password": password})
+        assert res.status_code == 201, res.get_json()
+        body = res.get_json()
+        return TestUser(body["user"]["id"], username, email, password, body["access_token"], body["refresh_token"])
+
+    return _make
+
+
+@pytest.fixture
+def socket_client(app):
+    """Open a Flask-SocketIO test client as a given user (auth token at connect)."""
+    clients = []
+
+    def _connect(user: TestUser | None = None, token: str | None = None):
+        auth = {"token": token if token is not None else user.access_token} if (user or token) else None
+        c = socketio.test_client(app, auth=auth)
+        clients.append(c)
+        return c
+
+    yield _connect
+    for c in clients:
+        if c.is_connected():
+            c.disconnect()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`python wsgi.py` in its own process, on a free port, with its own instance folder."""
+
+    def __init__(self, tmp: Path, async_mode: str = "eventlet", extra_env: dict[str, str] | None = None):
+        self.tmp = tmp
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "APP_ENV": "testing",
+            "ASYNC_MODE": async_mode,
+            "INSTANCE_PATH": str(tmp),
+            "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
+            "PORT": str(self.port),
+            "HOST": "127.0.0.1",
+            "PUBLIC_URL": self.url,
+            "MAIL_OUTBOX": str(tmp / "outbox"),
+            "UPLOAD_DIR": str(tmp / "uploads"),
+            "SECRET_KEY": "live-test-secret-key-that-is-long-enough",
+            "BCRYPT_ROUNDS": "4",
+            **(extra_env or {}),
+        }
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20.0) -> LiveServer:
+        """Start the process and wait until it answers HTTP."""
+        self.log = open(  # noqa: SIM115 (closed in stop())
+            self.tmp / f"server-{self.port}.log", "ab"
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "wsgi.py")], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.tmp / f'server-{self.port}.log').read_text()[-3000:]}")
+            try:
+                requests.get(self.url + "/api/openapi.json", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to clean up."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Terminate gracefully, then kill."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def signup(self, username: str, password: str = "correct-horse-9") -> dict:
+        """Sign a user up over HTTP; returns the signup response body."""
+        res = requests.post(
+            self.url + "/api/auth/signup",
+            timeout=10,
+            json={"email": f"{username}@example.com", "username": username, "password": password},
+        )
+        assert res.status_code == 201, res.text
+        return res.json()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """One live server (eventlet) per test module."""
+    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    yield server
+    server.stop()

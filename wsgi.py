@@ -1,0 +1,41 @@
+"""Entry point: monkey-patch first, bring the schema up to date, then serve.
+
+`python wsgi.py` serves on HOST:PORT with the async mode from ASYNC_MODE
+(eventlet by default, gevent works too). `wsgi:app` is the WSGI app for other servers.
+"""
+
+import os
+
+ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from app import create_app  # noqa: E402
+from app.extensions import socketio  # noqa: E402
+
+app = create_app(os.environ.get("APP_ENV"))
+
+
+def upgrade_schema() -> None:
+    """Apply pending Alembic migrations (as `flask db upgrade` would)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+if __name__ == "__main__":
+    upgrade_schema()
+    host, port = app.config["HOST"], app.config["PORT"]
+    app.logger.info("Masterchat on http://%s:%s (async mode %s)", host, port, app.config["ASYNC_MODE"])
+    kwargs = {}
+    if app.config["ASYNC_MODE"] == "eventlet":
+        # eventlet's wsgi server caps connections at 1024 unless told otherwise.
+        kwargs["max_size"] = int(os.environ.get("MAX_CONNECTIONS", "20000"))
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)
