@@ -1,3 +1,7 @@
-"""Socket.IO handlers; importing this package registers them."""
+"""Socket.IO handlers; importing this package imports (and so registers) every module in it."""
 
-from app.sockets import connection  # noqa: F401
+import sys
+
+from app.autoload import import_submodules
+
+import_submodules(sys.modules[__name__])
