@@ -72,6 +72,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
+    from app import cli
+
+    cli.register(app)
 
     @app.get("/")
     def index():
