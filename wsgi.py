@@ -16,6 +16,12 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
+if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+    # psycopg2 waits on the socket through the event loop instead of blocking the process.
+    import importlib
+
+    importlib.import_module(f"psycogreen.{ASYNC_MODE}").patch_psycopg()
+
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
 

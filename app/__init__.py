@@ -38,7 +38,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from app.db import configure_engine, install_session_hooks
     from app.errors import register_error_handlers
     from app.extensions import db, migrate, socketio
-    from app.presence import MemoryPresence
+    from app.presence import make_presence
     from app.ratelimit import make_limiter
 
     config = config_name if isinstance(config_name, Config) else get_config(config_name)
@@ -67,7 +67,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         ping_interval=25,
         ping_timeout=20,
     )
-    app.extensions["masterchat.presence"] = MemoryPresence()
+    worker = f"{app.config['HOST']}:{app.config['PORT']}"
+    app.extensions["masterchat.presence"] = make_presence(app.config["REDIS_URL"], worker)
     app.extensions["masterchat.ratelimit"] = make_limiter(app.config["REDIS_URL"])
 
     register_error_handlers(app)

@@ -42,9 +42,12 @@ def disconnect_sessions(session_ids: Iterable[int]) -> None:
     server = socketio.server
     if server is None:
         return
+    from app.presence import presence
+
     for session_id in session_ids:
-        room = session_room(session_id)
-        for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        # Presence knows the sockets of every worker; with a message queue, disconnecting
+        # a socket of another worker is forwarded to it by python-socketio.
+        for sid in presence().session_sids(session_id):
             server.disconnect(sid, namespace="/")
 
 

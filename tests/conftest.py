@@ -189,3 +189,20 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path_factory.mktemp("live")).start()
     yield server
     server.stop()
+
+
+def assert_error(res, status: int, code: str | None = None) -> dict:
+    """Assert a REST response is the contract's error shape with `status` (and `code`); return the error object."""
+    assert res.status_code == status, (res.status_code, res.get_data(as_text=True)[:500])
+    assert res.mimetype == "application/json", res.mimetype
+    body = res.get_json()
+    assert set(body) == {"error"}, body
+    err = body["error"]
+    assert set(err) == {"code", "message", "details"}, err
+    assert isinstance(err["code"], str) and isinstance(err["message"], str) and isinstance(err["details"], dict)
+    if code is not None:
+        assert err["code"] == code, err
+    return err
+
+
+from tests.services_fixtures import redis_url  # noqa: E402, F401

@@ -43,7 +43,7 @@ def on_connect(auth: Any = None) -> None:
     register_connection(Connection(sid=sid, user_id=user.id, session_id=session_id))
     join_room(user_room(user.id))
     join_room(session_room(session_id))
-    if presence().connect(user.id, sid):
+    if presence().connect(user.id, sid, session_id):
         emit_now("presence", {"user_id": user.id, "online": True}, _audience(user.id))
 
 
@@ -53,7 +53,7 @@ def on_disconnect(*_args: Any) -> None:
     conn = forget_connection(request.sid)  # type: ignore[attr-defined]
     if conn is None:
         return
-    if presence().disconnect(conn.user_id, conn.sid):
+    if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
         try:
             emit_now("presence", {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
         except Exception:
