@@ -82,6 +82,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
         self.AVATAR_MAX_BYTES = _int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
         self.SOCKET_MAX_FRAME = _int("SOCKET_MAX_FRAME", 64 * 1024)
+        self.MESSAGE_MAX_LENGTH = _int("MESSAGE_MAX_LENGTH", 4000)
+        self.MESSAGE_RATE = float(os.environ.get("MESSAGE_RATE") or 20)
+        self.MESSAGE_BURST = _int("MESSAGE_BURST", 200)
+        self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False

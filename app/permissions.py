@@ -1,0 +1,68 @@
+"""Fetch-and-check helpers: every service that takes a chat, message or attachment id goes through here.
+
+A chat that does not exist is NotFound; one the user is not a member of is Forbidden.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.errors import Forbidden, NotFound
+from app.extensions import db
+from app.models.chat import Attachment, Chat, ChatMember, Message
+
+ADMIN_ROLES = ("owner", "admin")
+
+
+def membership(chat_id: int, user_id: int) -> ChatMember | None:
+    """The user's membership row in a chat, or None."""
+    return db.session.execute(
+        select(ChatMember).where(ChatMember.chat_id == chat_id, ChatMember.user_id == user_id)
+    ).scalar_one_or_none()
+
+
+def access_chat(user_id: int, chat_id: int) -> tuple[Chat, ChatMember]:
+    """The chat and the caller's membership; NotFound if no such chat, Forbidden if not a member."""
+    chat = db.session.get(Chat, chat_id, populate_existing=True)
+    if chat is None:
+        raise NotFound("No such chat.")
+    member = membership(chat_id, user_id)
+    if member is None:
+        raise Forbidden("You are not a member of this chat.", code="not_a_member")
+    return chat, member
+
+
+def access_group_admin(user_id: int, chat_id: int) -> tuple[Chat, ChatMember]:
+    """A group chat the caller administers (owner or admin), or NotFound/Forbidden."""
+    chat, member = access_chat(user_id, chat_id)
+    if chat.type != "group":
+        raise Forbidden("Only group chats are administered.", code="not_a_group")
+    if member.role not in ADMIN_ROLES:
+        raise Forbidden("Only the group's owner and admins may do this.", code="not_an_admin")
+    return chat, member
+
+
+def access_message(user_id: int, message_id: int) -> tuple[Message, Chat, ChatMember]:
+    """A message in a chat the caller belongs to; NotFound/Forbidden otherwise."""
+    message = db.session.get(Message, message_id, populate_existing=True)
+    if message is None:
+        raise NotFound("No such message.")
+    chat, member = access_chat(user_id, message.chat_id)
+    return message, chat, member
+
+
+def access_attachment(user_id: int, attachment_id: int) -> Attachment:
+    """An attachment the caller may read: their own upload, or one used in a chat they belong to."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    if attachment.owner_id == user_id:
+        return attachment
+    if attachment.chat_id is None or membership(attachment.chat_id, user_id) is None:
+        raise Forbidden("You cannot see this attachment.", code="not_a_member")
+    return attachment
+
+
+def member_ids(chat_id: int) -> list[int]:
+    """Everyone who hears a chat's events right now: its members."""
+    return list(db.session.execute(select(ChatMember.user_id).where(ChatMember.chat_id == chat_id)).scalars())

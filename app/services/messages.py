@@ -1,0 +1,271 @@
+"""Messages: send (REST and socket alike), edit, delete, history, sync, read receipts, typing.
+
+Delivery that loses nothing: a message's seq comes from the database inside the
+sending write transaction, the transaction commits, and only then does the caller
+get its ack and do the members get `message:new` (queued with emit_after_commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db import write_tx
+from app.errors import Forbidden, NotFound, RateLimited, ValidationError
+from app.extensions import db
+from app.models import User
+from app.models.base import isoformat, utcnow
+from app.models.chat import Attachment, Chat, ChatMember, Message
+from app.permissions import ADMIN_ROLES, access_chat, access_message, member_ids
+from app.ratelimit import limiter
+from app.realtime import emit_after_commit, emit_now
+from app.services.users import brief
+
+
+def attachment_out(attachment: Attachment) -> dict[str, Any]:
+    """An attachment as messages show it."""
+    return {
+        "id": attachment.id,
+        "kind": attachment.kind,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "name": attachment.original_name,
+        "url": f"/api/attachments/{attachment.id}",
+    }
+
+
+def messages_out(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """Serialise messages as the contract shows them (senders and attachments in two queries)."""
+    messages = list(messages)
+    sender_ids = {m.sender_id for m in messages}
+    users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(sender_ids))).scalars()}
+    attachment_ids = {m.attachment_id for m in messages if m.attachment_id and m.deleted_at is None}
+    attachments = {}
+    if attachment_ids:
+        rows = db.session.execute(select(Attachment).where(Attachment.id.in_(attachment_ids))).scalars()
+        attachments = {a.id: a for a in rows}
+    out = []
+    for m in messages:
+        deleted = m.deleted_at is not None
+        attachment = attachments.get(m.attachment_id) if m.attachment_id else None
+        out.append(
+            {
+                "id": m.id,
+                "chat_id": m.chat_id,
+                "seq": m.seq,
+                "sender": brief(users[m.sender_id]),
+                "body": "" if deleted else m.body,
+                "client_id": m.client_id,
+                "reply_to": m.reply_to,
+                "attachment": attachment_out(attachment) if attachment and not deleted else None,
+                "created_at": isoformat(m.created_at),
+                "edited_at": isoformat(m.edited_at),
+                "deleted": deleted,
+            }
+        )
+    return out
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    """One message as the contract shows it."""
+    return messages_out([message])[0]
+
+
+def _check_body(body: str, allow_empty: bool) -> str:
+    limit = current_app.config["MESSAGE_MAX_LENGTH"]
+    if len(body) > limit:
+        raise ValidationError(f"A message is at most {limit} characters.", {"fields": {"body": f"max {limit}"}})
+    if not body and not allow_empty:
+        raise ValidationError("A message cannot be empty.", {"fields": {"body": "empty"}})
+    return body
+
+
+def _take_send_token(user_id: int) -> None:
+    config = current_app.config
+    if not config["RATE_LIMITS"]:
+        return
+    allowed, retry_after = limiter().take(f"send:{user_id}", config["MESSAGE_RATE"], config["MESSAGE_BURST"])
+    if not allowed:
+        raise RateLimited(f"You are sending too fast; try again in {retry_after} s.", retry_after)
+
+
+def _by_client_id(chat_id: int, sender_id: int, client_id: str) -> Message | None:
+    return db.session.execute(
+        select(Message).where(
+            Message.chat_id == chat_id, Message.sender_id == sender_id, Message.client_id == client_id
+        )
+    ).scalar_one_or_none()
+
+
+def send_message(
+    user_id: int,
+    chat_id: int,
+    body: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    attachment_id: int | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Store a message and broadcast `message:new` after the commit; returns (message, created).
+
+    Called by POST /api/messages and the `message:send` event. A repeated client_id
+    returns the stored message with created=False and delivers nothing. Raises
+    NotFound/Forbidden (not a member), ValidationError (body, reply_to, attachment),
+    RateLimited (token bucket).
+    """
+    _take_send_token(user_id)
+    body = _check_body(body, allow_empty=attachment_id is not None)
+    try:
+        with write_tx() as session:
+            access_chat(user_id, chat_id)
+            if client_id is not None:
+                existing = _by_client_id(chat_id, user_id, client_id)
+                if existing is not None:
+                    return message_out(existing), False
+            if reply_to is not None:
+                target = session.get(Message, reply_to)
+                if target is None or target.chat_id != chat_id:
+                    raise ValidationError("reply_to must be a message of this chat.", {"fields": {"reply_to": "bad"}})
+            if attachment_id is not None:
+                attachment = session.get(Attachment, attachment_id)
+                if attachment is None or attachment.owner_id != user_id or attachment.chat_id not in (None, chat_id):
+                    raise ValidationError(
+                        "attachment_id must be your own upload.", {"fields": {"attachment_id": "bad"}}
+                    )
+                attachment.chat_id = chat_id
+            now = utcnow()
+            # The database hands out the seq: the row lock (or SQLite's write lock) orders concurrent senders,
+            # and UNIQUE(chat_id, seq) backs it up.
+            seq = session.execute(
+                update(Chat.__table__)
+                .where(Chat.__table__.c.id == chat_id)
+                .values(last_seq=Chat.__table__.c.last_seq + 1, last_message_at=now)
+                .returning(Chat.__table__.c.last_seq)
+            ).scalar_one()
+            message = Message(
+                chat_id=chat_id,
+                seq=seq,
+                sender_id=user_id,
+                body=body,
+                client_id=client_id,
+                reply_to=reply_to,
+                attachment_id=attachment_id,
+                created_at=now,
+            )
+            session.add(message)
+            # The sender has read their own chat up to here.
+            session.execute(
+                update(ChatMember.__table__)
+                .where(ChatMember.__table__.c.chat_id == chat_id, ChatMember.__table__.c.user_id == user_id)
+                .values(last_read_seq=seq)
+            )
+            session.flush()
+            out = message_out(message)
+            emit_after_commit("message:new", out, member_ids(chat_id))
+        return out, True
+    except IntegrityError:
+        # A concurrent retry with the same client_id won the race (possible on PostgreSQL): return its copy.
+        db.session.rollback()
+        existing = _by_client_id(chat_id, user_id, client_id) if client_id else None
+        if existing is None:
+            raise
+        return message_out(existing), False
+
+
+def edit_message(user_id: int, message_id: int, body: str) -> dict[str, Any]:
+    """Change a message's body (its sender only) and broadcast `message:updated`.
+
+    Called by PATCH /api/messages/{id} and `message:edit`; NotFound/Forbidden/ValidationError.
+    """
+    body = _check_body(body, allow_empty=False)
+    with write_tx():
+        message, _chat, _member = access_message(user_id, message_id)
+        if message.sender_id != user_id:
+            raise Forbidden("Only the sender may edit a message.", code="not_the_sender")
+        if message.deleted_at is not None:
+            raise NotFound("This message was deleted.")
+        message.body, message.edited_at = body, utcnow()
+        out = message_out(message)
+        emit_after_commit("message:updated", out, member_ids(message.chat_id))
+    return out
+
+
+def delete_message(user_id: int, message_id: int) -> dict[str, Any]:
+    """Soft-delete a message (its sender, or a group's owner/admin) and broadcast `message:deleted`.
+
+    Called by DELETE /api/messages/{id} and `message:delete`; NotFound/Forbidden.
+    """
+    with write_tx():
+        message, chat, member = access_message(user_id, message_id)
+        moderator = chat.type == "group" and member.role in ADMIN_ROLES
+        if message.sender_id != user_id and not moderator:
+            raise Forbidden("Only the sender or a group admin may delete a message.", code="not_the_sender")
+        if message.deleted_at is None:
+            message.deleted_at = utcnow()
+            message.body = ""
+            out = message_out(message)
+            emit_after_commit("message:deleted", out, member_ids(message.chat_id))
+        else:
+            out = message_out(message)
+    return out
+
+
+def history(
+    user_id: int, chat_id: int, before: int | None, after: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of a chat's messages in seq order; `next` is the cursor for the following page.
+
+    With `after`: messages with seq > after, oldest first (next = last seq). Otherwise the
+    newest messages below `before` (next = first seq, to pass as `before`). NotFound/Forbidden.
+    """
+    access_chat(user_id, chat_id)
+    stmt = select(Message).where(Message.chat_id == chat_id)
+    if after is not None:
+        rows = list(
+            db.session.execute(stmt.where(Message.seq > after).order_by(Message.seq).limit(limit + 1)).scalars()
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return messages_out(rows), (rows[-1].seq if more and rows else None)
+    if before is not None:
+        stmt = stmt.where(Message.seq < before)
+    rows = list(db.session.execute(stmt.order_by(Message.seq.desc()).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit][::-1]
+    return messages_out(rows), (rows[0].seq if more and rows else None)
+
+
+def sync(user_id: int, chat_id: int, after_seq: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """What a client missed: messages with seq > after_seq, in order, and whether more remain (`chat:sync`)."""
+    items, next_cursor = history(user_id, chat_id, None, after_seq, limit)
+    return items, next_cursor is not None
+
+
+def mark_read(user_id: int, chat_id: int, seq: int) -> int:
+    """Move the caller's read mark forward to `seq` (never back) and tell the members (`chat:read`).
+
+    Called by POST /api/chats/{id}/read and the `chat:read` event; returns the read mark.
+    """
+    with write_tx() as session:
+        chat, member = access_chat(user_id, chat_id)
+        seq = min(seq, chat.last_seq)
+        if seq > member.last_read_seq:
+            session.execute(
+                update(ChatMember.__table__)
+                .where(ChatMember.__table__.c.id == member.id, ChatMember.__table__.c.last_read_seq < seq)
+                .values(last_read_seq=seq)
+            )
+            emit_after_commit("chat:read", {"chat_id": chat_id, "user_id": user_id, "seq": seq}, member_ids(chat_id))
+            return seq
+        return member.last_read_seq
+
+
+def typing(user_id: int, chat_id: int, is_typing: bool) -> None:
+    """Tell the other members that the caller is (or stopped) typing; nothing is stored."""
+    access_chat(user_id, chat_id)
+    others = [uid for uid in member_ids(chat_id) if uid != user_id]
+    db.session.rollback()  # end the read transaction before network I/O
+    emit_now("typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, others)
