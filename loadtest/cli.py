@@ -1,0 +1,376 @@
+"""`python -m loadtest`: seed, connect N clients from several processes, send, drain, count, report."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import multiprocessing as mp
+import os
+import secrets
+import socket
+import sys
+import time
+from array import array
+from multiprocessing.connection import wait
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from loadtest.monitor import ServerMonitor, find_server_pid
+from loadtest.report import Progress, ms, percentile, plot, table
+from loadtest.seed import load_seed, run_seed_command, synthetic_seed
+from loadtest.worker import worker_main
+
+MAX_USERS = 100_000
+MAX_DURATION = 3600
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        prog="python -m loadtest",
+        description="Load-test a Masterchat (or any compatible Socket.IO chat) server on this machine.",
+    )
+    p.add_argument("--url", required=True, help="server URL, loopback only (e.g. http://127.0.0.1:5000)")
+    p.add_argument("--users", type=int, required=True, help="connected users")
+    p.add_argument("--room-size", type=int, default=10, help="members per chat (default 10)")
+    p.add_argument("--rate", type=float, default=100, help="messages sent per second, all senders together")
+    p.add_argument("--duration", type=float, default=10, help="seconds of sending")
+    p.add_argument("--json", dest="json_out", default="loadtest.json", help="where to write the results")
+    p.add_argument("--ramp", type=float, default=500, help="new connections per second (default 500)")
+    p.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="client processes (default: cores)")
+    p.add_argument("--body-size", type=int, default=64, help="message body length in characters")
+    p.add_argument("--sender-share", type=float, default=1.0, help="fraction of users who send (0..1]")
+    p.add_argument("--grace", type=float, default=5.0, help="seconds to wait for late deliveries")
+    p.add_argument("--ack-timeout", type=float, default=10.0, help="seconds before a send counts as unacked")
+    p.add_argument("--connect-timeout", type=float, default=20.0, help="seconds allowed per connect")
+    src = p.add_argument_group("where users come from (one of)")
+    src.add_argument("--seed-file", help="a JSON written by `flask seed-users`")
+    src.add_argument("--app-dir", help="run the app's seed command in this folder (default: with --db, here)")
+    src.add_argument("--db", help="DATABASE_URL of the server, for the seed command")
+    src.add_argument("--synthetic", action="store_true", help="made-up users and tokens (bench/relay.py)")
+    p.add_argument("--server-pid", type=int, help="server pid for CPU/RSS (default: who listens on the port)")
+    p.add_argument("--details", action="store_true", help="list every message in the JSON (for checking)")
+    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    host = urlsplit(args.url).hostname or ""
+    if not _is_loopback(host):
+        p.error("--url must point at this machine (127.0.0.0/8, localhost or ::1)")
+    if not 1 <= args.users <= MAX_USERS:
+        p.error(f"--users must be 1..{MAX_USERS}")
+    if not 0 < args.duration <= MAX_DURATION:
+        p.error(f"--duration must be in (0, {MAX_DURATION}]")
+    if not 0 < args.sender_share <= 1:
+        p.error("--sender-share must be in (0, 1]")
+    if args.room_size < 2:
+        p.error("--room-size must be at least 2")
+    args.procs = max(1, min(args.procs, args.users))
+    return args
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+        except OSError:
+            return False
+
+
+def get_seed(args: argparse.Namespace) -> dict:
+    """Users and chats for this run, from a file, the app's seed command, or made up."""
+    if args.seed_file:
+        seed = load_seed(args.seed_file)
+        if len(seed["users"]) < args.users:
+            raise SystemExit(f"{args.seed_file} has {len(seed['users'])} users, --users asks for {args.users}")
+        keep = seed["users"][: args.users]
+        ids = {u["id"] for u in keep}
+        seed["users"] = keep
+        seed["chats"] = [{**c, "member_ids": [m for m in c["member_ids"] if m in ids]} for c in seed["chats"]]
+        return seed
+    if args.synthetic:
+        return synthetic_seed(args.users, args.room_size)
+    app_dir = args.app_dir or os.getcwd()
+    return run_seed_command(app_dir, args.db, args.users, args.room_size)
+
+
+class Coordinator:
+    """Starts the worker processes, moves them through the phases, and adds up what they counted."""
+
+    def __init__(self, args: argparse.Namespace, seed: dict) -> None:
+        self.args = args
+        self.seed = seed
+        self.tag = "lt" + secrets.token_hex(3)
+        self.progress = Progress(enabled=not args.quiet)
+        self.members = {c["id"]: list(c["member_ids"]) for c in seed["chats"]}
+        self.chat_sizes = {cid: len(m) for cid, m in self.members.items()}
+        self.live: dict[int, dict] = {}
+        self.results: list[dict] = []
+
+    def start_workers(self) -> None:
+        """Spawn the client processes, users dealt round-robin so each holds part of every room."""
+        ctx = mp.get_context("spawn")
+        cfg = {
+            "url": self.args.url,
+            "tag": self.tag,
+            "body_size": self.args.body_size,
+            "sender_share": self.args.sender_share,
+            "ack_timeout": self.args.ack_timeout,
+            "connect_timeout": self.args.connect_timeout,
+        }
+        users = self.seed["users"]
+        self.pipes, self.procs = [], []
+        for i in range(self.args.procs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(
+                target=worker_main, args=(i, cfg, users[i :: self.args.procs], self.chat_sizes, child), daemon=True
+            )
+            proc.start()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+
+    def broadcast(self, *cmd) -> None:
+        """Send a command to every worker."""
+        for pipe in self.pipes:
+            pipe.send(cmd)
+
+    def gather(self, kind: str, timeout: float, draw=None) -> list[dict]:
+        """Collect one `kind` message from every worker, drawing progress as it goes."""
+        got: dict[int, dict] = {}
+        deadline = time.monotonic() + timeout
+        while len(got) < len(self.pipes):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SystemExit(f"workers did not report {kind!r} in {timeout:.0f} s")
+            for pipe in wait(self.pipes, timeout=min(remaining, 0.2)):
+                i = self.pipes.index(pipe)
+                try:
+                    msg_kind, data = pipe.recv()
+                except EOFError:
+                    raise SystemExit(f"worker {i} died (during {kind})") from None
+                if msg_kind == "progress":
+                    self.live[i] = data
+                elif msg_kind == kind:
+                    got[i] = data
+            if draw:
+                draw()
+            for i, proc in enumerate(self.procs):
+                if i not in got and not proc.is_alive():
+                    raise SystemExit(f"worker {i} exited with code {proc.exitcode} (during {kind})")
+        return [got[i] for i in range(len(self.pipes))]
+
+    def total(self, key: str) -> int:
+        """Sum of a live counter over workers."""
+        return sum(d.get(key, 0) for d in self.live.values())
+
+    def run(self) -> dict:
+        """The whole test; returns the result dict (also written as JSON)."""
+        args = self.args
+        pid = args.server_pid or find_server_pid(args.url)
+        monitor = ServerMonitor(pid).start()
+        rss_before = monitor.rss_now()
+        self.start_workers()
+        n = len(self.seed["users"])
+
+        # 1. connect
+        t_connect = time.monotonic()
+        self.broadcast("connect", args.ramp / len(self.pipes))
+        monitor.phase = "connect"
+        connected = self.gather(
+            "connected",
+            timeout=n / args.ramp + args.connect_timeout + 60,
+            draw=lambda: self.progress.show(
+                "connect",
+                self.total("connected") + self.total("connect_failed"),
+                n,
+                f"{self.total('connected')}/{n} up, {self.total('connect_failed')} failed",
+            ),
+        )
+        connect_s = time.monotonic() - t_connect
+        self.progress.show("connect", n, n, f"{sum(len(c['connected_ids']) for c in connected)}/{n} up", force=True)
+        self.progress.done()
+        connected_ids = {uid for c in connected for uid in c["connected_ids"]}
+        monitor.phase = "idle"
+        time.sleep(1.0)
+        rss_idle = monitor.rss_now()
+
+        # 2. send
+        t0 = time.time() + 0.5
+        self.broadcast("start", t0, args.duration, args.rate / len(self.pipes))
+        monitor.phase = "send"
+
+        def draw_send() -> None:
+            elapsed = min(args.duration, max(0.0, time.time() - t0))
+            self.progress.show(
+                "send",
+                elapsed,
+                args.duration,
+                f"{elapsed:4.1f}/{args.duration:g} s  sent {self.total('sent')} acked {self.total('acked')}"
+                f" delivered {self.total('delivered')}",
+            )
+
+        sent_reports = self.gather("sent", timeout=args.duration + args.ack_timeout + 30, draw=draw_send)
+        self.progress.show("send", 1, 1, f"sent {sum(r['sent'] for r in sent_reports)}", force=True)
+        self.progress.done()
+        monitor.phase = "drain"
+
+        # 3. drain: wait until every expected delivery arrived, or the grace period ends
+        expected_now = self._expected_estimate(connected_ids)
+        deadline = time.monotonic() + args.grace
+        while time.monotonic() < deadline and self.total("delivered") < expected_now:
+            self.gather_progress(0.2)
+            self.progress.show("drain", self.total("delivered"), expected_now, f"{self.total('delivered')}")
+        self.gather_progress(0.3)
+        self.progress.show("drain", self.total("delivered"), max(1, expected_now), "done", force=True)
+        self.progress.done()
+        monitor.phase = "finish"
+
+        # 4. collect
+        self.broadcast("finish")
+        self.results = self.gather("result", timeout=120)
+        for proc in self.procs:
+            proc.join(10)
+        monitor.stop()
+        result = self.summarise(connected_ids, t0, connect_s, monitor, rss_before, rss_idle)
+        return result
+
+    def gather_progress(self, timeout: float) -> None:
+        """Read progress messages for up to `timeout` s."""
+        for pipe in wait(self.pipes, timeout=timeout):
+            try:
+                kind, data = pipe.recv()
+            except EOFError:
+                continue
+            if kind == "progress":
+                self.live[self.pipes.index(pipe)] = data
+
+    def _expected_estimate(self, connected_ids: set[int]) -> int:
+        """Deliveries to expect from the acked count (exact totals come with the results)."""
+        live_sizes = {cid: sum(1 for m in ms_ if m in connected_ids) for cid, ms_ in self.members.items()}
+        avg = sum(max(0, s - 1) for s in live_sizes.values()) / max(1, len(live_sizes))
+        return int(self.total("acked") * avg)
+
+    def summarise(self, connected_ids, t0, connect_s, monitor, rss_before, rss_idle) -> dict:
+        """Add the workers' results up into the report."""
+        args = self.args
+        sent: dict[str, list] = {}
+        delivered: dict[str, int] = {}
+        latency, latency_at, connect_ms, ack_ms = array("d"), array("d"), array("d"), array("d")
+        ack_errors: dict[str, int] = {}
+        dups = ooo = echoes = disconnects = 0
+        last_delivery = t0
+        for r in self.results:
+            sent.update(r["sent"])
+            for cid, k in r["delivered"].items():
+                delivered[cid] = delivered.get(cid, 0) + k
+            latency.frombytes(r["latency"])
+            latency_at.frombytes(r["latency_at"])
+            connect_ms.frombytes(r["connect_ms"])
+            ack_ms.frombytes(r["ack_ms"])
+            for code, k in r["ack_errors"].items():
+                ack_errors[code] = ack_errors.get(code, 0) + k
+            dups += r["duplicates"]
+            ooo += r["out_of_order"]
+            echoes += r["own_echoes"]
+            disconnects += r["disconnects"]
+            last_delivery = max(last_delivery, r["last_delivery"])
+
+        expected = lost = unexpected = 0
+        for cid, (chat_id, sender, *_rest, status, _seq) in sent.items():
+            if status == "error":
+                continue  # refused by the server: nobody should hear it
+            should = sum(1 for m in self.members.get(chat_id, ()) if m != sender and m in connected_ids)
+            got = delivered.get(cid, 0)
+            expected += should
+            lost += max(0, should - got)
+            unexpected += max(0, got - should)
+        n_delivered = sum(delivered.values())
+        lat_sorted = sorted(v * 1000 for v in latency)
+        con_sorted = sorted(connect_ms)
+        ack_sorted = sorted(ack_ms)
+        window = max(args.duration, last_delivery - t0)
+        connected = len(connected_ids)
+        result = {
+            "url": args.url,
+            "users": len(self.seed["users"]),
+            "room_size": args.room_size,
+            "rate": args.rate,
+            "duration": args.duration,
+            "procs": args.procs,
+            "body_size": args.body_size,
+            "sender_share": args.sender_share,
+            "connected": connected,
+            "connect_failed": len(self.seed["users"]) - connected,
+            "connect_s": round(connect_s, 2),
+            "connect_p50_ms": ms(percentile(con_sorted, 50)),
+            "connect_p99_ms": ms(percentile(con_sorted, 99)),
+            "connect_max_ms": ms(con_sorted[-1] if con_sorted else None),
+            "disconnects": disconnects,
+            "sent": len(sent),
+            "acked": sum(1 for r in sent.values() if r[4] == "ok"),
+            "ack_errors": ack_errors,
+            "ack_p50_ms": ms(percentile(ack_sorted, 50)),
+            "ack_p99_ms": ms(percentile(ack_sorted, 99)),
+            "expected": expected,
+            "delivered": n_delivered,
+            "lost": lost,
+            "unexpected": unexpected,
+            "duplicates": dups,
+            "out_of_order": ooo,
+            "own_echoes": echoes,
+            "p50_ms": ms(percentile(lat_sorted, 50)),
+            "p95_ms": ms(percentile(lat_sorted, 95)),
+            "p99_ms": ms(percentile(lat_sorted, 99)),
+            "max_ms": ms(lat_sorted[-1] if lat_sorted else None),
+            "delivered_per_s": round(n_delivered / window, 1) if window > 0 else 0.0,
+            "offered_deliveries_per_s": round(args.rate * (args.room_size - 1), 1),
+            **monitor.summary(),
+            "server_rss_before_mb": None if rss_before is None else round(rss_before, 1),
+            "server_rss_idle_mb": None if rss_idle is None else round(rss_idle, 1),
+            "server_kb_per_user": (
+                round((rss_idle - rss_before) * 1024 / connected, 1)
+                if rss_idle is not None and rss_before is not None and connected
+                else None
+            ),
+            "started_at": round(t0, 3),
+            "tag": self.tag,
+        }
+        if args.details:
+            result["messages"] = [
+                {
+                    "client_id": cid,
+                    "chat_id": r[0],
+                    "sender_id": r[1],
+                    "status": r[4],
+                    "seq": r[5],
+                    "deliveries": delivered.get(cid, 0),
+                }
+                for cid, r in sent.items()
+            ]
+        self._latency = (list(latency_at), list(latency))
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m loadtest`."""
+    args = parse_args(argv)
+    seed = get_seed(args)
+    coordinator = Coordinator(args, seed)
+    result = coordinator.run()
+    out = Path(args.json_out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.no_plot:
+        png = plot(result, *coordinator._latency, result["started_at"], out.with_suffix(".png"))
+        result["plot"] = str(png) if png else None
+    out.write_text(json.dumps(result, indent=2))
+    print(table(result))
+    print(f"results: {out}" + (f", plot: {result.get('plot')}" if result.get("plot") else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

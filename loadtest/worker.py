@@ -1,0 +1,300 @@
+"""One load-generating process: many asyncio Socket.IO clients, driven by the coordinator over a pipe.
+
+Protocol (coordinator -> worker): ("connect", ramp_per_s), ("start", t0, duration, rate), ("finish",).
+Worker -> coordinator: ("progress", {...}) now and then, ("connected", {...}), ("sent", {...}),
+("result", {...}). Everything a worker measures about receiving is measured where the receiver lives:
+latency is arrival time.time() minus the send time.time() written at the front of the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import random
+import time
+from array import array
+from collections import Counter
+from typing import Any
+
+PROGRESS_EVERY = 0.25
+
+
+class Worker:
+    """Holds one process's clients and everything they counted."""
+
+    def __init__(self, index: int, cfg: dict[str, Any], users: list[dict], chat_sizes: dict[int, int], conn) -> None:
+        self.index = index
+        self.cfg = cfg
+        self.users = users
+        self.chat_sizes = chat_sizes
+        self.conn = conn
+        self.tag = f"{cfg['tag']}-{index}-"
+        self.clients: dict[int, Any] = {}
+        self.connect_ms = array("d")
+        self.connect_failed = 0
+        self.connect_errors: Counter[str] = Counter()
+        self.disconnects = 0
+        # sender side: client_id -> [chat_id, sender_id, send_ts, ack_ts, status, seq]
+        self.sent: dict[str, list] = {}
+        self.acked = 0
+        self.ack_errors: Counter[str] = Counter()
+        self.ack_ms = array("d")
+        self.inflight = 0
+        # receiver side
+        self.seen: set[tuple[int, str]] = set()
+        self.delivered: Counter[str] = Counter()
+        self.n_delivered = 0
+        self.duplicates = 0
+        self.out_of_order = 0
+        self.own_echoes = 0
+        self.last_seq: dict[tuple[int, int], int] = {}
+        self.latency = array("d")  # seconds
+        self.latency_at = array("d")  # send time of each latency sample
+        self.last_delivery = 0.0
+
+    # ---------------------------------------------------------------- plumbing
+
+    def report(self, kind: str, data: dict) -> None:
+        """Send one message to the coordinator."""
+        self.conn.send((kind, data))
+
+    def progress(self) -> dict:
+        """Running counters for the progress bar."""
+        return {
+            "connected": len(self.clients),
+            "connect_failed": self.connect_failed,
+            "sent": len(self.sent),
+            "acked": self.acked,
+            "delivered": self.n_delivered,
+        }
+
+    async def run(self) -> None:
+        """Serve coordinator commands until told to finish."""
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        self.commands: asyncio.Queue = asyncio.Queue()
+        loop.add_reader(self.conn.fileno(), lambda: self.commands.put_nowait(self.conn.recv()))
+        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        self.http = aiohttp.ClientSession(connector=connector)
+        ticker = asyncio.create_task(self._progress_loop())
+        try:
+            while True:
+                cmd = await self.commands.get()
+                if cmd[0] == "connect":
+                    await self.connect_all(cmd[1])
+                    self.report("connected", self.connect_summary())
+                elif cmd[0] == "start":
+                    await self.send_loop(cmd[1], cmd[2], cmd[3])
+                    self.report("sent", {"sent": len(self.sent), "acked": self.acked})
+                elif cmd[0] == "finish":
+                    ticker.cancel()
+                    self.report("result", self.result())
+                    await self.disconnect_all()
+                    break
+        finally:
+            loop.remove_reader(self.conn.fileno())
+            await self.http.close()
+
+    async def _progress_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            self.report("progress", self.progress())
+
+    # ---------------------------------------------------------------- connecting
+
+    async def connect_all(self, ramp: float) -> None:
+        """Open one socket per user, `ramp` new connections per second (this process's share)."""
+        started = time.monotonic()
+        tasks = []
+        for n, user in enumerate(self.users):
+            due = started + n / ramp
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.connect_one(user)))
+        await asyncio.gather(*tasks)
+
+    async def connect_one(self, user: dict) -> None:
+        """Connect one authenticated client over websocket and wire its event handlers."""
+        import socketio
+
+        client = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+        uid, chat_id = user["id"], user.get("chat_id")
+
+        async def on_new(msg: Any) -> None:
+            self.on_message(uid, msg)
+
+        async def on_disconnect(*_args: Any) -> None:
+            if uid in self.clients:
+                self.disconnects += 1
+                self.clients.pop(uid, None)
+
+        client.on("message:new", on_new)
+        client.on("disconnect", on_disconnect)
+        auth = {"token": user["token"], "room": chat_id, "uid": uid}
+        t = time.perf_counter()
+        try:
+            await client.connect(
+                self.cfg["url"],
+                auth=auth,
+                transports=["websocket"],
+                wait_timeout=self.cfg["connect_timeout"],
+            )
+        except Exception as err:  # every failure is counted, none stops the run
+            self.connect_failed += 1
+            self.connect_errors[type(err).__name__ + ": " + str(err)[:80]] += 1
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            return
+        self.connect_ms.append((time.perf_counter() - t) * 1000)
+        self.clients[uid] = client
+
+    def connect_summary(self) -> dict:
+        """Who is connected, and how long it took."""
+        return {
+            "connected_ids": sorted(self.clients),
+            "connect_failed": self.connect_failed,
+            "connect_errors": dict(self.connect_errors.most_common(5)),
+        }
+
+    async def disconnect_all(self) -> None:
+        """Close every socket (quietly: these are not counted as drops)."""
+        clients = list(self.clients.values())
+        self.clients.clear()
+        for batch in range(0, len(clients), 200):
+            await asyncio.gather(
+                *(c.disconnect() for c in clients[batch : batch + 200]),
+                return_exceptions=True,
+            )
+
+    # ---------------------------------------------------------------- sending
+
+    async def send_loop(self, t0: float, duration: float, rate: float) -> None:
+        """From wall time t0, send `rate` messages/s for `duration` s from this process's senders."""
+        rng = random.Random(self.index)
+        senders = [
+            u for u in self.users if u["id"] in self.clients and self.chat_sizes.get(u.get("chat_id") or 0, 0) > 1
+        ]
+        share = self.cfg["sender_share"]
+        rng.shuffle(senders)
+        senders = senders[: max(1, round(len(senders) * share))] if senders else []
+        if not senders or rate <= 0:
+            await asyncio.sleep(max(0.0, t0 + duration - time.time()))
+            return
+        counter = itertools.count()
+        pad = "x" * max(0, self.cfg["body_size"] - 18)
+        await asyncio.sleep(max(0.0, t0 - time.time()))
+        tasks: set[asyncio.Task] = set()
+        done = 0
+        total = round(rate * duration)
+        while done < total and time.time() < t0 + duration + 1:
+            due = min(total, int((time.time() - t0) * rate) + 1)
+            while done < due:
+                user = senders[done % len(senders)] if share >= 1 else rng.choice(senders)
+                done += 1
+                task = asyncio.create_task(self.send_one(user, next(counter), pad))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            await asyncio.sleep(0.005)
+        if tasks:
+            await asyncio.wait(tasks, timeout=self.cfg["ack_timeout"] + 1)
+
+    async def send_one(self, user: dict, n: int, pad: str) -> None:
+        """Send one message:send and record its ack (or error, or timeout)."""
+        client = self.clients.get(user["id"])
+        if client is None:
+            return
+        client_id = f"{self.tag}{n}"
+        ts = time.time()
+        record = [user["chat_id"], user["id"], ts, None, "pending", None]
+        self.sent[client_id] = record
+        payload = {"chat_id": user["chat_id"], "body": f"{ts:.6f}|{pad}", "client_id": client_id}
+        self.inflight += 1
+        try:
+            ack = await client.call("message:send", payload, timeout=self.cfg["ack_timeout"])
+        except Exception as err:
+            record[4] = "timeout" if "imeout" in type(err).__name__ else "send_error"
+            self.ack_errors[record[4]] += 1
+            return
+        finally:
+            self.inflight -= 1
+        record[3] = time.time()
+        if isinstance(ack, dict) and ack.get("ok"):
+            record[4] = "ok"
+            record[5] = (ack.get("message") or {}).get("seq")
+            self.acked += 1
+            self.ack_ms.append((record[3] - ts) * 1000)
+        else:
+            code = ack.get("error", {}).get("code", "bad_ack") if isinstance(ack, dict) else "bad_ack"
+            record[4] = "error"
+            self.ack_errors[code] += 1
+
+    # ---------------------------------------------------------------- receiving
+
+    def on_message(self, uid: int, msg: Any) -> None:
+        """Count one message:new arriving at user uid: latency, duplicates, order."""
+        now = time.time()
+        if not isinstance(msg, dict):
+            return
+        client_id = msg.get("client_id") or ""
+        if not client_id.startswith(self.cfg["tag"]):
+            return  # someone else's traffic
+        if (msg.get("sender") or {}).get("id") == uid:
+            self.own_echoes += 1
+            return
+        key = (uid, client_id)
+        if key in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(key)
+        self.delivered[client_id] += 1
+        self.n_delivered += 1
+        self.last_delivery = now
+        body = msg.get("body") or ""
+        try:
+            sent_at = float(body[: body.index("|")])
+        except ValueError:
+            sent_at = now
+        self.latency.append(now - sent_at)
+        self.latency_at.append(sent_at)
+        seq = msg.get("seq")
+        if isinstance(seq, int):
+            where = (uid, msg.get("chat_id"))
+            if seq < self.last_seq.get(where, 0):
+                self.out_of_order += 1
+            else:
+                self.last_seq[where] = seq
+
+    def result(self) -> dict:
+        """Everything measured, for the coordinator to add up."""
+        return {
+            "connect_ms": self.connect_ms.tobytes(),
+            "connect_failed": self.connect_failed,
+            "connect_errors": dict(self.connect_errors),
+            "disconnects": self.disconnects,
+            "sent": self.sent,
+            "acked": self.acked,
+            "ack_errors": dict(self.ack_errors),
+            "ack_ms": self.ack_ms.tobytes(),
+            "delivered": dict(self.delivered),
+            "n_delivered": self.n_delivered,
+            "duplicates": self.duplicates,
+            "out_of_order": self.out_of_order,
+            "own_echoes": self.own_echoes,
+            "latency": self.latency.tobytes(),
+            "latency_at": self.latency_at.tobytes(),
+            "last_delivery": self.last_delivery,
+        }
+
+
+def worker_main(index: int, cfg: dict, users: list[dict], chat_sizes: dict[int, int], conn) -> None:
+    """Process entry point (spawned by the coordinator)."""
+    import gc
+
+    # Many small long-lived objects: full collections would pause every client at once.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(Worker(index, cfg, users, chat_sizes, conn).run())
