@@ -8,6 +8,7 @@ the route so that /api/openapi.json is generated from the very same schemas.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,10 +54,12 @@ def read_json() -> Any:
         raise PayloadTooLarge(f"JSON bodies are limited to {JSON_BODY_LIMIT} bytes.")
     if not raw:
         return {}
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("Malformed JSON body.", code="invalid_json")
-    return data
+    try:
+        # Parsed here rather than by request.get_json(): `null` is valid JSON (then refused as "not an
+        # object"), and a deeply nested array raises RecursionError, which Flask would turn into a 500.
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("Malformed JSON body.", code="invalid_json") from None
 
 
 def _serialise(result: Any, status: int) -> Response:

@@ -73,10 +73,11 @@ def login(login_name: str, password: str, *, ip: str, user_agent: str = "") -> t
     """Log in by email or username; Unauthorized `invalid_credentials` for any wrong pair."""
     key = login_name.strip().lower()
     enforce(f"login:ip:{ip}", 60, 300, "login attempts from this address")
-    enforce(f"login:account:{key}", 10, 300, "login attempts for this account")
     user = db.session.execute(
         select(User).where(or_(User.email == key, User.username_lower == key))
     ).scalar_one_or_none()
+    # Keyed by the account itself, so switching between email and username does not reset the count.
+    enforce(f"login:account:{user.id if user else key}", 10, 300, "login attempts for this account")
     ok = check_password(password, user.password_hash if user else None)
     if user is None or not ok:
         raise Unauthorized("Wrong login or password.", code="invalid_credentials")

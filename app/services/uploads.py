@@ -48,6 +48,9 @@ def _reencode_image(data: bytes, max_side: int) -> tuple[bytes, str, str]:
         with Image.open(io.BytesIO(data)) as img:
             img = ImageOps.exif_transpose(img)  # keep orientation, then drop EXIF by re-encoding
             img.thumbnail((max_side, max_side))
+            # Pillow copies some of img.info (comment, ICC profile, EXIF) into the new file by default:
+            # keep only what the pixels need.
+            img.info = {k: v for k, v in img.info.items() if k == "transparency"}
             out = io.BytesIO()
             content_type, ext = IMAGE_FORMATS[fmt]
             if content_type == "image/jpeg":
