@@ -206,3 +206,56 @@ def assert_error(res, status: int, code: str | None = None) -> dict:
 
 
 from tests.services_fixtures import redis_url  # noqa: E402, F401
+
+
+# ---- marketplace ---------------------------------------------------------------------------------
+
+
+class MarketKit:
+    """Builds marketplace state through the API: masters, requests, offers, by category slug."""
+
+    def __init__(self, app, client, make_user):
+        self.app, self.client, self.make_user = app, client, make_user
+        with app.app_context():
+            from app.services.catalog import category_tree, seed_reference_data
+
+            seed_reference_data()
+            self.cats = {}
+            for root in category_tree():
+                self.cats[root["slug"]] = root["id"]
+                for child in root["children"]:
+                    self.cats[child["slug"]] = child["id"]
+
+    def cat(self, slug: str) -> int:
+        return self.cats[slug]
+
+    def master(self, *slugs: str, username: str | None = None, **card) -> TestUser:
+        """A new user with a master card in these categories."""
+        user = self.make_user(username)
+        body = {"category_ids": [self.cat(s) for s in slugs or ("plumbing",)], "about": card.pop("about", ""), **card}
+        res = self.client.post("/api/masters", json=body, headers=user.headers)
+        assert res.status_code == 201, res.get_json()
+        return user
+
+    def request(self, customer: TestUser, slug: str = "plumbing", **fields) -> dict:
+        """A new open request by customer."""
+        body = {"title": fields.pop("title", "Fix the tap"), "description": "it drips", **fields}
+        if "service_id" not in fields:
+            body.setdefault("category_id", self.cat(slug))
+        res = self.client.post("/api/requests", json=body, headers=customer.headers)
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()
+
+    def offer(self, master: TestUser, request_id: int, price: int | None = 1000) -> dict:
+        """A live offer by master."""
+        res = self.client.post(
+            f"/api/requests/{request_id}/offers", json={"message": "I can", "price": price}, headers=master.headers
+        )
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()
+
+
+@pytest.fixture
+def market(app, client, make_user) -> MarketKit:
+    """Reference data seeded, and helpers to build marketplace state through the API."""
+    return MarketKit(app, client, make_user)

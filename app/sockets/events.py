@@ -97,3 +97,14 @@ def socket_event(
 def server_event(name: str, schema: type[BaseModel]) -> None:
     """Declare a server -> client event and the schema its payload must match."""
     SERVER_EVENTS[name] = schema
+
+
+def _declare_market_events() -> None:
+    """The marketplace's server -> client events (payload schemas in app.schemas.market)."""
+    from app.schemas.market import NotificationOut, RequestOut
+
+    server_event("notification", NotificationOut)
+    server_event("request:updated", RequestOut)
+
+
+_declare_market_events()

@@ -1,0 +1,464 @@
+"""The catalogue: categories, cities, master cards and their services.
+
+The category tree and the city list are small reference tables: they are read whole when
+needed (a few dozen rows) rather than walked row by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from app.db import write_tx
+from app.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.extensions import db
+from app.models import User
+from app.models.base import isoformat
+from app.models.market import Category, City, Master, Review, Service, master_categories
+from app.services.users import brief
+
+# The starting set, also written by migration 0003 (which keeps its own frozen copy).
+CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
+    (
+        "repairs",
+        "Ремонт",
+        [
+            ("plumbing", "Сантехника"),
+            ("electrics", "Электрика"),
+            ("appliances", "Бытовая техника"),
+            ("finishing", "Отделочные работы"),
+            ("furniture", "Сборка мебели"),
+        ],
+    ),
+    (
+        "tutoring",
+        "Репетиторы",
+        [
+            ("math", "Математика"),
+            ("languages", "Иностранные языки"),
+            ("music", "Музыка"),
+            ("physics", "Физика"),
+            ("programming-lessons", "Программирование"),
+        ],
+    ),
+    (
+        "lectures",
+        "Лекции",
+        [
+            ("science-lectures", "Научно-популярные лекции"),
+            ("business-lectures", "Бизнес"),
+            ("art-lectures", "Искусство и история"),
+        ],
+    ),
+    ("beauty", "Красота", [("hair", "Парикмахеры"), ("nails", "Маникюр"), ("makeup", "Макияж")]),
+    ("it", "IT", [("web", "Сайты и веб"), ("devices", "Компьютеры и гаджеты"), ("design", "Дизайн")]),
+    ("moving", "Переезды", [("movers", "Грузчики"), ("cargo", "Грузоперевозки")]),
+    ("cleaning", "Уборка", [("home-cleaning", "Уборка квартир"), ("windows", "Мойка окон")]),
+    ("photo", "Фото и видео", [("photographers", "Фотографы"), ("video", "Видеосъёмка")]),
+    ("events", "Мероприятия", [("hosts", "Ведущие"), ("musicians", "Музыканты")]),
+    ("auto", "Авто", [("car-repair", "Автосервис"), ("driving", "Инструкторы по вождению")]),
+]
+
+CITIES: list[str] = [
+    "Москва", "Санкт-Петербург", "Новосибирск", "Екатеринбург", "Казань", "Нижний Новгород", "Челябинск",
+    "Красноярск", "Самара", "Уфа", "Ростов-на-Дону", "Омск", "Краснодар", "Воронеж", "Пермь", "Волгоград",
+    "Саратов", "Тюмень", "Тольятти", "Барнаул", "Ижевск", "Махачкала", "Хабаровск", "Ульяновск", "Иркутск",
+    "Владивосток", "Ярославль", "Томск", "Ставрополь", "Севастополь", "Оренбург", "Кемерово", "Рязань",
+    "Набережные Челны", "Астрахань", "Пенза", "Киров", "Липецк", "Калининград", "Тула", "Чебоксары",
+    "Курск", "Сочи", "Тверь", "Мурманск", "Архангельск", "Якутск", "Петрозаводск", "Великий Новгород",
+    "Псков", "Смоленск", "Калуга", "Владимир", "Иваново", "Кострома", "Вологда", "Белгород", "Орёл",
+]  # fmt: skip
+
+SHORT_ABOUT = 280
+
+
+def seed_reference_data() -> None:
+    """Insert the starting categories and cities if the tables are empty (tests, seed command)."""
+    with write_tx():
+        if db.session.scalar(select(func.count()).select_from(Category)) == 0:
+            for slug, name, children in CATEGORIES:
+                parent = Category(slug=slug, name=name)
+                db.session.add(parent)
+                db.session.flush()
+                db.session.add_all(Category(slug=s, name=n, parent_id=parent.id) for s, n in children)
+        if db.session.scalar(select(func.count()).select_from(City)) == 0:
+            db.session.execute(insert(City), [{"name": name} for name in CITIES])
+
+
+# ---- reference data --------------------------------------------------------------------------
+
+
+def _all_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.id)))
+
+
+def category_tree() -> list[dict[str, Any]]:
+    """The category tree: roots with nested children."""
+    nodes = {c.id: {"id": c.id, "parent_id": c.parent_id, "name": c.name, "slug": c.slug, "children": []}
+             for c in _all_categories()}  # fmt: skip
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def with_descendants(category_id: int) -> list[int]:
+    """The category and every category below it; ValidationError if it does not exist."""
+    children: dict[int | None, list[int]] = {}
+    known = set()
+    for c in _all_categories():
+        known.add(c.id)
+        children.setdefault(c.parent_id, []).append(c.id)
+    if category_id not in known:
+        raise ValidationError(
+            "No such category.", {"fields": {"category": "unknown category"}}, code="unknown_category"
+        )
+    out, stack = [], [category_id]
+    while stack:
+        cid = stack.pop()
+        out.append(cid)
+        stack.extend(children.get(cid, []))
+    return out
+
+
+def check_categories(ids: list[int], field: str = "category_ids") -> list[int]:
+    """The ids, deduplicated, if all exist; otherwise ValidationError naming the unknown ones."""
+    wanted = list(dict.fromkeys(ids))
+    found = set(db.session.scalars(select(Category.id).where(Category.id.in_(wanted))))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ValidationError(
+            f"Unknown category: {missing[0]}.", {"fields": {field: f"unknown categories {missing}"}},
+            code="unknown_category",
+        )  # fmt: skip
+    return wanted
+
+
+def cities(q: str = "") -> list[dict[str, Any]]:
+    """The reference cities, alphabetical, optionally those whose name contains q."""
+    rows = db.session.execute(select(City.id, City.name).order_by(City.name)).all()
+    needle = q.casefold()
+    return [{"id": i, "name": n} for i, n in rows if needle in n.casefold()]
+
+
+def check_city(name: str | None) -> str:
+    """The canonical spelling of a reference city ('' for none); ValidationError if unknown."""
+    if not name:
+        return ""
+
+    def key(text: str) -> str:
+        return text.casefold().replace("\u0451", "\u0435")  # yo is written as ye too
+
+    canonical = {key(n): n for n in db.session.scalars(select(City.name))}.get(key(name))
+    if canonical is None:
+        raise ValidationError("Unknown city.", {"fields": {"city": "not in the city list"}}, code="unknown_city")
+    return canonical
+
+
+# ---- master cards ----------------------------------------------------------------------------
+
+
+def _rating(total: int, count: int) -> float | None:
+    return round(total / count, 2) if count else None
+
+
+def _category_ids(master_ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {mid: [] for mid in master_ids}
+    rows = db.session.execute(
+        select(master_categories.c.master_id, master_categories.c.category_id)
+        .where(master_categories.c.master_id.in_(master_ids))
+        .order_by(master_categories.c.category_id)
+    )
+    for mid, cid in rows:
+        out[mid].append(cid)
+    return out
+
+
+def short_card(master: Master, user: User, category_ids: list[int]) -> dict[str, Any]:
+    """A card as the catalogue lists it."""
+    about = master.about if len(master.about) <= SHORT_ABOUT else master.about[: SHORT_ABOUT - 1] + "…"
+    return {
+        "user": brief(user),
+        "about": about,
+        "city": master.city,
+        "price_from": master.price_from,
+        "price_to": master.price_to,
+        "category_ids": category_ids,
+        "rating": _rating(master.rating_sum, master.rating_count),
+        "rating_count": master.rating_count,
+        "completed_orders": master.completed_orders,
+        "created_at": isoformat(master.created_at),
+    }
+
+
+def service_out(s: Service) -> dict[str, Any]:
+    """A service as the contract shows it, with its average rating."""
+    return {
+        "id": s.id,
+        "master_id": s.master_id,
+        "category_id": s.category_id,
+        "title": s.title,
+        "description": s.description,
+        "price": s.price,
+        "rating": _rating(s.rating_sum, s.rating_count),
+        "rating_count": s.rating_count,
+        "created_at": isoformat(s.created_at),
+    }
+
+
+def review_out(r: Review, customer: User) -> dict[str, Any]:
+    """A review as the contract shows it."""
+    return {
+        "id": r.id,
+        "request_id": r.request_id,
+        "master_id": r.master_id,
+        "service_id": r.service_id,
+        "customer": brief(customer),
+        "rating": r.rating,
+        "text": r.text,
+        "created_at": isoformat(r.created_at),
+    }
+
+
+def recent_reviews(master_id: int, limit: int, before: int | None = None) -> tuple[list[dict[str, Any]], int | None]:
+    """A master's reviews, newest first, paginated by id (`before`)."""
+    stmt = (
+        select(Review, User)
+        .join(User, User.id == Review.customer_id)
+        .where(Review.master_id == master_id)
+        .order_by(Review.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        stmt = stmt.where(Review.id < before)
+    rows = db.session.execute(stmt).all()
+    next_cursor = rows[limit - 1][0].id if len(rows) > limit else None
+    return [review_out(r, u) for r, u in rows[:limit]], next_cursor
+
+
+def get_master(master_id: int) -> Master:
+    """A master card by user id, or NotFound."""
+    master = db.session.get(Master, master_id)
+    if master is None:
+        raise NotFound("No such master.")
+    return master
+
+
+def master_card(master_id: int) -> dict[str, Any]:
+    """The full card: short card plus services, review count and recent reviews."""
+    master = get_master(master_id)
+    user = db.session.get(User, master_id)
+    services = db.session.scalars(select(Service).where(Service.master_id == master_id).order_by(Service.id))
+    reviews, _ = recent_reviews(master_id, 5)
+    return {
+        **short_card(master, user, _category_ids([master_id])[master_id]),
+        "about": master.about,
+        "review_count": master.rating_count,
+        "services": [service_out(s) for s in services],
+        "recent_reviews": reviews,
+    }
+
+
+def _refresh_search_text(master: Master) -> None:
+    user = db.session.get(User, master.user_id)
+    titles = db.session.scalars(select(Service.title).where(Service.master_id == master.user_id))
+    names = db.session.scalars(
+        select(Category.name)
+        .join(master_categories, master_categories.c.category_id == Category.id)
+        .where(master_categories.c.master_id == master.user_id)
+    )
+    parts = [user.username, user.display_name, master.about, *titles, *names]
+    master.search_text = " ".join(p for p in parts if p).casefold()
+
+
+def _set_categories(master_id: int, category_ids: list[int]) -> None:
+    db.session.execute(delete(master_categories).where(master_categories.c.master_id == master_id))
+    db.session.execute(
+        insert(master_categories), [{"master_id": master_id, "category_id": cid} for cid in category_ids]
+    )
+
+
+def _check_range(price_from: int | None, price_to: int | None) -> None:
+    if price_from is not None and price_to is not None and price_from > price_to:
+        raise ValidationError(
+            "price_from must not exceed price_to.", {"fields": {"price_to": "must be at least price_from"}}
+        )
+
+
+def create_master(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Open the user's master card (users.is_master becomes true); Conflict if they have one."""
+    with write_tx():
+        if db.session.get(Master, user_id) is not None:
+            raise Conflict("You already have a master card.", code="master_exists")
+        category_ids = check_categories(data["category_ids"])
+        _check_range(data.get("price_from"), data.get("price_to"))
+        master = Master(
+            user_id=user_id,
+            about=data.get("about") or "",
+            city=check_city(data.get("city")),
+            price_from=data.get("price_from"),
+            price_to=data.get("price_to"),
+        )
+        db.session.add(master)
+        db.session.flush()
+        _set_categories(user_id, category_ids)
+        db.session.execute(update(User).where(User.id == user_id).values(is_master=True))
+        _refresh_search_text(master)
+    return master_card(user_id)
+
+
+def update_master(user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Edit my master card; only the fields sent change. NotFound without a card."""
+    with write_tx():
+        master = get_master(user_id)
+        if changes.get("category_ids") is not None:
+            _set_categories(user_id, check_categories(changes["category_ids"]))
+        if "city" in changes:
+            master.city = check_city(changes["city"])
+        if changes.get("about") is not None:
+            master.about = changes["about"]
+        for field in ("price_from", "price_to"):
+            if field in changes:
+                setattr(master, field, changes[field])
+        _check_range(master.price_from, master.price_to)
+        _refresh_search_text(master)
+    return master_card(user_id)
+
+
+def _like_words(column: Any, q: str) -> list[Any]:
+    words = q.casefold().split()[:5]
+    return [
+        column.like("%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")
+        for w in words
+    ]
+
+
+def list_masters(
+    category: int | None = None,
+    city: str | None = None,
+    q: str = "",
+    min_rating: float | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    sort: str = "rating",
+    limit: int = 50,
+    cursor: int | None = None,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The catalogue of masters (short cards), filtered and sorted; `next` is the offset of the next page."""
+    stmt = select(Master, User).join(User, User.id == Master.user_id)
+    if category is not None:
+        ids = with_descendants(category)
+        stmt = stmt.where(
+            Master.user_id.in_(select(master_categories.c.master_id).where(master_categories.c.category_id.in_(ids)))
+        )
+    if city:
+        stmt = stmt.where(Master.city == check_city(city))
+    for clause in _like_words(Master.search_text, q):
+        stmt = stmt.where(clause)
+    if min_rating is not None:
+        stmt = stmt.where(Master.rating >= min_rating)
+    if min_price is not None:
+        stmt = stmt.where(Master.price_from >= min_price)
+    if max_price is not None:
+        stmt = stmt.where(Master.price_from <= max_price)
+    if sort == "price":
+        stmt = stmt.order_by(Master.price_from.asc().nulls_last(), Master.user_id)
+    elif sort == "new":
+        stmt = stmt.order_by(Master.created_at.desc(), Master.user_id.desc())
+    else:
+        stmt = stmt.order_by(Master.rating.desc(), Master.rating_count.desc(), Master.user_id.desc())
+    offset = cursor or 0
+    rows = db.session.execute(stmt.offset(offset).limit(limit + 1)).all()
+    page = rows[:limit]
+    cats = _category_ids([m.user_id for m, _u in page])
+    items = [short_card(m, u, cats[m.user_id]) for m, u in page]
+    return items, (offset + limit if len(rows) > limit else None)
+
+
+# ---- services --------------------------------------------------------------------------------
+
+
+def _own_service(user_id: int, service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None:
+        raise NotFound("No such service.")
+    if service.master_id != user_id:
+        raise Forbidden("Only its master may change this service.")
+    return service
+
+
+def _service_search(s: Service) -> str:
+    return f"{s.title} {s.description}".casefold()
+
+
+def add_service(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Add a service to my card; NotFound (code no_master_card) without a card."""
+    with write_tx():
+        master = db.session.get(Master, user_id)
+        if master is None:
+            raise NotFound("Open a master card first.", code="no_master_card")
+        check_categories([data["category_id"]], "category_id")
+        service = Service(
+            master_id=user_id,
+            category_id=data["category_id"],
+            title=data["title"],
+            description=data.get("description") or "",
+            price=data.get("price"),
+        )
+        service.search_text = _service_search(service)
+        db.session.add(service)
+        db.session.flush()
+        _refresh_search_text(master)
+        return service_out(service)
+
+
+def update_service(user_id: int, service_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Edit one of my services; Forbidden for someone else's."""
+    with write_tx():
+        service = _own_service(user_id, service_id)
+        if changes.get("category_id") is not None:
+            check_categories([changes["category_id"]], "category_id")
+            service.category_id = changes["category_id"]
+        for field in ("title", "description"):
+            if changes.get(field) is not None:
+                setattr(service, field, changes[field])
+        if "price" in changes:
+            service.price = changes["price"]
+        service.search_text = _service_search(service)
+        _refresh_search_text(get_master(user_id))
+        return service_out(service)
+
+
+def delete_service(user_id: int, service_id: int) -> None:
+    """Remove one of my services; Forbidden for someone else's."""
+    with write_tx():
+        service = _own_service(user_id, service_id)
+        db.session.delete(service)
+        db.session.flush()
+        _refresh_search_text(get_master(user_id))
+
+
+def get_service(service_id: int) -> Service:
+    """A service by id, or NotFound."""
+    service = db.session.get(Service, service_id)
+    if service is None:
+        raise NotFound("No such service.")
+    return service
+
+
+def list_services(
+    category: int | None, master_id: int | None, q: str, limit: int, cursor: int | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Services, newest first, by category (with subcategories), master and text; offset pagination."""
+    stmt = select(Service).order_by(Service.id.desc())
+    if category is not None:
+        stmt = stmt.where(Service.category_id.in_(with_descendants(category)))
+    if master_id is not None:
+        stmt = stmt.where(Service.master_id == master_id)
+    for clause in _like_words(Service.search_text, q):
+        stmt = stmt.where(clause)
+    offset = cursor or 0
+    rows = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
+    return [service_out(s) for s in rows[:limit]], (offset + limit if len(rows) > limit else None)

@@ -1,0 +1,432 @@
+"""Requests and offers: every status change goes through workflow.decide() and a conditional UPDATE.
+
+The state machine decides whether an actor may do an action from the status it read; the
+database then confirms it: the UPDATE only matches while the request still has that status,
+so of two transactions racing from one status exactly one changes the row and the other
+gets 409 `illegal_transition`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db import write_tx
+from app.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.extensions import db
+from app.models import User
+from app.models.base import isoformat, utcnow
+from app.models.market import Category, Master, Offer, Request, Review, Service, master_categories
+from app.realtime import emit_after_commit
+from app.services import workflow as wf
+from app.services.catalog import check_categories, check_city, with_descendants
+from app.services.notifications import notify
+from app.services.users import brief
+
+# ---- serialisation ---------------------------------------------------------------------------
+
+
+def request_out(req: Request) -> dict[str, Any]:
+    """A request as the contract shows it (also the `request:updated` payload)."""
+    customer = db.session.get(User, req.customer_id)
+    offers = db.session.scalar(
+        select(func.count()).select_from(Offer).where(Offer.request_id == req.id, Offer.status == wf.LIVE)
+    )
+    reviewed = db.session.scalar(select(Review.id).where(Review.request_id == req.id)) is not None
+    return {
+        "id": req.id,
+        "customer": brief(customer),
+        "category_id": req.category_id,
+        "title": req.title,
+        "description": req.description,
+        "budget": req.budget,
+        "city": req.city,
+        "master_id": req.master_id,
+        "service_id": req.service_id,
+        "executor_id": req.executor_id,
+        "chat_id": req.chat_id,
+        "status": req.status,
+        "offers_count": offers,
+        "reviewed": reviewed,
+        "created_at": isoformat(req.created_at),
+        "updated_at": isoformat(req.updated_at),
+    }
+
+
+def offer_out(offer: Offer) -> dict[str, Any]:
+    """An offer as the contract shows it."""
+    return {
+        "id": offer.id,
+        "request_id": offer.request_id,
+        "master": brief(db.session.get(User, offer.master_id)),
+        "message": offer.message,
+        "price": offer.price,
+        "status": offer.status,
+        "created_at": isoformat(offer.created_at),
+    }
+
+
+# ---- who is who ------------------------------------------------------------------------------
+
+
+def _ancestors_or_self(category_id: int) -> list[int]:
+    parents = dict(db.session.execute(select(Category.id, Category.parent_id)).all())
+    out, cid = [], category_id
+    while cid is not None and cid not in out:
+        out.append(cid)
+        cid = parents.get(cid)
+    return out
+
+
+def covers(master_id: int, category_id: int) -> bool:
+    """Whether the master works in this category or in one of its ancestors."""
+    return (
+        db.session.scalar(
+            select(master_categories.c.master_id).where(
+                master_categories.c.master_id == master_id,
+                master_categories.c.category_id.in_(_ancestors_or_self(category_id)),
+            )
+        )
+        is not None
+    )
+
+
+def roles_of(req: Request, user_id: int, offer: Offer | None = None) -> set[str]:
+    """The roles (workflow.ROLES) the user holds towards a request and, optionally, an offer on it."""
+    roles: set[str] = set()
+    if user_id == req.customer_id:
+        roles.add(wf.CUSTOMER)
+    if req.master_id is not None and user_id == req.master_id:
+        roles.add(wf.TARGET)
+    if req.executor_id is not None and user_id == req.executor_id:
+        roles.add(wf.EXECUTOR)
+    if offer is not None and offer.master_id == user_id:
+        roles.add(wf.OFFERER)
+    if req.master_id is None and user_id != req.customer_id and covers(user_id, req.category_id):
+        roles.add(wf.MASTER)
+    return roles
+
+
+def load_request(request_id: int) -> Request:
+    """A request by id, or NotFound (also for deleted ones)."""
+    req = db.session.get(Request, request_id)
+    if req is None or req.status == wf.DELETED:
+        raise NotFound("No such request.")
+    return req
+
+
+def _visible(req: Request, user_id: int) -> bool:
+    if req.master_id is None:
+        return True  # category requests are a public board
+    if user_id in (req.customer_id, req.master_id, req.executor_id):
+        return True
+    return db.session.scalar(select(Offer.id).where(Offer.request_id == req.id, Offer.master_id == user_id)) is not None
+
+
+def access_request(user_id: int, request_id: int) -> Request:
+    """A request the user may see, or NotFound (deleted, or a direct request between others)."""
+    req = load_request(request_id)
+    if not _visible(req, user_id):
+        raise NotFound("No such request.")
+    return req
+
+
+def _live_offer_masters(request_id: int) -> list[int]:
+    return list(
+        db.session.scalars(select(Offer.master_id).where(Offer.request_id == request_id, Offer.status == wf.LIVE))
+    )
+
+
+def _audience(req: Request) -> set[int]:
+    ids = {req.customer_id, *_live_offer_masters(req.id)}
+    ids.update(i for i in (req.master_id, req.executor_id) if i is not None)
+    return ids
+
+
+def _move(req: Request, old: str, new: str, **values: Any) -> None:
+    """The conditional UPDATE that makes the database the judge of a race."""
+    result = db.session.execute(
+        update(Request)
+        .where(Request.id == req.id, Request.status == old)
+        .values(status=new, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("The request changed meanwhile.", {"status": old}, code="illegal_transition")
+    db.session.refresh(req)
+
+
+def _close_live_offers(request_id: int, except_id: int | None = None) -> list[int]:
+    """Decline every live offer of a request (but one); returns their masters."""
+    stmt = select(Offer).where(Offer.request_id == request_id, Offer.status == wf.LIVE)
+    offers = [o for o in db.session.scalars(stmt) if o.id != except_id]
+    for o in offers:
+        o.status = "declined"
+    return [o.master_id for o in offers]
+
+
+def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
+    notify(
+        [u for u in user_ids if u != by],
+        "request:status",
+        {"request_id": req.id, "title": req.title, "status": req.status, "by": by},
+    )
+
+
+def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
+    data = request_out(req)
+    emit_after_commit("request:updated", data, audience)
+    return data
+
+
+# ---- create and read -------------------------------------------------------------------------
+
+
+def category_masters(category_id: int, exclude: int) -> list[int]:
+    """Masters who see a request in this category: those of the category and of its ancestors (one query)."""
+    tree = select(Category.id, Category.parent_id).where(Category.id == category_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Category.id, Category.parent_id).join(tree, Category.id == tree.c.parent_id))
+    stmt = (
+        select(master_categories.c.master_id)
+        .where(master_categories.c.category_id.in_(select(tree.c.id)), master_categories.c.master_id != exclude)
+        .distinct()
+    )
+    return list(db.session.scalars(stmt))
+
+
+def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Post a request to a category, or straight to a master (master_id) or one of their services."""
+    with write_tx():
+        category_id, master_id, service_id = data.get("category_id"), data.get("master_id"), data.get("service_id")
+        if service_id is not None:
+            service = db.session.get(Service, service_id)
+            if service is None:
+                raise ValidationError("No such service.", {"fields": {"service_id": "unknown service"}})
+            if master_id is not None and master_id != service.master_id:
+                raise ValidationError("That service is not this master's.", {"fields": {"service_id": "mismatch"}})
+            master_id = service.master_id
+            category_id = category_id or service.category_id
+        check_categories([category_id], "category_id")
+        if master_id is not None:
+            if db.session.get(Master, master_id) is None:
+                raise ValidationError("No such master.", {"fields": {"master_id": "unknown master"}})
+            if master_id == user_id:
+                raise ValidationError("You cannot send a request to yourself.", {"fields": {"master_id": "yourself"}})
+        req = Request(
+            customer_id=user_id,
+            category_id=category_id,
+            title=data["title"],
+            description=data.get("description") or "",
+            budget=data.get("budget"),
+            city=check_city(data.get("city")),
+            master_id=master_id,
+            service_id=service_id,
+            status=wf.OPEN,
+        )
+        db.session.add(req)
+        db.session.flush()
+        recipients = [master_id] if master_id is not None else category_masters(category_id, exclude=user_id)
+        out = request_out(req)
+        notify(recipients, "request:new", {"request": out, "direct": master_id is not None})
+        return out
+
+
+def get_request(user_id: int, request_id: int) -> dict[str, Any]:
+    """One request, if the user may see it."""
+    return request_out(access_request(user_id, request_id))
+
+
+def list_mine(user_id: int, status: str | None, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    """My requests as customer, newest first."""
+    stmt = select(Request).where(Request.customer_id == user_id, Request.status != wf.DELETED)
+    if status:
+        stmt = stmt.where(Request.status == status)
+    return _page(stmt, limit, before)
+
+
+def list_taken(user_id: int, status: str | None, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    """Requests I work on (or worked on) as executor, newest first."""
+    stmt = select(Request).where(Request.executor_id == user_id)
+    if status:
+        stmt = stmt.where(Request.status == status)
+    return _page(stmt, limit, before)
+
+
+def _page(stmt: Any, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    if before is not None:
+        stmt = stmt.where(Request.id < before)
+    rows = list(db.session.scalars(stmt.order_by(Request.id.desc()).limit(limit + 1)))
+    return [request_out(r) for r in rows[:limit]], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def feed(user_id: int, limit: int, before: int | None) -> tuple[list[dict], int | None]:
+    """Open requests for a master: category requests in their categories (and below), and those sent to them."""
+    if db.session.get(Master, user_id) is None:
+        raise Forbidden("Only masters have a feed; open a master card first.", code="no_master_card")
+    mine = db.session.scalars(select(master_categories.c.category_id).where(master_categories.c.master_id == user_id))
+    categories = sorted({c for cid in mine for c in with_descendants(cid)})
+    stmt = select(Request).where(
+        Request.status == wf.OPEN,
+        Request.customer_id != user_id,
+        ((Request.category_id.in_(categories)) & Request.master_id.is_(None)) | (Request.master_id == user_id),
+    )
+    return _page(stmt, limit, before)
+
+
+# ---- offers ----------------------------------------------------------------------------------
+
+
+def make_offer(user_id: int, request_id: int, message: str, price: int | None) -> dict[str, Any]:
+    """A master answers a request; Conflict (offer_exists) if they already have a live offer on it."""
+    with write_tx():
+        req = load_request(request_id)
+        wf.decide(req.status, "offer", roles_of(req, user_id))
+        if db.session.scalar(
+            select(Offer.id).where(Offer.request_id == req.id, Offer.master_id == user_id, Offer.status == wf.LIVE)
+        ):
+            raise Conflict("You already have a live offer on this request.", code="offer_exists")
+        offer = Offer(request_id=req.id, master_id=user_id, message=message, price=price, status=wf.LIVE)
+        db.session.add(offer)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            raise Conflict("You already have a live offer on this request.", code="offer_exists") from None
+        out = offer_out(offer)
+        notify([req.customer_id], "offer:new", {"offer": out, "request_id": req.id, "title": req.title})
+        return out
+
+
+def list_offers(user_id: int, request_id: int) -> list[dict[str, Any]]:
+    """The author sees every offer; a master sees their own; anyone else gets Forbidden."""
+    req = access_request(user_id, request_id)
+    stmt = select(Offer).where(Offer.request_id == req.id).order_by(Offer.id)
+    if user_id != req.customer_id:
+        stmt = stmt.where(Offer.master_id == user_id)
+        if not db.session.get(Master, user_id):
+            raise Forbidden("Only the author and masters see offers.")
+    return [offer_out(o) for o in db.session.scalars(stmt)]
+
+
+def _load_offer(offer_id: int) -> tuple[Offer, Request]:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("No such offer.")
+    return offer, load_request(offer.request_id)
+
+
+def _open_order_chat(req: Request, master_id: int) -> Any:
+    from app.services.chats import open_order_chat
+
+    return open_order_chat(req.customer_id, master_id, req.title)
+
+
+def _chat_out(chat: Any) -> dict[str, Any]:
+    from app.services.chats import chat_out
+
+    return chat_out(chat)
+
+
+def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
+    """The author accepts an offer: request active, other offers declined (masters told), order chat opened."""
+    with write_tx():
+        offer, req = _load_offer(offer_id)
+        new = wf.decide(req.status, "accept_offer", roles_of(req, user_id, offer))
+        offer.status = wf.decide_offer(offer.status, "accept_offer")
+        audience = _audience(req)
+        _move(req, wf.OPEN, new, executor_id=offer.master_id)
+        losers = _close_live_offers(req.id, except_id=offer.id)
+        chat = _open_order_chat(req, offer.master_id)
+        req.chat_id = chat.id
+        db.session.flush()
+        note = {"request_id": req.id, "title": req.title, "offer_id": offer.id}
+        notify([offer.master_id], "offer:accepted", {**note, "chat_id": chat.id})
+        notify(losers, "offer:rejected", {**note, "reason": "another offer was accepted"})
+        return {"request": _publish(req, audience), "chat": _chat_out(chat)}
+
+
+def reject_offer(user_id: int, offer_id: int) -> dict[str, Any]:
+    """The author rejects one offer; its master is told."""
+    with write_tx():
+        offer, req = _load_offer(offer_id)
+        wf.decide(req.status, "reject_offer", roles_of(req, user_id, offer))
+        offer.status = wf.decide_offer(offer.status, "reject_offer")
+        db.session.flush()
+        notify([offer.master_id], "offer:rejected", {"request_id": req.id, "title": req.title, "offer_id": offer.id})
+        return offer_out(offer)
+
+
+def withdraw_offer(user_id: int, offer_id: int) -> None:
+    """A master withdraws their own live offer."""
+    with write_tx():
+        offer, req = _load_offer(offer_id)
+        wf.decide(req.status, "withdraw_offer", roles_of(req, user_id, offer))
+        offer.status = wf.decide_offer(offer.status, "withdraw_offer")
+        db.session.flush()
+        emit_after_commit("request:updated", request_out(req), [req.customer_id])
+
+
+# ---- status changes --------------------------------------------------------------------------
+
+
+def accept_direct(user_id: int, request_id: int) -> dict[str, Any]:
+    """The master a request was sent to takes it: active, order chat opened."""
+    with write_tx():
+        req = load_request(request_id)
+        new = wf.decide(req.status, "accept", roles_of(req, user_id))
+        audience = _audience(req)
+        _move(req, wf.OPEN, new, executor_id=user_id)
+        _close_live_offers(req.id)
+        chat = _open_order_chat(req, user_id)
+        req.chat_id = chat.id
+        db.session.flush()
+        _status_note(req, [req.customer_id], user_id)
+        return {"request": _publish(req, audience), "chat": _chat_out(chat)}
+
+
+def _simple(user_id: int, request_id: int, action: str, **values: Any) -> dict[str, Any]:
+    with write_tx():
+        req = load_request(request_id)
+        old = req.status
+        new = wf.decide(old, action, roles_of(req, user_id))
+        audience = _audience(req)
+        executor = req.executor_id
+        _move(req, old, new, **values)
+        if new in (wf.CANCELLED, wf.DECLINED, wf.DELETED):
+            _close_live_offers(req.id)
+        if action == "refuse_executor":
+            db.session.execute(
+                update(Offer).where(Offer.request_id == req.id, Offer.status == wf.ACCEPTED).values(status=wf.REJECTED)
+            )
+        if new == wf.COMPLETED and executor is not None:
+            db.session.execute(
+                update(Master).where(Master.user_id == executor).values(completed_orders=Master.completed_orders + 1)
+            )
+        _status_note(req, audience, user_id)
+        return _publish(req, audience)
+
+
+def decline_direct(user_id: int, request_id: int) -> dict[str, Any]:
+    """The master a request was sent to turns it down (status declined)."""
+    return _simple(user_id, request_id, "decline")
+
+
+def complete(user_id: int, request_id: int) -> dict[str, Any]:
+    """The customer marks an active request done; the executor's completed_orders grows."""
+    return _simple(user_id, request_id, "complete")
+
+
+def refuse_executor(user_id: int, request_id: int) -> dict[str, Any]:
+    """The customer refuses the executor: back to open, executor and chat cleared."""
+    return _simple(user_id, request_id, "refuse_executor", executor_id=None, chat_id=None)
+
+
+def cancel(user_id: int, request_id: int) -> dict[str, Any]:
+    """The customer cancels an open or active request."""
+    return _simple(user_id, request_id, "cancel")
+
+
+def delete(user_id: int, request_id: int) -> None:
+    """The author deletes an open request (it disappears from every list)."""
+    _simple(user_id, request_id, "delete")
