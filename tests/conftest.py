@@ -207,7 +207,6 @@ def assert_error(res, status: int, code: str | None = None) -> dict:
 
 from tests.services_fixtures import redis_url  # noqa: E402, F401
 
-
 # ---- marketplace ---------------------------------------------------------------------------------
 
 
