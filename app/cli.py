@@ -10,6 +10,7 @@ from pathlib import Path
 import bcrypt
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
 @click.option("--prefix", default=None, help="Username prefix (default: lt<random>, so runs never collide).")
 @click.option("--password", default="loadtest-password", show_default=True, help="Everyone's password.")
 @click.option("--token-ttl", type=int, default=6 * 3600, show_default=True, help="Access token lifetime, s.")
+@with_appcontext
 def seed_users(count: int, room_size: int, out: str, prefix: str | None, password: str, token_ttl: int) -> None:
     """Bulk-create COUNT users in group chats of ROOM_SIZE, with access tokens, for the load tester."""
     if count < 1 or count > 200_000:

@@ -1,0 +1,316 @@
+"""The benchmark: step the send rate up against the app and the bare relay, find the last step that holds.
+
+For every (server, async mode, user count) it starts a fresh server process on 127.0.0.1, then
+runs `python -m loadtest` at each rate in turn (same users, rooms, duration); a step passes when
+every user connected, nothing was lost and p99 delivery stayed under --p99-limit ms. Stepping stops
+at the first failing step. Results go to a JSON file, a PNG, and a table in docs/PERFORMANCE.md
+between the `bench:start` / `bench:end` markers (the rest of that file is left alone).
+
+    nice -n 10 .venv/bin/python bench/run.py --users 1000 --rates 100,200,400,800 --modes eventlet,gevent
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The app (`wsgi.py`) or the relay (`bench/relay.py`) in its own process and temp folder."""
+
+    def __init__(self, target: str, mode: str) -> None:
+        self.target, self.mode = target, mode
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{target}-{mode}-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "ASYNC_MODE": mode,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PUBLIC_URL": self.url,
+            "APP_ENV": "development",
+            "INSTANCE_PATH": str(self.tmp),
+            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.db'}",
+            "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+            "RATE_LIMITS": "off",
+            "LOG_LEVEL": "WARNING",
+            "BCRYPT_ROUNDS": "4",
+        }
+        self.env.pop("REDIS_URL", None)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        """Start and wait until HTTP answers."""
+        script = ROOT / ("wsgi.py" if self.target == "app" else "bench/relay.py")
+        self.log = open(self.tmp / "server.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen([PYTHON, str(script)], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        probe = "/api/openapi.json" if self.target == "app" else "/"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.target} exited: {(self.tmp / 'server.log').read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(self.url + probe, timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"{self.target} did not start")
+
+    def seed(self, users: int, room_size: int) -> str | None:
+        """The app's users via its seed command (None for the relay: the tester makes them up)."""
+        if self.target != "app":
+            return None
+        out = self.tmp / "seed.json"
+        cmd = [PYTHON, "-m", "flask", "--app", "wsgi:app", "seed-users", "-n", str(users), "-r", str(room_size)]
+        env = {**self.env, "ASYNC_MODE": "threading"}
+        subprocess.run([*cmd, "-o", str(out)], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
+        return str(out)
+
+    def stop(self) -> None:
+        """Terminate the server and remove its folder."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run_step(server: Server, seed_file: str | None, args, users: int, rate: float, out: Path) -> dict:
+    """One load test at one rate; returns its JSON."""
+    cmd = [PYTHON, "-m", "loadtest", "--url", server.url, "--users", str(users), "--room-size", str(args.room_size)]
+    cmd += ["--rate", str(rate), "--duration", str(args.duration), "--json", str(out), "--quiet"]
+    cmd += ["--ramp", str(args.ramp), "--grace", str(args.grace), "--server-pid", str(server.proc.pid)]
+    if args.procs:
+        cmd += ["--procs", str(args.procs)]
+    cmd += ["--seed-file", seed_file] if seed_file else ["--synthetic"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.duration + users / 50 + 300)
+    if proc.returncode != 0 or not out.exists():
+        return {"error": proc.stderr[-1500:], "rate": rate, "users": users}
+    return json.loads(out.read_text())
+
+
+def passed(step: dict, users: int, p99_limit: float) -> bool:
+    """The step's verdict: everyone connected, nothing lost, p99 under the limit."""
+    return (
+        "error" not in step
+        and step["connected"] == users
+        and step["lost"] == 0
+        and step["p99_ms"] is not None
+        and step["p99_ms"] < p99_limit
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every (target, mode, users) series and write the results."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--targets", default="app,relay", help="comma list of app, relay")
+    p.add_argument("--modes", default="eventlet,gevent", help="comma list of async modes")
+    p.add_argument("--users", default="1000", help="comma list of user counts (e.g. 1000,10000)")
+    p.add_argument("--room-size", type=int, default=10)
+    p.add_argument("--rates", default="50,100,200,300,500,800", help="messages/s steps, ascending")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per step")
+    p.add_argument("--ramp", type=float, default=500.0, help="connections per second")
+    p.add_argument("--grace", type=float, default=5.0)
+    p.add_argument("--procs", type=int, default=0, help="tester processes (default: cores)")
+    p.add_argument("--p99-limit", type=float, default=1000.0, help="ms")
+    p.add_argument("--out", default=str(ROOT / "docs" / "bench" / "results.json"))
+    p.add_argument("--doc", default=str(ROOT / "docs" / "PERFORMANCE.md"), help="markdown file to update ('' to skip)")
+    p.add_argument("--label", default="", help="a note printed above the table (e.g. 'smoke run')")
+    args = p.parse_args(argv)
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    steps_dir = out.parent / "steps"
+    steps_dir.mkdir(exist_ok=True)
+    rates = [float(r) for r in args.rates.split(",")]
+    series = []
+    for users in [int(u) for u in args.users.split(",")]:
+        for mode in args.modes.split(","):
+            for target in args.targets.split(","):
+                server = Server(target, mode).start()
+                try:
+                    seed_file = server.seed(users, args.room_size)
+                    steps, best = [], None
+                    for rate in rates:
+                        step_out = steps_dir / f"{target}-{mode}-{users}-{rate:g}.json"
+                        step = run_step(server, seed_file, args, users, rate, step_out)
+                        step["passed"] = passed(step, users, args.p99_limit)
+                        steps.append(step)
+                        print(
+                            f"{target:5} {mode:8} users={users:<6} rate={rate:<7g} "
+                            + (
+                                f"ERROR {step['error'][-200:]}"
+                                if "error" in step
+                                else f"delivered/s={step['delivered_per_s']:<9} p50={step['p50_ms']} "
+                                f"p99={step['p99_ms']} lost={step['lost']} connected={step['connected']} "
+                                f"cpu={step.get('server_cpu_pct')} -> {'pass' if step['passed'] else 'FAIL'}"
+                            ),
+                            flush=True,
+                        )
+                        if not step["passed"]:
+                            break
+                        best = step
+                finally:
+                    server.stop()
+                series.append({"target": target, "mode": mode, "users": users, "steps": steps, "best": best})
+    report = {
+        "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
+        "machine": machine(),
+        "room_size": args.room_size,
+        "duration": args.duration,
+        "p99_limit_ms": args.p99_limit,
+        "label": args.label,
+        "series": series,
+    }
+    out.write_text(json.dumps(report, indent=2))
+    png = plot(report, out.with_suffix(".png"))
+    md = markdown(report, png, Path(args.doc).parent if args.doc else out.parent)
+    print(md)
+    if args.doc:
+        update_doc(Path(args.doc), md)
+    return 0
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(Exception):
+        import engineio
+        import flask_socketio
+        import socketio
+
+        info["flask_socketio"] = flask_socketio.__version__ if hasattr(flask_socketio, "__version__") else "?"
+        info["python_socketio"] = socketio.__version__
+        info["python_engineio"] = engineio.__version__
+    for mod in ("eventlet", "gevent"):
+        with contextlib.suppress(Exception):
+            info[mod] = __import__(mod).__version__
+    return info
+
+
+def plot(report: dict, path: Path) -> Path | None:
+    """p99 against offered deliveries/s, one line per series."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for s in report["series"]:
+        pts = [(st["offered_deliveries_per_s"], st["p99_ms"]) for st in s["steps"] if "error" not in st]
+        if pts:
+            ax.plot(*zip(*pts, strict=True), marker="o", label=f"{s['target']} {s['mode']} {s['users']} users")
+    ax.axhline(report["p99_limit_ms"], color="grey", linestyle="--", label="p99 limit")
+    ax.set_xlabel("offered deliveries/s")
+    ax.set_ylabel("p99 delivery latency (ms)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def markdown(report: dict, png: Path | None, doc_dir: Path) -> str:
+    """The results table (with the app / relay ratio) for docs/PERFORMANCE.md."""
+    m = report["machine"]
+    lines = [START, ""]
+    if report["label"]:
+        lines += [f"**{report['label']}**", ""]
+    lines += [
+        f"Command: `{report['command']}`  ",
+        f"Machine: {m.get('nproc')} cores ({m.get('cpu', '?')}), Python {m.get('python')}, "
+        f"eventlet {m.get('eventlet', '?')}, gevent {m.get('gevent', '?')}, "
+        f"python-socketio {m.get('python_socketio', '?')}; tester on the same machine.  ",
+        f"Rooms of {report['room_size']}, {report['duration']:g} s per step; a step passes with every user "
+        f"connected, nothing lost and p99 < {report['p99_limit_ms']:g} ms.",
+        "",
+        "| server | mode | users | best rate (msg/s) | deliveries/s | p50 ms | p99 ms | server CPU % "
+        "| connect p99 ms | KB/user idle | first failing step |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    best_of = {}
+    for s in report["series"]:
+        b = s["best"]
+        fail = next((st for st in s["steps"] if not st.get("passed")), None)
+        fail_txt = "none (all passed)"
+        if fail is not None:
+            fail_txt = (
+                f"{fail.get('rate'):g} msg/s: error"
+                if "error" in fail
+                else f"{fail['rate']:g} msg/s: p99 {fail['p99_ms']} ms, lost {fail['lost']}, "
+                f"connected {fail['connected']}"
+            )
+        best_of[(s["target"], s["mode"], s["users"])] = b
+        if b is None:
+            lines.append(f"| {s['target']} | {s['mode']} | {s['users']} | no step passed | | | | | | | {fail_txt} |")
+            continue
+        lines.append(
+            f"| {s['target']} | {s['mode']} | {s['users']} | {b['rate']:g} | {b['delivered_per_s']} | {b['p50_ms']} "
+            f"| {b['p99_ms']} | {b.get('server_cpu_pct')} | {b['connect_p99_ms']} | {b.get('server_kb_per_user')} "
+            f"| {fail_txt} |"
+        )
+    ratios = []
+    for (target, mode, users), b in best_of.items():
+        relay = best_of.get(("relay", mode, users))
+        if target == "app" and b and relay:
+            ratios.append(
+                f"- {mode}, {users} users: app / relay = {b['delivered_per_s']} / {relay['delivered_per_s']} "
+                f"= **{b['delivered_per_s'] / relay['delivered_per_s']:.2f}** (at the highest passing step of each)"
+            )
+    if ratios:
+        lines += ["", *ratios]
+    if png:
+        lines += ["", f"![p99 against offered load]({os.path.relpath(png, doc_dir)})"]
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def update_doc(path: Path, block: str) -> None:
+    """Replace the block between the markers (or append it) without touching the rest of the file."""
+    text = path.read_text() if path.exists() else "# Performance\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
