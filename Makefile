@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate bench clean help
+.PHONY: run test lint format migrate bench loadtest clean help
 
 help:
 	@echo "make run    - set up .venv, migrate, serve on http://127.0.0.1:5000"
 	@echo "make test   - set up .venv, ruff, then the whole pytest suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (see docs/PERFORMANCE.md)"
+	@echo "make loadtest - one load test against a server from 'make run' (LOADTEST_ARGS=...)"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,3 +40,14 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/test .pytest_cache .ruff_cache
+
+# The benchmark (long): app against the bare relay (bench/relay.py), eventlet and gevent, rate stepped
+# up until p99 >= 1 s or a loss; results into docs/bench/ and docs/PERFORMANCE.md. Override BENCH_ARGS.
+BENCH_ARGS ?= --users 1000 --rates 50,100,200,300,500,800 --modes eventlet,gevent --duration 10
+bench: $(STAMP)
+	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# One load test against the server of `make run` (same DATABASE_URL and instance/, so the seeded tokens work).
+LOADTEST_ARGS ?= --url http://127.0.0.1:5000 --users 200 --room-size 10 --rate 50 --duration 10 --json instance/loadtest.json
+loadtest: $(STAMP)
+	nice -n 10 $(BIN)/python -m loadtest $(LOADTEST_ARGS)
