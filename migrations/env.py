@@ -11,6 +11,13 @@ if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
 
 
+def include_name(name, type_, parent_names):
+    # SQLite FTS5 tables (and their shadow tables) are made by migrations, not models.
+    from app.models.chat import alembic_include_name
+
+    return alembic_include_name(name, type_, parent_names)
+
+
 def get_metadata():
     return current_app.extensions["migrate"].db.metadata
 
@@ -30,6 +37,7 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             render_as_batch=True,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

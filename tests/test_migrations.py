@@ -12,8 +12,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from app import create_app
-from app.models.chat import alembic_include_name
 from app.extensions import db
+from app.models.chat import alembic_include_name
 
 
 def test_upgrade_yields_exactly_the_models_schema(config, tmp_path):

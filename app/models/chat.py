@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -90,3 +90,36 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# Full-text search over message bodies on SQLite: an FTS5 external-content table kept in
+# sync by triggers. Migration 0002 creates the same objects; tests that use create_all()
+# get them from this hook. PostgreSQL has none of this (search falls back to ILIKE).
+MESSAGES_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
+    "body, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_ai AFTER INSERT ON messages BEGIN "
+    "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_ad AFTER DELETE ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_au AFTER UPDATE OF body ON messages BEGIN "
+    "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); "
+    "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
+)
+MESSAGES_FTS_DROP = (
+    "DROP TRIGGER IF EXISTS messages_fts_au",
+    "DROP TRIGGER IF EXISTS messages_fts_ad",
+    "DROP TRIGGER IF EXISTS messages_fts_ai",
+    "DROP TABLE IF EXISTS messages_fts",
+)
+
+
+def alembic_include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+    """Alembic autogenerate filter: the FTS5 table and its shadow tables are not models."""
+    return not (type_ == "table" and name is not None and name.startswith("messages_fts"))
+
+
+for _statement in MESSAGES_FTS_DDL:
+    event.listen(Message.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in MESSAGES_FTS_DROP:
+    event.listen(Message.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
