@@ -316,7 +316,7 @@ class NotificationPage(BaseModel):
 
 class MarkReadIn(Model):
     ids: list[Int] | None = Field(None, max_length=500)
-    all: bool = False
+    all: Annotated[bool, Strict()] = False
 
     @model_validator(mode="after")
     def _one(self) -> MarkReadIn:

@@ -177,7 +177,8 @@ def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
 
 def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
     data = request_out(req)
-    emit_after_commit("request:updated", data, audience)
+    people = {req.customer_id, req.master_id, req.executor_id} - {None}
+    emit_after_commit("request:updated", data, audience | people)
     return data
 
 
