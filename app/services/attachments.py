@@ -1,0 +1,85 @@
+"""Attachments: images and audio, checked by content, size-limited, stored under random names.
+
+Images are decoded and re-encoded (app.services.uploads.store_image); audio is accepted
+only when its first bytes are those of OGG, MP3, WAV, WebM or M4A, and is served with the
+type found there. A file is readable by its uploader and by the members of the chat it
+was first sent to.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from app.db import write_tx
+from app.errors import NotFound, UnsupportedMediaType
+from app.models.chat import Attachment
+from app.permissions import access_attachment
+from app.services.messages import attachment_out
+from app.services.uploads import read_limited, store_image, stored_path, upload_dir
+
+KIND_DIR = "attachments"
+
+
+def _is_image(data: bytes) -> bool:
+    return (
+        data.startswith(b"\xff\xd8\xff")
+        or data.startswith(b"\x89PNG\r\n\x1a\n")
+        or data[:6] in (b"GIF87a", b"GIF89a")
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    )
+
+
+def sniff_audio(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an audio file judged by its magic bytes, or None."""
+    if data.startswith(b"OggS"):
+        return "audio/ogg", "ogg"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "audio/mpeg", "mp3"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav", "wav"
+    if data.startswith(b"\x1a\x45\xdf\xa3"):
+        return "audio/webm", "webm"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"M4B ", b"mp42", b"isom", b"dash", b"mp41"):
+        return "audio/mp4", "m4a"
+    return None
+
+
+def upload(user_id: int, stream, filename: str) -> dict[str, Any]:
+    """Store an uploaded image or audio file for the user; PayloadTooLarge, UnsupportedMediaType."""
+    data = read_limited(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
+    if _is_image(data):
+        name, content_type, size = store_image(data, KIND_DIR, max_side=2048)
+        kind = "image"
+    else:
+        sniffed = sniff_audio(data)
+        if sniffed is None:
+            raise UnsupportedMediaType("Only images (JPEG, PNG, WebP, GIF) and audio (OGG, MP3, WAV, WebM, M4A).")
+        content_type, ext = sniffed
+        name = f"{secrets.token_hex(16)}.{ext}"
+        (upload_dir(KIND_DIR) / name).write_bytes(data)
+        kind, size = "audio", len(data)
+    with write_tx() as session:
+        attachment = Attachment(
+            owner_id=user_id,
+            stored_name=name,
+            original_name=Path(filename or "").name[:200],
+            content_type=content_type,
+            size=size,
+            kind=kind,
+        )
+        session.add(attachment)
+        session.flush()
+        return attachment_out(attachment)
+
+
+def open_attachment(user_id: int, attachment_id: int) -> tuple[Path, str]:
+    """The file and real content type of an attachment the user may read; NotFound/Forbidden."""
+    attachment = access_attachment(user_id, attachment_id)
+    path = stored_path(KIND_DIR, attachment.stored_name)
+    if path is None:
+        raise NotFound("The file is gone.")
+    return path, attachment.content_type
