@@ -278,3 +278,20 @@ def test_avatar_png_loses_text_chunks_and_icc_profile(client, make_user):
     with Image.open(io.BytesIO(served)) as img:
         assert "icc_profile" not in img.info and "Comment" not in img.info
         assert img.mode == "RGBA"  # transparency survives
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("size", [(8000, 6000), (20000, 10000)], ids=["48 megapixels", "200 megapixels"])
+def test_avatar_with_too_many_pixels_is_413_before_decoding(client, make_user, size):
+    """A tiny file can claim huge dimensions (a decompression bomb); it is refused from its header."""
+    ann = make_user()
+    out = io.BytesIO()
+    Image.new("1", size).save(out, "PNG")
+    assert len(out.getvalue()) < client.application.config["AVATAR_MAX_BYTES"]
+    assert_error(_upload(client, ann, out.getvalue(), "bomb.png"), 413, "payload_too_large")
+
+
+def test_avatar_truncated_image_is_415(client, make_user):
+    ann = make_user()
+    data = _image("JPEG", size=(400, 300))
+    assert_error(_upload(client, ann, data[: len(data) // 2], "cut.jpg"), 415, "unsupported_media_type")

@@ -7,12 +7,14 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from app.concurrency import run_blocking
-from app.errors import PayloadTooLarge, UnsupportedMediaType, ValidationError
+from app.errors import DomainError, PayloadTooLarge, UnsupportedMediaType, ValidationError
 
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+MAX_PIXELS = 40_000_000
+# Pillow only warns between MAX_IMAGE_PIXELS and twice that; we check the size ourselves before decoding.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 IMAGE_FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
@@ -42,7 +44,13 @@ def _reencode_image(data: bytes, max_side: int) -> tuple[bytes, str, str]:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format
+            width, height = probe.size
             probe.verify()
+        if width * height > MAX_PIXELS:
+            raise PayloadTooLarge(
+                f"The image is {width}x{height} pixels; at most {MAX_PIXELS // 1_000_000} megapixels.",
+                {"limit_pixels": MAX_PIXELS},
+            )
         if fmt not in IMAGE_FORMATS:
             raise UnsupportedMediaType("Only JPEG, PNG, WebP and GIF images are accepted.")
         with Image.open(io.BytesIO(data)) as img:
@@ -62,7 +70,13 @@ def _reencode_image(data: bytes, max_side: int) -> tuple[bytes, str, str]:
                     img = img.convert("RGBA")
                 img.save(out, "PNG", optimize=True)
             return out.getvalue(), content_type, ext
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except DomainError:
+        raise
+    except Image.DecompressionBombError:
+        raise PayloadTooLarge(f"The image has more than {MAX_PIXELS // 1_000_000} megapixels.") from None
+    except Exception:
+        # Pillow's decoders raise many kinds of errors on crafted files (OSError, SyntaxError,
+        # struct.error, IndexError...); every one of them means "not an image we accept".
         raise UnsupportedMediaType("The file is not an image we can read.") from None
 
 
