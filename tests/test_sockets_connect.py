@@ -18,6 +18,7 @@ from socketio import packet
 
 from app.extensions import socketio
 from app.sockets.events import CLIENT_EVENTS, socket_event
+from tests.conftest import LiveServer
 from tests.test_errors import BAD_TOKEN_NAMES, bad_tokens
 
 UNAUTHORIZED = {"code": "unauthorized"}
@@ -264,3 +265,21 @@ def test_live_change_password_disconnects_other_sessions_only(live_server):
         for c in (here, there):
             if c.connected:
                 c.disconnect()
+
+
+def test_gevent_server_handshake_and_logout(tmp_path):
+    """ASYNC_MODE=gevent serves the same handshake as eventlet (the default the live_server fixture runs)."""
+    server = LiveServer(tmp_path, async_mode="gevent").start()
+    try:
+        ann = server.signup("geventann")
+        client = _real_client(server, ann["access_token"])
+        assert client.call("ping", {}, timeout=5) == {"ok": True, "user_id": ann["user"]["id"]}
+        token = bad_tokens(server.env["SECRET_KEY"], ann["access_token"], ann["refresh_token"])["alg none"]
+        assert _real_refusal(server, {"token": token})[0]["data"] == UNAUTHORIZED
+        res = requests.post(
+            f"{server.url}/api/auth/logout", headers={"Authorization": f"Bearer {ann['access_token']}"}, timeout=5
+        )
+        assert res.status_code == 204
+        _wait_for(lambda: not client.connected)
+    finally:
+        server.stop()

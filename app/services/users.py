@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
 from app.errors import Conflict, NotFound
@@ -53,6 +54,14 @@ def get_user(user_id: int) -> User:
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Apply profile changes; Conflict when a new username or email is taken."""
+    try:
+        return _update_profile(user, dict(changes))
+    except IntegrityError:
+        # Two users racing for the same name both pass the check; the unique index stops the second.
+        raise Conflict("That username or email is already taken.", code="account_taken") from None
+
+
+def _update_profile(user: User, changes: dict[str, Any]) -> User:
     with write_tx():
         user = db.session.get(User, user.id)
         if "username" in changes and changes["username"] is not None:
