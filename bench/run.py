@@ -206,17 +206,11 @@ def machine() -> dict:
             if line.startswith("model name"):
                 info["cpu"] = line.split(":", 1)[1].strip()
                 break
-    with contextlib.suppress(Exception):
-        import engineio
-        import flask_socketio
-        import socketio
+    from importlib.metadata import PackageNotFoundError, version
 
-        info["flask_socketio"] = flask_socketio.__version__ if hasattr(flask_socketio, "__version__") else "?"
-        info["python_socketio"] = socketio.__version__
-        info["python_engineio"] = engineio.__version__
-    for mod in ("eventlet", "gevent"):
-        with contextlib.suppress(Exception):
-            info[mod] = __import__(mod).__version__
+    for dist in ("Flask-SocketIO", "python-socketio", "python-engineio", "eventlet", "gevent"):
+        with contextlib.suppress(PackageNotFoundError):
+            info[dist.lower().replace("-", "_")] = version(dist)
     return info
 
 
@@ -254,8 +248,8 @@ def markdown(report: dict, png: Path | None, doc_dir: Path) -> str:
     lines += [
         f"Command: `{report['command']}`  ",
         f"Machine: {m.get('nproc')} cores ({m.get('cpu', '?')}), Python {m.get('python')}, "
-        f"eventlet {m.get('eventlet', '?')}, gevent {m.get('gevent', '?')}, "
-        f"python-socketio {m.get('python_socketio', '?')}; tester on the same machine.  ",
+        f"Flask-SocketIO {m.get('flask_socketio', '?')}, python-socketio {m.get('python_socketio', '?')}, "
+        f"eventlet {m.get('eventlet', '?')}, gevent {m.get('gevent', '?')}; tester on the same machine.  ",
         f"Rooms of {report['room_size']}, {report['duration']:g} s per step; a step passes with every user "
         f"connected, nothing lost and p99 < {report['p99_limit_ms']:g} ms.",
         "",

@@ -44,6 +44,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--grace", type=float, default=5.0, help="seconds to wait for late deliveries")
     p.add_argument("--ack-timeout", type=float, default=10.0, help="seconds before a send counts as unacked")
     p.add_argument("--connect-timeout", type=float, default=20.0, help="seconds allowed per connect")
+    p.add_argument(
+        "--client",
+        choices=("raw", "socketio"),
+        default="raw",
+        help="raw: the tester's lean Socket.IO client (default); socketio: python-socketio's AsyncClient",
+    )
     src = p.add_argument_group("where users come from (one of)")
     src.add_argument("--seed-file", help="a JSON written by `flask seed-users`")
     src.add_argument("--app-dir", help="run the app's seed command in this folder (default: with --db, here)")
@@ -121,6 +127,7 @@ class Coordinator:
             "sender_share": self.args.sender_share,
             "ack_timeout": self.args.ack_timeout,
             "connect_timeout": self.args.connect_timeout,
+            "client": self.args.client,
         }
         users = self.seed["users"]
         self.pipes, self.procs = [], []
@@ -303,6 +310,7 @@ class Coordinator:
             "procs": args.procs,
             "body_size": args.body_size,
             "sender_share": args.sender_share,
+            "client": args.client,
             "connected": connected,
             "connect_failed": len(self.seed["users"]) - connected,
             "connect_s": round(connect_s, 2),

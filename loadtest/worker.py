@@ -118,35 +118,45 @@ class Worker:
 
     async def connect_one(self, user: dict) -> None:
         """Connect one authenticated client over websocket and wire its event handlers."""
-        import socketio
-
-        client = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
         uid, chat_id = user["id"], user.get("chat_id")
-
-        async def on_new(msg: Any) -> None:
-            self.on_message(uid, msg)
-
-        async def on_disconnect(*_args: Any) -> None:
-            if uid in self.clients:
-                self.disconnects += 1
-                self.clients.pop(uid, None)
-
-        client.on("message:new", on_new)
-        client.on("disconnect", on_disconnect)
         auth = {"token": user["token"], "room": chat_id, "uid": uid}
+
+        def dropped(*_args: Any) -> None:
+            if self.clients.pop(uid, None) is not None:
+                self.disconnects += 1
+
+        client: Any = None
         t = time.perf_counter()
         try:
-            await client.connect(
-                self.cfg["url"],
-                auth=auth,
-                transports=["websocket"],
-                wait_timeout=self.cfg["connect_timeout"],
-            )
+            if self.cfg.get("client", "raw") == "raw":
+                from loadtest.rawclient import RawClient
+
+                client = RawClient(self.http)
+                client.on("message:new", lambda msg: self.on_message(uid, msg))
+                client.on_disconnect = dropped
+                await client.connect(self.cfg["url"], auth=auth, timeout=self.cfg["connect_timeout"])
+            else:
+                import socketio
+
+                client = socketio.AsyncClient(reconnection=False, http_session=self.http, handle_sigint=False)
+
+                async def on_new(msg: Any) -> None:
+                    self.on_message(uid, msg)
+
+                async def on_disconnect(*_args: Any) -> None:
+                    dropped()
+
+                client.on("message:new", on_new)
+                client.on("disconnect", on_disconnect)
+                await client.connect(
+                    self.cfg["url"], auth=auth, transports=["websocket"], wait_timeout=self.cfg["connect_timeout"]
+                )
         except Exception as err:  # every failure is counted, none stops the run
             self.connect_failed += 1
             self.connect_errors[type(err).__name__ + ": " + str(err)[:80]] += 1
-            with contextlib.suppress(Exception):
-                await client.disconnect()
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.disconnect()
             return
         self.connect_ms.append((time.perf_counter() - t) * 1000)
         self.clients[uid] = client
