@@ -71,6 +71,7 @@ class Config:
         self.RESET_TOKEN_TTL = _int("RESET_TOKEN_TTL", 30 * 60)
         self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
         self.RATE_LIMITS = os.environ.get("RATE_LIMITS", "on").lower() != "off"
+        self.PROXY_HOPS = _int("PROXY_HOPS", 0)  # trusted reverse proxies in front (X-Forwarded-For)
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None

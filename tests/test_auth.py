@@ -220,3 +220,22 @@ def test_rate_limits_off(no_limits, client):
     for _ in range(30):
         assert _login(client, "ann", "wrong-password").status_code == 401
     assert _login(client, "ann").status_code == 200
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(client):
+    """A client cannot dodge the per-address limit by inventing X-Forwarded-For headers."""
+    for n in range(60):
+        client.post(
+            "/api/auth/login", json={"login": f"x{n}", "password": "x"}, headers={"X-Forwarded-For": f"1.2.3.{n}"}
+        )
+    _assert_rate_limited(_login(client, "y", "x", headers={"X-Forwarded-For": "9.9.9.9"}))
+
+
+def test_behind_one_proxy_the_forwarded_address_counts(client):
+    client.application.config["PROXY_HOPS"] = 1  # as PROXY_HOPS=1 in the environment does behind nginx
+    for n in range(60):
+        res = _login(client, f"x{n}", "x", headers={"X-Forwarded-For": "spoofed, 10.1.1.1"})
+        assert res.status_code == 401
+    _assert_rate_limited(_login(client, "y", "x", headers={"X-Forwarded-For": "other-spoof, 10.1.1.1"}))
+    # Everyone else behind the same proxy (same remote_addr) is unaffected.
+    assert _login(client, "y", "x", headers={"X-Forwarded-For": "10.2.2.2"}).status_code == 401

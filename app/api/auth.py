@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from app.api.base import ApiBlueprint
 from app.schemas.auth import (
@@ -22,6 +22,16 @@ bp = ApiBlueprint("auth", __name__, tag="auth", url_prefix="/api/auth")
 
 
 def _ip() -> str:
+    """The client's address for rate limits: the socket peer, or X-Forwarded-For behind PROXY_HOPS proxies.
+
+    Only the entries our own proxies appended are trusted (counted from the right), so a client
+    cannot pick its own address by sending the header.
+    """
+    hops = current_app.config.get("PROXY_HOPS", 0)
+    if hops:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.remote_addr or "unknown"
 
 
