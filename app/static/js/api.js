@@ -1,5 +1,6 @@
-// REST helper: JSON in and out, the bearer token attached, one refresh on 401.
+// REST helper: JSON in and out, the bearer token attached, one refresh on 401 (shared by every caller).
 const store = window.localStorage;
+const listeners = new Set();
 
 export function tokens() {
   return { access: store.getItem("mc.access"), refresh: store.getItem("mc.refresh") };
@@ -8,11 +9,19 @@ export function tokens() {
 export function saveTokens(access, refresh) {
   store.setItem("mc.access", access);
   store.setItem("mc.refresh", refresh);
+  for (const fn of listeners) fn(true);
 }
 
 export function clearTokens() {
   store.removeItem("mc.access");
   store.removeItem("mc.refresh");
+  for (const fn of listeners) fn(false);
+}
+
+/** Call fn(loggedIn) whenever the tokens change (the socket reconnects with the fresh one). */
+export function onTokens(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
 }
 
 export class ApiError extends Error {
@@ -25,31 +34,107 @@ export class ApiError extends Error {
   }
 }
 
+function accessExpiresSoon(access) {
+  // The JWT's exp, read without verifying: refresh a little early so requests rarely meet a 401.
+  try {
+    const payload = JSON.parse(atob(access.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    return typeof payload.exp === "number" && payload.exp * 1000 - Date.now() < 20_000;
+  } catch {
+    return false;
+  }
+}
+
 async function raw(method, path, body, auth = true) {
   const headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let payload;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
   const { access } = tokens();
   if (auth && access) headers["Authorization"] = `Bearer ${access}`;
-  const res = await fetch(`/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`/api${path}`, { method, headers, body: payload });
   const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   return { res, data };
 }
 
-async function refreshTokens() {
-  const { refresh } = tokens();
-  if (!refresh) return false;
-  const { res, data } = await raw("POST", "/auth/refresh", { refresh_token: refresh }, false);
-  if (!res.ok) { clearTokens(); return false; }
-  saveTokens(data.access_token, data.refresh_token);
-  return true;
+let refreshing = null;
+
+/** Trade the refresh token for a new pair; concurrent callers share one request (tokens are single-use). */
+export function refreshTokens() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const { refresh } = tokens();
+      if (!refresh) return false;
+      try {
+        const { res, data } = await raw("POST", "/auth/refresh", { refresh_token: refresh }, false);
+        if (!res.ok) {
+          if (res.status === 401) clearTokens();
+          return false;
+        }
+        saveTokens(data.access_token, data.refresh_token);
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+/** A fresh-enough access token, refreshing first when it is about to expire. */
+export async function freshAccess() {
+  const { access } = tokens();
+  if (access && accessExpiresSoon(access)) await refreshTokens();
+  return tokens().access;
 }
 
 export async function api(method, path, body, { auth = true } = {}) {
+  if (auth) await freshAccess();
   let { res, data } = await raw(method, path, body, auth);
   if (res.status === 401 && auth && (await refreshTokens())) {
     ({ res, data } = await raw(method, path, body, auth));
   }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
+}
+
+/** Build "?a=1&b=2" from an object, skipping empty values. */
+export function qs(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+let routesPromise = null;
+
+/** Whether the server publishes a route ("/api/attachments", "post"): read once from its OpenAPI document. */
+export async function hasRoute(path, method = "get") {
+  if (!routesPromise) {
+    routesPromise = fetch("/api/openapi.json").then((r) => (r.ok ? r.json() : { paths: {} })).catch(() => ({ paths: {} }));
+  }
+  const doc = await routesPromise;
+  return Boolean(doc.paths && doc.paths[path] && doc.paths[path][method]);
+}
+
+const blobs = new Map();
+
+/** A blob: URL for a file the server serves only with the bearer token (attachments); cached per URL. */
+export function authedBlobUrl(url) {
+  if (!blobs.has(url)) {
+    const load = async () => {
+      const get = () => fetch(url, { headers: { Authorization: `Bearer ${tokens().access}` } });
+      await freshAccess();
+      let res = await get();
+      if (res.status === 401 && (await refreshTokens())) res = await get();
+      if (!res.ok) throw new ApiError(res.status, null);
+      return URL.createObjectURL(await res.blob());
+    };
+    blobs.set(url, load().catch((err) => { blobs.delete(url); throw err; }));
+  }
+  return blobs.get(url);
 }

@@ -1,112 +1,125 @@
-// The page at /: landing, sign-up, log-in and password reset. Routes live in the URL hash.
-import { api, ApiError, clearTokens, saveTokens, tokens } from "./api.js";
+// The page at /: a hash router, the top bar (navigation, notification bell, account) and the socket's state.
+import { api, clearTokens, onTokens, tokens } from "./api.js";
+import { avatar, clear, displayName, el } from "./dom.js";
+import * as sock from "./socket.js";
+import * as store from "./store.js";
+import { authRoutes } from "./views/auth.js";
+import { chatRoutes } from "./views/chats.js";
+import { marketRoutes } from "./views/market.js";
+import { bell, loadNotifications, resetNotifications } from "./views/notifications.js";
+import { settingsRoutes } from "./views/settings.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
+const account = document.getElementById("account");
+const banner = document.getElementById("conn");
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
+// Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
+const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes].map((r) => {
+  const keys = [];
+  const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
+  return { ...r, re, keys };
+});
+
+let cleanup = null;
+let rendering = 0;
+
+export function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+async function loadMe() {
+  if (!tokens().access) { store.state.me = null; return null; }
+  if (store.state.me) return store.state.me;
+  try {
+    store.state.me = await api("GET", "/users/me");
+  } catch (err) {
+    if (err.status === 401) clearTokens();
+    store.state.me = null;
   }
-  for (const child of children) node.append(child);
-  return node;
+  return store.state.me;
 }
 
-function toast(message) {
-  const box = document.getElementById("toast");
-  box.textContent = message;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+export async function refreshMe() {
+  store.state.me = null;
+  const me = await loadMe();
+  renderTop(currentPath());
+  return me;
 }
 
-function field(label, name, type = "text", extra = {}) {
-  return [el("label", { for: name, text: label }), el("input", { id: name, name, type, required: "", ...extra })];
+function currentPath() {
+  return (location.hash.slice(1) || "/").split("?")[0];
 }
 
-function form(title, fields, submitText, onsubmit, links = []) {
-  const error = el("div", { class: "error", role: "alert" });
-  const f = el("form", { novalidate: "" }, ...fields.flat(), el("button", { type: "submit", text: submitText }), error);
-  f.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.textContent = "";
-    const data = Object.fromEntries(new FormData(f).entries());
-    try {
-      await onsubmit(data);
-    } catch (err) {
-      error.textContent = err instanceof ApiError ? err.message : "Network error; try again.";
-    }
-  });
-  return el("section", { class: "card" }, el("h2", { text: title }), f, el("div", { class: "links" }, ...links));
-}
-
-async function renderNav() {
-  nav.replaceChildren();
-  if (tokens().access) {
-    try {
-      const me = await api("GET", "/users/me");
-      nav.append(el("span", { text: `@${me.username}` }),
-        el("button", { class: "secondary", text: "Log out", onclick: logout }));
-      return me;
-    } catch { clearTokens(); }
+function renderTop(path) {
+  const me = store.state.me;
+  const link = (href, text, match) =>
+    el("a", { href, text, class: path.startsWith(match || href.slice(1)) ? "active" : "" });
+  if (me) {
+    clear(nav,
+      link("#/chats", "Chats"),
+      link("#/masters", "Masters"),
+      link("#/requests", "My requests"),
+      link(me.is_master ? "#/feed" : "#/master", me.is_master ? "Feed" : "Become a master", me.is_master ? "/feed" : "/master"));
+    clear(account,
+      bell(),
+      el("a", { href: "#/settings", class: "me-link", title: "Account settings" }, avatar(me, "sm"),
+        el("span", { class: "me-name", text: displayName(me) })));
+  } else {
+    clear(nav, link("#/masters", "Masters"));
+    clear(account, el("a", { href: "#/login", text: "Log in", class: "button ghost" }),
+      el("a", { href: "#/signup", class: "button", text: "Sign up" }));
   }
-  nav.append(el("a", { href: "#/login", text: "Log in" }), el("a", { href: "#/signup", class: "button", text: "Sign up" }));
-  return null;
 }
 
-async function logout() {
-  try { await api("POST", "/auth/logout"); } catch { /* the session is gone either way */ }
-  clearTokens();
-  location.hash = "#/";
-  route();
+function showBanner(stateName) {
+  if (!store.state.me || stateName === "online" || stateName === "offline") {
+    banner.hidden = true;
+    return;
+  }
+  banner.hidden = false;
+  banner.textContent = stateName === "connecting" ? "Connecting…" : "Connection lost. Reconnecting…";
 }
-
-const routes = {
-  "/": async (me) => {
-    view.replaceChildren(el("section", { class: "hero" },
-      el("h1", { text: "Find a master. Talk in real time." }),
-      el("p", { text: "Masterchat connects customers with masters — repairs, lessons, lectures and more — and gives everyone a fast messenger with direct chats and groups." }),
-      me ? el("p", { text: `Welcome, ${me.display_name || me.username}.` })
-         : el("a", { class: "button", href: "#/signup", text: "Get started" })));
-  },
-  "/signup": () => view.replaceChildren(form("Create your account",
-    [field("Email", "email", "email"), field("Username", "username"), field("Password", "password", "password", { minlength: "8" })],
-    "Sign up", async (data) => {
-      const res = await api("POST", "/auth/signup", data, { auth: false });
-      saveTokens(res.access_token, res.refresh_token);
-      toast("Welcome to Masterchat!");
-      location.hash = "#/";
-    }, [el("a", { href: "#/login", text: "I have an account" })])),
-  "/login": () => view.replaceChildren(form("Log in",
-    [field("Email or username", "login"), field("Password", "password", "password")],
-    "Log in", async (data) => {
-      const res = await api("POST", "/auth/login", data, { auth: false });
-      saveTokens(res.access_token, res.refresh_token);
-      location.hash = "#/";
-    }, [el("a", { href: "#/forgot-password", text: "Forgot password?" }), el("a", { href: "#/signup", text: "Sign up" })])),
-  "/forgot-password": () => view.replaceChildren(form("Reset your password",
-    [field("Email", "email", "email")], "Send reset link", async (data) => {
-      await api("POST", "/auth/reset-password", data, { auth: false });
-      toast("If that address has an account, a reset link is on its way.");
-      location.hash = "#/login";
-    })),
-  "/reset-password": (_me, params) => view.replaceChildren(form("Choose a new password",
-    [field("New password", "password", "password", { minlength: "8" })], "Set password", async (data) => {
-      await api("POST", "/auth/reset-password/confirm", { token: params.get("token") || "", password: data.password }, { auth: false });
-      toast("Password changed. Log in with the new one.");
-      location.hash = "#/login";
-    })),
-};
 
 async function route() {
+  const ticket = ++rendering;
   const [path, query] = (location.hash.slice(1) || "/").split("?");
-  const me = await renderNav();
-  const handler = routes[path] || routes["/"];
-  await handler(me, new URLSearchParams(query || ""));
+  const params = new URLSearchParams(query || "");
+  const me = await loadMe();
+  if (ticket !== rendering) return;
+  if (me) { store.wireSocket(); sock.connect(); }
+  let match = null;
+  let args = {};
+  for (const r of routes) {
+    const m = path.match(r.re);
+    if (m) { match = r; args = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1])])); break; }
+  }
+  if (!match) match = routes.find((r) => r.path === "/");
+  if (match.auth && !me) {
+    location.replace(`#/login?next=${encodeURIComponent(location.hash.slice(1) || "/")}`);
+    return;
+  }
+  if (cleanup) { try { cleanup(); } catch { /* a view's cleanup never blocks navigation */ } cleanup = null; }
+  renderTop(path);
+  document.body.dataset.route = match.name || "page";
+  view.className = match.layout || "";
+  try {
+    const result = await match.render({ view, params, args, me, go, refreshMe });
+    if (ticket === rendering) cleanup = typeof result === "function" ? result : null;
+    else if (typeof result === "function") result();
+  } catch (err) {
+    console.warn("view failed", err);
+    clear(view, el("section", { class: "card" }, el("h2", { text: "Something went wrong" }),
+      el("p", { class: "muted", text: err.message || "Try again." }),
+      el("a", { href: "#/", class: "button", text: "Home" })));
+  }
+  if (me) loadNotifications();
 }
 
+sock.on("state", showBanner);
+onTokens((loggedIn) => {
+  if (!loggedIn) { store.reset(); resetNotifications(); renderTop(currentPath()); }
+});
 window.addEventListener("hashchange", route);
 route();

@@ -1,0 +1,91 @@
+// The one Socket.IO connection: token from a function (so every reconnect uses the freshest one),
+// a refresh on `unauthorized`, a visible state, and a tiny event bus the views subscribe to.
+import { io } from "../vendor/socket.io.esm.min.js";
+import { freshAccess, onTokens, refreshTokens, tokens } from "./api.js";
+
+const SERVER_EVENTS = [
+  "message:new", "message:updated", "message:deleted", "typing", "chat:read", "presence",
+  "chat:created", "chat:updated", "chat:deleted", "chat:member_added", "chat:member_removed",
+  "chat:member_updated", "notification", "request:updated",
+];
+
+const handlers = new Map(); // event -> Set(fn)
+let socket = null;
+let state = "offline"; // offline | connecting | online | reconnecting
+let everConnected = false;
+
+export function on(event, fn) {
+  if (!handlers.has(event)) handlers.set(event, new Set());
+  handlers.get(event).add(fn);
+  return () => handlers.get(event).delete(fn);
+}
+
+function fire(event, payload) {
+  for (const fn of handlers.get(event) || []) {
+    try { fn(payload); } catch (err) { console.warn("handler failed", event, err); }
+  }
+}
+
+function setState(next) {
+  state = next;
+  fire("state", next);
+}
+
+export function connectionState() { return state; }
+export function isOnline() { return state === "online"; }
+
+export function connect() {
+  if (socket || !tokens().access) return;
+  socket = io({
+    // A function: socket.io calls it before every (re)connection attempt.
+    auth: (cb) => { freshAccess().then((token) => cb({ token })); },
+    transports: ["websocket"],
+    reconnectionDelay: 300,
+    reconnectionDelayMax: 2000,
+  });
+  setState("connecting");
+  socket.on("connect", () => {
+    const again = everConnected;
+    everConnected = true;
+    setState("online");
+    fire(again ? "reconnected" : "connected");
+  });
+  socket.on("disconnect", (reason) => {
+    setState(reason === "io client disconnect" ? "offline" : "reconnecting");
+    if (reason === "io server disconnect") setTimeout(() => socket && socket.connect(), 500);
+  });
+  socket.on("connect_error", async (err) => {
+    if (!socket) return;
+    setState("reconnecting");
+    if (err && err.data && err.data.code === "unauthorized") {
+      // Refused at the handshake: the token expired or was revoked. Refresh once and try again.
+      if (await refreshTokens()) setTimeout(() => socket && socket.connect(), 200);
+      else setState("offline");
+    } else if (!socket.active) {
+      setTimeout(() => socket && socket.connect(), 1000);
+    }
+  });
+  for (const name of SERVER_EVENTS) socket.on(name, (payload) => fire(name, payload));
+}
+
+export function disconnect() {
+  if (!socket) return;
+  const s = socket;
+  socket = null;
+  everConnected = false;
+  s.disconnect();
+  setState("offline");
+}
+
+/** Emit with an acknowledgement; resolves the ack ({ok, ...}) or rejects on timeout / no connection. */
+export function call(event, payload, timeout = 8000) {
+  if (!socket || !socket.connected) return Promise.reject(new Error("offline"));
+  return socket.timeout(timeout).emitWithAck(event, payload);
+}
+
+/** Fire-and-forget emit (typing): dropped silently while offline. */
+export function send(event, payload) {
+  if (socket && socket.connected) socket.emit(event, payload, () => {});
+}
+
+onTokens((loggedIn) => { if (!loggedIn) disconnect(); });

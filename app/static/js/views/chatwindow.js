@@ -1,0 +1,222 @@
+// The open chat: history that loads upward, live messages, typing, read marks, reply, edit, delete,
+// attachments, and the optimistic outbox.
+import { api, hasRoute } from "../api.js";
+import { avatar, clear, confirmBox, displayName, el, errorText, toast } from "../dom.js";
+import { icon } from "../icons.js";
+import * as sock from "../socket.js";
+import * as store from "../store.js";
+import { presenceDot } from "./chats.js";
+import { messageKey, messageNode, messagePreview } from "./message.js";
+
+const { state } = store;
+function subtitle(chat) {
+  const typing = store.typingUsers(chat.id);
+  if (typing.length) {
+    const names = typing.map((id) => displayName(store.memberUser(chat.id, id) || (store.peer(chat)?.id === id ? store.peer(chat) : null)));
+    return { text: `${names.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`, cls: "typing" };
+  }
+  if (chat.type === "direct") {
+    const p = store.peer(chat);
+    const online = p && state.presence.get(p.id);
+    return { text: online ? "online" : "offline", cls: online ? "online" : "" };
+  }
+  const n = (chat.members || []).length;
+  return { text: `${chat.type === "order" ? "Order chat · " : ""}${n} member${n === 1 ? "" : "s"}`, cls: "" };
+}
+
+export async function chatWindow(pane, chatId, go) {
+  let chat;
+  try {
+    chat = await store.loadChat(chatId);
+  } catch (err) {
+    clear(pane, el("div", { class: "pane-empty" }, el("p", { text: errorText(err) }), el("a", { href: "#/chats", text: "Back to chats" })));
+    return null;
+  }
+  const log = store.log(chatId);
+  if (!log.loaded) await store.loadLatest(chatId);
+  else await store.syncChat(chatId).catch(() => {});
+
+  let replyTo = null;
+  let editing = null;
+
+  const sub = el("div", { class: "chat-sub" });
+  const title = el("div", { class: "chat-title", text: store.chatTitle(chat) });
+  const headAvatar = el("span", { class: "chat-avatar" });
+  const infoLink = el("a", { class: "button ghost small", href: chat.type === "direct" && store.peer(chat) ? `#/users/${store.peer(chat).id}` : `#/chats/${chatId}/info`, text: chat.type === "direct" ? "Profile" : "Info", id: "chat-info" });
+  const head = el("header", { class: "chat-head" },
+    el("a", { class: "back icon", href: "#/chats", "aria-label": "Back to chats", text: "‹" }),
+    headAvatar, el("div", { class: "chat-head-text" }, title, sub), infoLink);
+  const renderHead = () => {
+    chat = state.details.get(chatId) || chat;
+    title.textContent = store.chatTitle(chat);
+    const s = subtitle(chat);
+    sub.textContent = s.text;
+    sub.className = `chat-sub ${s.cls}`;
+    const p = chat.type === "direct" ? store.peer(chat) : null;
+    clear(headAvatar, avatar(p || { id: chat.id + 1000, display_name: store.chatTitle(chat) }), p ? presenceDot(p.id) : null);
+  };
+
+  const loader = el("div", { class: "history-loader", text: "" });
+  const list = el("div", { class: "messages-inner" });
+  const scroller = el("div", { class: "messages", id: "messages", tabindex: "0" }, loader, list);
+
+  const ctx = () => ({
+    log,
+    isGroup: chat.type !== "direct",
+    canModerate: chat.type === "group" && ["owner", "admin"].includes(store.myRole(chatId)),
+    othersRead: state.othersRead.get(chatId) || 0,
+    onReply: (msg) => { replyTo = msg; editing = null; renderComposerBar(); input.focus(); },
+    onEdit: (msg) => { editing = msg; replyTo = null; input.value = msg.body; renderComposerBar(); input.focus(); },
+    onDelete: async (msg) => {
+      if (!(await confirmBox("Delete this message for everyone?", "Delete"))) return;
+      try { await store.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
+    },
+    onRetry: (msg) => store.retry(chatId, msg.client_id),
+    onDiscard: (msg) => store.discard(chatId, msg.client_id),
+  });
+
+  const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
+  const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
+  const renderLoader = () => {
+    loader.textContent = log.loadingOlder ? "Loading…" : log.hasMoreBefore ? "" : "This is the beginning of the chat.";
+  };
+  const renderAll = () => {
+    const c = ctx();
+    clear(list, log.ordered().map((m) => messageNode(m, c)));
+    renderLoader();
+  };
+  const upsert = (msg) => {
+    const c = ctx();
+    const node = messageNode(msg, c);
+    const byClient = msg.client_id ? list.querySelector(`[data-client-id="${CSS.escape(msg.client_id)}"]`) : null;
+    const byId = msg.id ? list.querySelector(`[data-key="${messageKey(msg)}"]`) : null;
+    const old = byId || byClient;
+    if (old) {
+      // A pending copy that got its seq moves to its place among the stored ones.
+      if (msg.seq && !old.dataset.seq) { old.remove(); } else { old.replaceWith(node); return; }
+    }
+    if (!msg.seq) { list.append(node); return; }
+    const after = [...list.children].find((n) => !n.dataset.seq || Number(n.dataset.seq) > msg.seq);
+    list.insertBefore(node, after || null);
+  };
+
+  const readIfVisible = () => {
+    if (document.visibilityState === "visible" && nearBottom()) store.markRead(chatId);
+  };
+
+  // ---- composer ----
+  const bar = el("div", { class: "composer-bar", hidden: true });
+  const input = el("textarea", { id: "composer", rows: "1", placeholder: "Write a message…", "aria-label": "Message", maxlength: "4000" });
+  const sendBtn = el("button", { type: "submit", class: "send", "aria-label": "Send" }, icon("send"), el("span", { class: "send-text", text: "Send" }));
+  const fileInput = el("input", { type: "file", accept: "image/*,audio/*", hidden: true, id: "attach-file" });
+  const attachBtn = el("button", { type: "button", class: "icon attach", "aria-label": "Attach a photo or audio", title: "Attach", hidden: true, onclick: () => fileInput.click() }, icon("clip"));
+  const composer = el("form", { class: "composer", autocomplete: "off" }, attachBtn, fileInput, input, sendBtn);
+  hasRoute("/api/attachments", "post").then((ok) => { attachBtn.hidden = !ok; });
+
+  function renderComposerBar() {
+    if (!replyTo && !editing) { bar.hidden = true; clear(bar); return; }
+    const target = editing || replyTo;
+    bar.hidden = false;
+    clear(bar, el("div", { class: "bar-text" },
+      el("strong", { text: editing ? "Edit message" : `Reply to ${displayName(target.sender)}` }),
+      el("span", { text: messagePreview(target) })),
+    el("button", { type: "button", class: "icon", "aria-label": "Cancel", text: "✕", onclick: () => { if (editing) input.value = ""; replyTo = null; editing = null; renderComposerBar(); } }));
+  }
+
+  let typingSent = 0;
+  let typingTimer = null;
+  const stopTyping = () => {
+    clearTimeout(typingTimer);
+    if (typingSent) { sock.send("typing", { chat_id: chatId, typing: false }); typingSent = 0; }
+  };
+  input.addEventListener("input", () => {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    if (editing) return;
+    if (Date.now() - typingSent > 3000) { sock.send("typing", { chat_id: chatId, typing: true }); typingSent = Date.now(); }
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 4000);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit(); }
+    if (e.key === "Escape" && (replyTo || editing)) { if (editing) input.value = ""; replyTo = null; editing = null; renderComposerBar(); }
+  });
+  composer.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = input.value.trim();
+    if (editing) {
+      const msg = editing;
+      if (!body || body === msg.body) { editing = null; input.value = ""; renderComposerBar(); return; }
+      try { await store.editMessage(msg, body); editing = null; input.value = ""; renderComposerBar(); } catch (err) { toast(errorText(err), "error"); }
+      return;
+    }
+    if (!body) return;
+    store.sendMessage(chatId, body, { replyTo: replyTo ? replyTo.id : null });
+    input.value = "";
+    input.style.height = "auto";
+    replyTo = null;
+    renderComposerBar();
+    stopTyping();
+    toBottom();
+  });
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    fileInput.value = "";
+    if (!file) return;
+    const form = new FormData();
+    form.append("file", file);
+    attachBtn.disabled = true;
+    try {
+      const att = await api("POST", "/attachments", form);
+      store.sendMessage(chatId, input.value.trim(), { attachment: att, replyTo: replyTo ? replyTo.id : null });
+      input.value = "";
+      replyTo = null;
+      renderComposerBar();
+      toBottom();
+    } catch (err) { toast(errorText(err), "error"); } finally { attachBtn.disabled = false; }
+  });
+
+  const footer = chat.type === "group" || chat.type === "direct" || chat.type === "order"
+    ? el("footer", { class: "chat-foot" }, bar, composer) : null;
+  clear(pane, el("div", { class: "chat-window", dataset: { chatId } }, head, scroller, footer));
+  renderHead();
+  renderAll();
+  toBottom();
+  readIfVisible();
+  input.focus({ preventScroll: true });
+
+  scroller.addEventListener("scroll", async () => {
+    if (scroller.scrollTop < 150 && log.hasMoreBefore && !log.loadingOlder) {
+      const before = scroller.scrollHeight - scroller.scrollTop;
+      const p = store.loadOlder(chatId);
+      renderLoader();
+      await p.catch(() => {});
+      renderAll();
+      scroller.scrollTop = scroller.scrollHeight - before;
+    }
+    readIfVisible();
+  });
+
+  const offs = [
+    store.subscribe("message", (id, msg) => {
+      if (id !== chatId) return;
+      const stick = nearBottom() || (msg.sender && msg.sender.id === state.me?.id && !msg.id);
+      upsert(msg);
+      if (stick) toBottom();
+      readIfVisible();
+    }),
+    store.subscribe("messages", (id) => { if (id === chatId) { const stick = nearBottom(); renderAll(); if (stick) toBottom(); readIfVisible(); } }),
+    store.subscribe("read", (id) => { if (id === chatId) renderAll(); }),
+    store.subscribe("typing", (id) => { if (id === chatId) renderHead(); }),
+    store.subscribe("presence", () => renderHead()),
+    store.subscribe("chat", (id) => { if (id === chatId) { renderHead(); } }),
+    store.subscribe("gone", (id) => { if (id === chatId) { toast("You are no longer in this chat.", "info"); go("#/chats"); } }),
+  ];
+  const onVisible = () => readIfVisible();
+  document.addEventListener("visibilitychange", onVisible);
+  return () => {
+    stopTyping();
+    offs.forEach((f) => f());
+    document.removeEventListener("visibilitychange", onVisible);
+  };
+}

@@ -1,0 +1,169 @@
+"""The messenger in the browser: a live direct chat between two people, group administration."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import api_call, api_user, login_as, shot
+
+
+def send(page, text: str) -> float:
+    """Type a message and press Enter; returns the moment it was sent."""
+    page.fill("#composer", text)
+    started = time.monotonic()
+    page.press("#composer", "Enter")
+    return started
+
+
+def test_two_people_chat_live(server, new_page):
+    """Alice finds Bob and opens a direct chat; each sees the other's messages within 1 s.
+
+    Typing, presence, read marks, reply, edit and delete reach the other side live too.
+    """
+    alice = api_user(server, "alice_live", display_name="Alice Live")
+    bob = api_user(server, "bob_live", display_name="Bob Live")
+    pa = new_page(server)
+    pb = new_page(server)
+    login_as(pa, server, alice, "#/chats")
+    login_as(pb, server, bob, "#/chats")
+    expect(pb.locator(".chat-list h2")).to_be_visible()
+
+    # Alice starts the chat from a search result.
+    pa.fill("#chat-search", "Bob")
+    pa.locator(".person-row", has_text="Bob Live").get_by_role("button", name="Message").click()
+    expect(pa.locator(".chat-head .chat-title")).to_have_text("Bob Live")
+    started = send(pa, "Hi Bob, are you there?")
+    expect(pa.locator(".msg.mine .mark.sent, .msg.mine .mark.read").last).to_be_visible()
+    # Bob's list learns about the new chat live and shows it unread.
+    expect(pb.locator(".chat-item", has_text="Alice Live").locator(".badge")).to_have_text("1", timeout=1000)
+    seen_by_bob = time.monotonic() - started
+    pb.locator(".chat-item", has_text="Alice Live").click()
+    expect(pb.locator(".msg .msg-body", has_text="Hi Bob, are you there?")).to_have_count(1)
+
+    # Presence and read marks: Bob is online for Alice, and her message turns read.
+    expect(pa.locator(".chat-head .chat-sub")).to_have_text("online")
+    expect(pa.locator(".msg.mine .mark.read")).to_have_count(1, timeout=2000)
+
+    # Typing indicator, then Bob's answer reaches Alice within a second.
+    pb.locator("#composer").press_sequentially("Yes")
+    expect(pa.locator(".chat-head .chat-sub")).to_have_text("Bob Live is typing…", timeout=2000)
+    pb.fill("#composer", "")
+    started = send(pb, "Yes, here. What do you need?")
+    answer = pa.locator(".msg:not(.mine) .msg-body", has_text="Yes, here. What do you need?")
+    expect(answer).to_have_count(1, timeout=1000)
+    seen_by_alice = time.monotonic() - started
+    assert seen_by_bob < 1.0 and seen_by_alice < 1.0, (seen_by_bob, seen_by_alice)
+
+    # Reply, edit, delete.
+    msg = pa.locator(".msg:not(.mine)", has_text="What do you need?")
+    msg.hover()
+    msg.get_by_role("button", name="Reply").click()
+    expect(pa.locator(".composer-bar")).to_contain_text("Reply to Bob Live")
+    send(pa, "A plumber, ideally today")
+    expect(pb.locator(".msg .msg-quote", has_text="What do you need?")).to_have_count(1, timeout=1000)
+
+    mine = pa.locator(".msg.mine", has_text="A plumber, ideally today")
+    mine.hover()
+    mine.get_by_role("button", name="Edit").click()
+    pa.fill("#composer", "A plumber, ideally tomorrow")
+    pa.press("#composer", "Enter")
+    expect(pb.locator(".msg", has_text="A plumber, ideally tomorrow").locator(".edited")).to_have_count(1, timeout=1000)
+
+    first = pa.locator(".msg.mine", has_text="Hi Bob, are you there?")
+    first.hover()
+    first.get_by_role("button", name="Delete").click()
+    pa.locator(".modal").get_by_role("button", name="Delete").click()
+    expect(pb.locator(".msg.deleted")).to_have_count(1, timeout=1000)
+    expect(pb.locator(".msg-body", has_text="Hi Bob, are you there?")).to_have_count(0)
+    shot(pa, "chat-direct")
+    shot(pb, "chat-direct-other-side")
+
+    # Nothing doubled after a reload: the history from the server matches what was shown live.
+    pa.reload()
+    expect(pa.locator(".msg")).to_have_count(3)
+
+
+def test_history_loads_upward(server, new_page):
+    """A long chat opens at its end and loads older messages as you scroll up."""
+    a = api_user(server, "hist_a")
+    b = api_user(server, "hist_b")
+    chat_id = api_call(server, a, "POST", "/chats", json={"type": "direct", "user_id": b["user"]["id"]}).json()["id"]
+    for i in range(1, 121):
+        body = {"chat_id": chat_id, "body": f"line {i}", "client_id": f"h{i}"}
+        res = api_call(server, a, "POST", "/messages", json=body)
+        assert res.status_code == 201
+    page = new_page(server)
+    login_as(page, server, b, f"#/chats/{chat_id}")
+    expect(page.locator(".msg-body", has_text="line 120")).to_be_visible()
+    expect(page.locator(".msg")).to_have_count(50)
+    for _ in range(10):
+        page.locator("#messages").evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.wait_for_timeout(150)
+        if page.locator(".msg").count() == 120:
+            break
+    expect(page.locator(".msg")).to_have_count(120)
+    expect(page.locator(".history-loader")).to_have_text("This is the beginning of the chat.")
+    bodies = page.locator(".msg-body").all_inner_texts()
+    assert bodies == [f"line {i}" for i in range(1, 121)]
+
+
+def test_group_admin_adds_and_removes_a_member(server, new_page):
+    """An owner creates a group, adds Carol (who sees it appear), makes Bob admin, removes Carol (who loses it)."""
+    owner = api_user(server, "gowner", display_name="Olga Owner")
+    bob = api_user(server, "gbob", display_name="Bob Member")
+    carol = api_user(server, "gcarol", display_name="Carol Guest")
+    po = new_page(server)
+    pc = new_page(server)
+    pb = new_page(server)
+    login_as(po, server, owner, "#/chats")
+    login_as(pc, server, carol, "#/chats")
+    expect(pc.locator(".chat-list .empty")).to_be_visible()
+
+    po.click("#new-group")
+    po.fill("#group-name", "Plumbers club")
+    po.fill("#group-description", "Pipes and fittings")
+    po.locator(".modal input[type=search]").press_sequentially("Bob Mem")
+    po.locator(".modal .person", has_text="Bob Member").click()
+    expect(po.locator(".modal .chip")).to_have_text("Bob Member✕")
+    po.locator(".modal").get_by_role("button", name="Create group").click()
+    expect(po.locator(".chat-head .chat-title")).to_have_text("Plumbers club")
+    send(po, "Welcome to the club")
+
+    po.click("#chat-info")
+    expect(po.locator("#members .member")).to_have_count(2)
+    po.locator("#add-member").press_sequentially("Carol")
+    po.locator(".add-member .person", has_text="Carol Guest").click()
+    expect(po.locator("#members .member")).to_have_count(3)
+    expect(pc.locator(".chat-item", has_text="Plumbers club")).to_be_visible(timeout=2000)
+
+    bob_row = po.locator("#members .member", has_text="Bob Member")
+    bob_row.get_by_role("button", name="Make admin").click()
+    expect(bob_row.locator(".role")).to_have_text("admin")
+    shot(po, "group-panel")
+
+    # A plain member is offered no admin controls, only leaving.
+    chat_id = po.evaluate("() => location.hash.split('/')[2]")
+    login_as(pc, server, carol, f"#/chats/{chat_id}/info")
+    expect(pc.locator("#members .member")).to_have_count(3)
+    expect(pc.locator("#members button")).to_have_count(0)
+    expect(pc.locator("#add-member")).to_have_count(0)
+    expect(pc.locator("#delete-group")).to_have_count(0)
+    expect(pc.locator("#leave-group")).to_be_visible()
+    shot(pc, "group-panel-member")
+    pc.goto(server.url + "/#/chats")
+    expect(pc.locator(".chat-item", has_text="Plumbers club")).to_be_visible()
+
+    carol_row = po.locator("#members .member", has_text="Carol Guest")
+    carol_row.get_by_role("button", name="Remove").click()
+    po.locator(".modal").get_by_role("button", name="Remove").click()
+    expect(po.locator("#members .member")).to_have_count(2)
+    expect(pc.locator(".chat-item", has_text="Plumbers club")).to_have_count(0, timeout=2000)
+
+    # Bob, now admin, may rename the group; the owner sees it live.
+    login_as(pb, server, bob, f"#/chats/{chat_id}/info")
+    pb.fill("#group-name", "Plumbers guild")
+    pb.locator(".about").get_by_role("button", name="Save").click()
+    expect(po.locator(".chat-item", has_text="Plumbers guild")).to_be_visible(timeout=2000)
+    expect(pb.locator("#members .member", has_text="Olga Owner").locator("button")).to_have_count(0)
