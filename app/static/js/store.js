@@ -406,8 +406,9 @@ export function wireSocket() {
     publish("chats");
     publish("gone", id);
   });
+  // Both times: whatever arrived between the REST load and the socket joining is caught up by chat:sync.
   sock.on("reconnected", () => { recover(); });
-  sock.on("connected", () => { flushOutbox(); });
+  sock.on("connected", () => { recover(); });
 }
 
 export function reset() {
