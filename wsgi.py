@@ -11,6 +11,20 @@ if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+
+    import socket
+
+    _listen = eventlet.listen
+
+    def _listen_nodelay(*args, **kwargs):
+        # Accepted sockets inherit TCP_NODELAY: without it an ack written right after a broadcast
+        # waits ~40 ms for the client's delayed ACK (Nagle), quadrupling message:send latency.
+        sock = _listen(*args, **kwargs)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    eventlet.listen = _listen_nodelay
 elif ASYNC_MODE == "gevent":
     from gevent import monkey
 
