@@ -16,6 +16,9 @@ from flask.cli import with_appcontext
 def register(app: Flask) -> None:
     """Attach the project's CLI commands to the app."""
     app.cli.add_command(seed_users)
+    from app.services.market_seed import seed_market_command
+
+    app.cli.add_command(seed_market_command)
 
 
 @click.command("seed-users")

@@ -104,23 +104,23 @@ def category_tree() -> list[dict[str, Any]]:
     return roots
 
 
-def with_descendants(category_id: int) -> list[int]:
-    """The category and every category below it; ValidationError if it does not exist."""
+def with_descendants(*category_ids: int) -> list[int]:
+    """The categories and every category below them; ValidationError if one does not exist."""
     children: dict[int | None, list[int]] = {}
-    known = set()
-    for c in _all_categories():
-        known.add(c.id)
-        children.setdefault(c.parent_id, []).append(c.id)
-    if category_id not in known:
+    for cid, parent_id in db.session.execute(select(Category.id, Category.parent_id)):
+        children.setdefault(parent_id, []).append(cid)
+    known = {cid for ids in children.values() for cid in ids}
+    if not known.issuperset(category_ids):
         raise ValidationError(
             "No such category.", {"fields": {"category": "unknown category"}}, code="unknown_category"
         )
-    out, stack = [], [category_id]
+    out, stack = set(), list(category_ids)
     while stack:
         cid = stack.pop()
-        out.append(cid)
-        stack.extend(children.get(cid, []))
-    return out
+        if cid not in out:
+            out.add(cid)
+            stack.extend(children.get(cid, []))
+    return sorted(out)
 
 
 def check_categories(ids: list[int], field: str = "category_ids") -> list[int]:

@@ -28,31 +28,46 @@ from app.services.users import brief
 # ---- serialisation ---------------------------------------------------------------------------
 
 
+def requests_out(reqs: list[Request]) -> list[dict[str, Any]]:
+    """Requests as the contract shows them, serialised in three queries whatever their number."""
+    if not reqs:
+        return []
+    ids = [r.id for r in reqs]
+    customers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.customer_id for r in reqs})))}
+    offers = dict(
+        db.session.execute(
+            select(Offer.request_id, func.count())
+            .where(Offer.request_id.in_(ids), Offer.status == wf.LIVE)
+            .group_by(Offer.request_id)
+        ).all()
+    )
+    reviewed = set(db.session.scalars(select(Review.request_id).where(Review.request_id.in_(ids))))
+    return [
+        {
+            "id": req.id,
+            "customer": brief(customers[req.customer_id]),
+            "category_id": req.category_id,
+            "title": req.title,
+            "description": req.description,
+            "budget": req.budget,
+            "city": req.city,
+            "master_id": req.master_id,
+            "service_id": req.service_id,
+            "executor_id": req.executor_id,
+            "chat_id": req.chat_id,
+            "status": req.status,
+            "offers_count": offers.get(req.id, 0),
+            "reviewed": req.id in reviewed,
+            "created_at": isoformat(req.created_at),
+            "updated_at": isoformat(req.updated_at),
+        }
+        for req in reqs
+    ]
+
+
 def request_out(req: Request) -> dict[str, Any]:
     """A request as the contract shows it (also the `request:updated` payload)."""
-    customer = db.session.get(User, req.customer_id)
-    offers = db.session.scalar(
-        select(func.count()).select_from(Offer).where(Offer.request_id == req.id, Offer.status == wf.LIVE)
-    )
-    reviewed = db.session.scalar(select(Review.id).where(Review.request_id == req.id)) is not None
-    return {
-        "id": req.id,
-        "customer": brief(customer),
-        "category_id": req.category_id,
-        "title": req.title,
-        "description": req.description,
-        "budget": req.budget,
-        "city": req.city,
-        "master_id": req.master_id,
-        "service_id": req.service_id,
-        "executor_id": req.executor_id,
-        "chat_id": req.chat_id,
-        "status": req.status,
-        "offers_count": offers,
-        "reviewed": reviewed,
-        "created_at": isoformat(req.created_at),
-        "updated_at": isoformat(req.updated_at),
-    }
+    return requests_out([req])[0]
 
 
 def offer_out(offer: Offer) -> dict[str, Any]:
@@ -259,7 +274,11 @@ def _page(stmt: Any, limit: int, before: int | None) -> tuple[list[dict], int | 
     if before is not None:
         stmt = stmt.where(Request.id < before)
     rows = list(db.session.scalars(stmt.order_by(Request.id.desc()).limit(limit + 1)))
-    return [request_out(r) for r in rows[:limit]], (rows[limit - 1].id if len(rows) > limit else None)
+    return _cut(rows, limit)
+
+
+def _cut(rows: list[Request], limit: int) -> tuple[list[dict], int | None]:
+    return requests_out(rows[:limit]), (rows[limit - 1].id if len(rows) > limit else None)
 
 
 def feed(user_id: int, limit: int, before: int | None) -> tuple[list[dict], int | None]:
@@ -267,13 +286,22 @@ def feed(user_id: int, limit: int, before: int | None) -> tuple[list[dict], int 
     if db.session.get(Master, user_id) is None:
         raise Forbidden("Only masters have a feed; open a master card first.", code="no_master_card")
     mine = db.session.scalars(select(master_categories.c.category_id).where(master_categories.c.master_id == user_id))
-    categories = sorted({c for cid in mine for c in with_descendants(cid)})
-    stmt = select(Request).where(
+    categories = with_descendants(*mine)
+    # Two simple queries rather than one OR: each walks an index in id order and stops at the page.
+    public = select(Request).where(
         Request.status == wf.OPEN,
+        Request.master_id.is_(None),
+        Request.category_id.in_(categories),
         Request.customer_id != user_id,
-        ((Request.category_id.in_(categories)) & Request.master_id.is_(None)) | (Request.master_id == user_id),
     )
-    return _page(stmt, limit, before)
+    direct = select(Request).where(Request.master_id == user_id, Request.status == wf.OPEN)
+    rows: list[Request] = []
+    for stmt in (public, direct):
+        if before is not None:
+            stmt = stmt.where(Request.id < before)
+        rows += db.session.scalars(stmt.order_by(Request.id.desc()).limit(limit + 1))
+    rows.sort(key=lambda r: r.id, reverse=True)
+    return _cut(rows[: limit + 1], limit)
 
 
 # ---- offers ----------------------------------------------------------------------------------
