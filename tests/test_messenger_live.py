@@ -262,3 +262,41 @@ def test_sigkill_while_sending_loses_no_acknowledged_message(tmp_path):
         owner.disconnect()
     finally:
         server.stop()
+
+
+def test_oversize_frame_closes_only_that_socket_and_stores_nothing(peers, live_server):
+    alice, bob = peers(2)
+    alice.connect()
+    bob.connect()
+    d = alice.post("/api/chats", {"type": "direct", "user_id": bob.id})
+    alice.client.emit("message:send", {"chat_id": d["id"], "body": "x" * 100_000, "client_id": "huge"})
+    assert alice.wait_for(lambda p: not p.client.connected, timeout=10), "an oversize frame must not be accepted"
+    assert bob.client.call("ping", {}, timeout=5)["ok"] is True
+    assert bob.history(d["id"]) == []
+    alice.client = None
+    alice.connect()
+    assert alice.send(d["id"], "small again", "ok-1")["ok"] is True
+
+
+def test_foreign_origin_is_refused_at_connect(peers, live_server):
+    (alice,) = peers(1)
+    # long-polling carries exactly the Origin we set (the websocket library adds its own as well)
+    foreign = sio.Client(reconnection=False)
+    with pytest.raises(sio.exceptions.ConnectionError):
+        foreign.connect(
+            live_server.url,
+            auth={"token": alice.token},
+            headers={"Origin": "http://evil.example"},
+            transports=["polling"],
+            wait_timeout=5,
+        )
+    own = sio.Client(reconnection=False)
+    own.connect(
+        live_server.url,
+        auth={"token": alice.token},
+        headers={"Origin": live_server.url},
+        transports=["polling"],
+        wait_timeout=5,
+    )
+    assert own.call("ping", {}, timeout=5)["ok"] is True
+    own.disconnect()
