@@ -146,3 +146,44 @@ def test_marketplace_flow_live(live_server):
     finally:
         for peer in peers:
             peer.close()
+
+
+def test_racing_accepts_on_the_live_server(live_server):
+    """Eight clients accept eight different offers of one request at once: one 200, seven 409."""
+    customer = live_server.signup("racecustomer")
+    auth = {"Authorization": f"Bearer {customer['access_token']}"}
+    tree = requests.get(live_server.url + "/api/categories", timeout=5).json()["items"]
+    plumbing = next(c["id"] for root in tree for c in root["children"] if c["slug"] == "plumbing")
+    req = requests.post(
+        live_server.url + "/api/requests", json={"category_id": plumbing, "title": "Race"}, headers=auth, timeout=10
+    ).json()
+    offer_ids = []
+    for n in range(8):
+        master = live_server.signup(f"racer{n}")
+        headers = {"Authorization": f"Bearer {master['access_token']}"}
+        res = requests.post(
+            live_server.url + "/api/masters", json={"category_ids": [plumbing]}, headers=headers, timeout=10
+        )
+        assert res.status_code == 201
+        res = requests.post(
+            live_server.url + f"/api/requests/{req['id']}/offers", json={"message": "me"}, headers=headers, timeout=10
+        )
+        offer_ids.append(res.json()["id"])
+    barrier = threading.Barrier(len(offer_ids))
+    statuses: list[int] = []
+
+    def accept(offer_id: int) -> None:
+        session = requests.Session()
+        barrier.wait()
+        statuses.append(
+            session.post(live_server.url + f"/api/offers/{offer_id}/accept", headers=auth, timeout=10).status_code
+        )
+
+    threads = [threading.Thread(target=accept, args=(oid,)) for oid in offer_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(statuses) == [200] + [409] * 7, statuses
+    got = requests.get(live_server.url + f"/api/requests/{req['id']}", headers=auth, timeout=10).json()
+    assert got["status"] == "active"
