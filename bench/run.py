@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import platform
+import shlex
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from loadtest.worker import raise_fd_limit  # noqa: E402
+
 PYTHON = sys.executable
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -66,7 +70,9 @@ class Server:
         """Start and wait until HTTP answers."""
         script = ROOT / ("wsgi.py" if self.target == "app" else "bench/relay.py")
         self.log = open(self.tmp / "server.log", "wb")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen([PYTHON, str(script)], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [PYTHON, str(script)], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, preexec_fn=raise_fd_limit
+        )
         probe = "/api/openapi.json" if self.target == "app" else "/"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -181,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                     server.stop()
                 series.append({"target": target, "mode": mode, "users": users, "steps": steps, "best": best})
     report = {
-        "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
+        "command": shlex.join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
         "room_size": args.room_size,
         "duration": args.duration,

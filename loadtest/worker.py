@@ -299,10 +299,20 @@ class Worker:
         }
 
 
+def raise_fd_limit() -> None:
+    """One file descriptor per socket: lift the soft limit to the hard one."""
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def worker_main(index: int, cfg: dict, users: list[dict], chat_sizes: dict[int, int], conn) -> None:
     """Process entry point (spawned by the coordinator)."""
     import gc
 
+    raise_fd_limit()
     # Many small long-lived objects: full collections would pause every client at once.
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
