@@ -147,14 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--procs", type=int, default=0, help="tester processes (default: cores)")
     p.add_argument("--p99-limit", type=float, default=1000.0, help="ms")
     p.add_argument("--out", default=str(ROOT / "docs" / "bench" / "results.json"))
+    p.add_argument("--steps-dir", default=str(ROOT / "instance" / "bench"), help="each step's JSON and PNG")
     p.add_argument("--doc", default=str(ROOT / "docs" / "PERFORMANCE.md"), help="markdown file to update ('' to skip)")
     p.add_argument("--label", default="", help="a note printed above the table (e.g. 'smoke run')")
     args = p.parse_args(argv)
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    steps_dir = out.parent / "steps"
-    steps_dir.mkdir(exist_ok=True)
+    steps_dir = Path(args.steps_dir)
+    steps_dir.mkdir(parents=True, exist_ok=True)
     rates = [float(r) for r in args.rates.split(",")]
     series = []
     for users in [int(u) for u in args.users.split(",")]:
