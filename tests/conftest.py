@@ -216,7 +216,7 @@ class MarketKit:
     def __init__(self, app, client, make_user):
         self.app, self.client, self.make_user = app, client, make_user
         with app.app_context():
-            from app.services.catalog import category_tree, seed_reference_data
+            from app.services.reference import category_tree, seed_reference_data
 
             seed_reference_data()
             self.cats = {}

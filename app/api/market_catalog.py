@@ -22,7 +22,7 @@ from app.schemas.market import (
     ServicePatch,
     ServiceQuery,
 )
-from app.services import catalog, reviews
+from app.services import catalog, reference, reviews
 
 bp = ApiBlueprint("market_catalog", __name__, tag="marketplace", url_prefix="/api")
 
@@ -30,13 +30,13 @@ bp = ApiBlueprint("market_catalog", __name__, tag="marketplace", url_prefix="/ap
 @bp.route_spec("/categories", "GET", response=CategoryTree, auth=False)
 def categories():
     """The category tree."""
-    return {"items": catalog.category_tree(), "next": None}
+    return {"items": reference.category_tree(), "next": None}
 
 
 @bp.route_spec("/cities", "GET", query=CityQuery, response=CityList, auth=False, errors=(422,))
 def cities(query: CityQuery):
     """The reference list of cities (optionally those containing q)."""
-    return {"items": catalog.cities(query.q), "next": None}
+    return {"items": reference.cities(query.q), "next": None}
 
 
 @bp.route_spec("/masters", "POST", body=MasterIn, response=MasterFull, status=201, errors=(401, 409, 422))

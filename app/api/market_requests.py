@@ -18,6 +18,7 @@ from app.schemas.market import (
     ReviewIn,
     ReviewOut,
 )
+from app.services import request_actions as actions
 from app.services import requests as service
 from app.services import reviews
 
@@ -56,7 +57,7 @@ def get_request(request_id: int):
 @bp.route_spec("/requests/<int:request_id>", "DELETE", status=204, errors=MOVE_ERRORS)
 def delete_request(request_id: int):
     """The author deletes an open request."""
-    service.delete(g.user.id, request_id)
+    actions.delete(g.user.id, request_id)
 
 
 @bp.route_spec(
@@ -64,7 +65,7 @@ def delete_request(request_id: int):
 )
 def make_offer(request_id: int, body: OfferIn):
     """A master answers a request with a message and a price."""
-    return service.make_offer(g.user.id, request_id, body.message, body.price)
+    return actions.make_offer(g.user.id, request_id, body.message, body.price)
 
 
 @bp.route_spec("/requests/<int:request_id>/offers", "GET", response=OfferPage, errors=(401, 403, 404))
@@ -76,49 +77,49 @@ def list_offers(request_id: int):
 @bp.route_spec("/offers/<int:offer_id>/accept", "POST", response=AcceptOut, errors=MOVE_ERRORS)
 def accept_offer(offer_id: int):
     """The author accepts an offer: the request becomes active and the order chat opens."""
-    return service.accept_offer(g.user.id, offer_id)
+    return actions.accept_offer(g.user.id, offer_id)
 
 
 @bp.route_spec("/offers/<int:offer_id>/reject", "POST", response=OfferOut, errors=MOVE_ERRORS)
 def reject_offer(offer_id: int):
     """The author rejects an offer."""
-    return service.reject_offer(g.user.id, offer_id)
+    return actions.reject_offer(g.user.id, offer_id)
 
 
 @bp.route_spec("/offers/<int:offer_id>", "DELETE", status=204, errors=MOVE_ERRORS)
 def withdraw_offer(offer_id: int):
     """A master withdraws their offer."""
-    service.withdraw_offer(g.user.id, offer_id)
+    actions.withdraw_offer(g.user.id, offer_id)
 
 
 @bp.route_spec("/requests/<int:request_id>/accept", "POST", response=AcceptOut, errors=MOVE_ERRORS)
 def accept_direct(request_id: int):
     """The master a request was sent to takes it."""
-    return service.accept_direct(g.user.id, request_id)
+    return actions.accept_direct(g.user.id, request_id)
 
 
 @bp.route_spec("/requests/<int:request_id>/decline", "POST", response=RequestOut, errors=MOVE_ERRORS)
 def decline_direct(request_id: int):
     """The master a request was sent to turns it down."""
-    return service.decline_direct(g.user.id, request_id)
+    return actions.decline_direct(g.user.id, request_id)
 
 
 @bp.route_spec("/requests/<int:request_id>/complete", "POST", response=RequestOut, errors=MOVE_ERRORS)
 def complete(request_id: int):
     """The customer marks an active request completed."""
-    return service.complete(g.user.id, request_id)
+    return actions.complete(g.user.id, request_id)
 
 
 @bp.route_spec("/requests/<int:request_id>/refuse-executor", "POST", response=RequestOut, errors=MOVE_ERRORS)
 def refuse_executor(request_id: int):
     """The customer refuses the executor; the request is open again."""
-    return service.refuse_executor(g.user.id, request_id)
+    return actions.refuse_executor(g.user.id, request_id)
 
 
 @bp.route_spec("/requests/<int:request_id>/cancel", "POST", response=RequestOut, errors=MOVE_ERRORS)
 def cancel(request_id: int):
     """The customer cancels an open or active request."""
-    return service.cancel(g.user.id, request_id)
+    return actions.cancel(g.user.id, request_id)
 
 
 @bp.route_spec(

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.market import Category, City, Master, Offer, Request, Review, Service, master_categories
-from app.services.catalog import seed_reference_data
+from app.services.reference import seed_reference_data
 
 ABOUT = [
     "Работаю {years} лет, выезд в день обращения.",
