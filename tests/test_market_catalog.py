@@ -155,3 +155,10 @@ def test_master_card_edit(market, client):
     assert card["about"] == "Новое описание" and card["city"] == "Орёл"
     assert card["category_ids"] == [market.cat("appliances")]
     assert ids(client, master, f"category={market.cat('plumbing')}") == []
+
+
+def test_empty_query_parameters_mean_not_given(client, seeded):
+    who = seeded["customer"]
+    assert len(ids(client, who, "category=&city=&q=&min_rating=&min_price=&max_price=&cursor=")) == 5
+    res = client.get("/api/services?category=&master_id=", headers=who.headers)
+    assert res.status_code == 200

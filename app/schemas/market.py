@@ -133,7 +133,18 @@ class MasterFull(MasterShort):
     recent_reviews: list[ReviewOut]
 
 
-class MasterQuery(Model):
+class _Query(Model):
+    """A query string: an empty parameter (`?city=&category=`, as HTML forms send) means not given."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v != ""}
+        return data
+
+
+class MasterQuery(_Query):
     category: int | None = None
     city: str | None = Field(None, max_length=64)
     q: str = Field("", max_length=100)
@@ -150,7 +161,7 @@ class MasterPage(BaseModel):
     next: int | None
 
 
-class ServiceQuery(Model):
+class ServiceQuery(_Query):
     category: int | None = None
     master_id: int | None = None
     q: str = Field("", max_length=100)
