@@ -28,7 +28,7 @@ def access_chat(user_id: int, chat_id: int) -> tuple[Chat, ChatMember]:
         raise NotFound("No such chat.")
     member = membership(chat_id, user_id)
     if member is None:
-        raise Forbidden("You are not a member of this chat.", code="not_a_member")
+        raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})
     return chat, member
 
 
@@ -36,9 +36,9 @@ def access_group_admin(user_id: int, chat_id: int) -> tuple[Chat, ChatMember]:
     """A group chat the caller administers (owner or admin), or NotFound/Forbidden."""
     chat, member = access_chat(user_id, chat_id)
     if chat.type != "group":
-        raise Forbidden("Only group chats are administered.", code="not_a_group")
+        raise Forbidden("Only group chats are administered.", {"reason": "not_a_group"})
     if member.role not in ADMIN_ROLES:
-        raise Forbidden("Only the group's owner and admins may do this.", code="not_an_admin")
+        raise Forbidden("Only the group's owner and admins may do this.", {"reason": "not_an_admin"})
     return chat, member
 
 
@@ -59,7 +59,7 @@ def access_attachment(user_id: int, attachment_id: int) -> Attachment:
     if attachment.owner_id == user_id:
         return attachment
     if attachment.chat_id is None or membership(attachment.chat_id, user_id) is None:
-        raise Forbidden("You cannot see this attachment.", code="not_a_member")
+        raise Forbidden("You cannot see this attachment.", {"reason": "not_a_member"})
     return attachment
 
 

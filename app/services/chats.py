@@ -209,10 +209,10 @@ def delete_chat(user_id: int, chat_id: int) -> None:
     with write_tx():
         chat, member = access_chat(user_id, chat_id)
         if chat.type != "group":
-            raise Forbidden("Only group chats can be deleted.", code="not_a_group")
+            raise Forbidden("Only group chats can be deleted.", {"reason": "not_a_group"})
         allowed = member.role == "owner" or (member.role == "admin" and _owner(chat_id) is None)
         if not allowed:
-            raise Forbidden("Only the group's owner may delete it.", code="not_the_owner")
+            raise Forbidden("Only the group's owner may delete it.", {"reason": "not_the_owner"})
         _delete(chat, member_ids(chat_id))
 
 
@@ -268,17 +268,17 @@ def remove_member(user_id: int, chat_id: int, target_id: int) -> None:
     with write_tx():
         chat, member = access_chat(user_id, chat_id)
         if chat.type != "group":
-            raise Forbidden("Only group chats can be left.", code="not_a_group")
+            raise Forbidden("Only group chats can be left.", {"reason": "not_a_group"})
         if target_id == user_id:
             _leave(chat, member)
             return
         if member.role not in ADMIN_ROLES:
-            raise Forbidden("Only the group's owner and admins may remove members.", code="not_an_admin")
+            raise Forbidden("Only the group's owner and admins may remove members.", {"reason": "not_an_admin"})
         target = membership(chat_id, target_id)
         if target is None:
             raise NotFound("Not a member of this chat.")
         if target.role == "owner" or (target.role == "admin" and member.role != "owner"):
-            raise Forbidden("Only the owner may remove an admin, and nobody the owner.", code="not_allowed")
+            raise Forbidden("Only the owner may remove an admin, and nobody the owner.", {"reason": "not_allowed"})
         _leave(chat, target)
 
 
@@ -290,7 +290,7 @@ def set_role(user_id: int, chat_id: int, target_id: int, role: str) -> dict[str,
         if target is None:
             raise NotFound("Not a member of this chat.")
         if target.role == "owner":
-            raise Forbidden("The owner's role cannot be changed.", code="not_allowed")
+            raise Forbidden("The owner's role cannot be changed.", {"reason": "not_allowed"})
         event = {"chat_id": chat_id, "user_id": target_id, "role": role}
         if target.role != role:
             target.role = role

@@ -184,7 +184,7 @@ def edit_message(user_id: int, message_id: int, body: str) -> dict[str, Any]:
     with write_tx():
         message, _chat, _member = access_message(user_id, message_id)
         if message.sender_id != user_id:
-            raise Forbidden("Only the sender may edit a message.", code="not_the_sender")
+            raise Forbidden("Only the sender may edit a message.", {"reason": "not_the_sender"})
         if message.deleted_at is not None:
             raise NotFound("This message was deleted.")
         message.body, message.edited_at = body, utcnow()
@@ -202,7 +202,7 @@ def delete_message(user_id: int, message_id: int) -> dict[str, Any]:
         message, chat, member = access_message(user_id, message_id)
         moderator = chat.type == "group" and member.role in ADMIN_ROLES
         if message.sender_id != user_id and not moderator:
-            raise Forbidden("Only the sender or a group admin may delete a message.", code="not_the_sender")
+            raise Forbidden("Only the sender or a group admin may delete a message.", {"reason": "not_the_sender"})
         if message.deleted_at is None:
             message.deleted_at = utcnow()
             message.body = ""
