@@ -22,7 +22,7 @@ def test_server_restart_loses_and_doubles_nothing(own_server, new_page, problems
     it is delivered once; what the other side sent while we were away appears once."""
     # The browser reports the refused socket and fetches while the server is down; those are the point here.
     problems.allow(r"WebSocket connection to .* failed")
-    problems.allow(r"net::ERR_CONNECTION_REFUSED")
+    problems.allow(r"net::ERR_CONNECTION_(REFUSED|RESET)")
     srv = own_server
     a = api_user(srv, "rc_alice", display_name="Alice R")
     b = api_user(srv, "rc_bob", display_name="Bob R")

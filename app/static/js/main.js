@@ -54,8 +54,10 @@ function currentPath() {
 
 function renderTop(path) {
   const me = store.state.me;
-  const link = (href, text, match) =>
-    el("a", { href, text, class: path.startsWith(match || href.slice(1)) ? "active" : "" });
+  const link = (href, text, match) => {
+    const base = match || href.slice(1);
+    return el("a", { href, text, class: path === base || path.startsWith(`${base}/`) ? "active" : "" });
+  };
   if (me) {
     clear(nav,
       link("#/chats", "Chats"),

@@ -305,6 +305,7 @@ export async function markRead(chatId) {
   const seq = l.maxSeq;
   const chat = state.chats.get(l.chatId);
   if (!seq || (chat && (chat.last_read_seq || 0) >= seq && !chat.unread)) return;
+  if (!sock.isOnline()) return; // marked after the reconnect's catch-up instead
   if (chat) { chat.last_read_seq = seq; chat.unread = 0; publish("chats"); }
   try {
     const ack = await sock.call("chat:read", { chat_id: l.chatId, seq });

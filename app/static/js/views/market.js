@@ -187,8 +187,10 @@ async function masterMode({ view, refreshMe }) {
   let card = null;
   if (me.is_master) card = await api("GET", `/masters/${me.id}`).catch(() => null);
   const error = el("div", { class: "error", role: "alert" });
-  const boxes = el("div", { class: "checks", id: "m-categories" }, cats.flat.map((c) => el("label", { class: `check depth-${Math.min(c.depth, 2)}` },
-    el("input", { type: "checkbox", name: "category_ids", value: c.id, checked: card && card.category_ids.includes(c.id) }), c.name)));
+  const box = (c) => el("label", { class: "check" },
+    el("input", { type: "checkbox", name: "category_ids", value: c.id, checked: Boolean(card && card.category_ids.includes(c.id)) }), c.name);
+  const boxes = el("div", { class: "checks", id: "m-categories" }, cats.tree.map((root) => el("div", { class: "check-group" },
+    el("div", { class: "check-root" }, box(root)), (root.children || []).map(box))));
   const about = el("textarea", { id: "m-about", name: "about", rows: "4", maxlength: "4000" });
   about.value = card ? card.about : "";
   const form = el("form", { class: "stack", id: "master-form" },
@@ -349,18 +351,37 @@ async function myRequests({ view, params, go }) {
 async function requestDetail({ view, args, go }) {
   const id = Number(args.id);
   const cats = await categories();
+  let shown = null;
+  // force=false re-renders only if the request changed since it was drawn, so the echo of this page's own
+  // action (an event and the action's own reload) never wipes a form the user started filling in.
+  const reload = async (force = true) => {
+    const req = await api("GET", `/requests/${id}`);
+    if (!force && shown && req.status === shown.status && req.updated_at === shown.updated_at) return;
+    shown = req;
+    await renderRequest(view, req, cats, go, reload);
+  };
+  await reload();
+  const offs = [
+    sock.on("request:updated", (r) => { if (r.id === id) reload(false); }),
+    sock.on("notification", (n) => {
+      if (n.kind === "offer:new" && n.payload && n.payload.request_id === id) reload();
+    }),
+  ];
+  return () => offs.forEach((f) => f());
+}
+
+async function renderRequest(view, req, cats, go, reload) {
   const me = store.state.me;
-  const req = await api("GET", `/requests/${id}`);
+  const id = req.id;
   const isCustomer = req.customer.id === me.id;
   const isTarget = req.master_id === me.id;
   const offers = isCustomer || me.is_master ? await api("GET", `/requests/${id}/offers`).then((d) => d.items || []).catch(() => []) : [];
-  const reload = () => requestDetail({ view, args, go });
   const move = (path, okText, confirmText) => async () => {
     if (confirmText && !(await confirmBox(confirmText, "Yes"))) return;
     try {
       const res = await api("POST", `/requests/${id}/${path}`);
       toast(okText, "ok");
-      if (res && res.chat) go(`#/chats/${res.chat.id}`); else reload();
+      if (res && res.chat) go(`#/chats/${res.chat.id}`); else reload(false);
     } catch (err) { toast(errorText(err), "error"); }
   };
   const actions = el("div", { class: "row wrap", id: "request-actions" });
@@ -417,11 +438,6 @@ async function requestDetail({ view, args, go }) {
     isCustomer || offers.length ? el("section", { class: "card" }, el("h2", { text: `Offers · ${offers.length}` }),
       offers.length ? el("div", { class: "offers", id: "offers" }, offerNodes) : el("p", { class: "muted", text: "No offers yet. Masters in this category see your request now." })) : null));
 
-  const offs = [
-    sock.on("request:updated", (r) => { if (r.id === id) reload(); }),
-    sock.on("notification", (n) => { if (n.payload && (n.payload.request_id === id || n.payload.request?.id === id)) reload(); }),
-  ];
-  return () => offs.forEach((f) => f());
 }
 
 function reviewForm(req, reload) {
