@@ -22,7 +22,7 @@ function chatAvatar(chat) {
     if (p) box.append(presenceDot(p.id));
   } else {
     box.append(avatar({ id: chat.id + 1000, display_name: store.chatTitle(chat) }));
-    box.firstChild.classList.add(chat.type === "order" ? "square order" : "square");
+    box.firstChild.classList.add("square", chat.type);
   }
   return box;
 }
