@@ -87,7 +87,11 @@ class ServerMonitor:
     def summary(self) -> dict:
         """Mean CPU while sending, peak RSS overall."""
         sending = [s for s in self.samples if s[3] == "send"]
+        connecting = [s for s in self.samples if s[3] == "connect"]
         return {
+            "server_cpu_connect_pct": (
+                round(sum(s[1] for s in connecting) / len(connecting), 1) if connecting else None
+            ),
             "server_pid": self.pid,
             "server_cpu_pct": round(sum(s[1] for s in sending) / len(sending), 1) if sending else None,
             "server_cpu_max_pct": round(max(s[1] for s in sending), 1) if sending else None,
