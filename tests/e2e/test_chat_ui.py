@@ -167,3 +167,36 @@ def test_group_admin_adds_and_removes_a_member(server, new_page):
     pb.locator(".about").get_by_role("button", name="Save").click()
     expect(po.locator(".chat-item", has_text="Plumbers guild")).to_be_visible(timeout=2000)
     expect(pb.locator("#members .member", has_text="Olga Owner").locator("button")).to_have_count(0)
+
+
+def test_photo_attachment_and_message_search(server, new_page, tmp_path):
+    """A photo sent in a chat shows as an image on both sides; search finds a message and opens its chat."""
+    from PIL import Image
+
+    picture = tmp_path / "sunset.png"
+    Image.new("RGB", (64, 48), (230, 120, 40)).save(picture)
+    a = api_user(server, "att_a", display_name="Ada Attach")
+    b = api_user(server, "att_b", display_name="Ben Attach")
+    chat_id = api_call(server, a, "POST", "/chats", json={"type": "direct", "user_id": b["user"]["id"]}).json()["id"]
+    pa = new_page(server)
+    pb = new_page(server)
+    login_as(pa, server, a, f"#/chats/{chat_id}")
+    login_as(pb, server, b, f"#/chats/{chat_id}")
+    expect(pa.locator("#composer")).to_be_visible()
+    expect(pa.locator(".composer .attach")).to_be_visible()
+    pa.fill("#composer", "the view from the roof")
+    pa.set_input_files("#attach-file", str(picture))
+    for page in (pa, pb):
+        image = page.locator(".msg .att-image img")
+        expect(image).to_have_count(1, timeout=3000)
+        loaded = "() => { const i = document.querySelector('.att-image img'); return i && i.naturalWidth > 0; }"
+        page.wait_for_function(loaded)
+    expect(pb.locator(".msg-body", has_text="the view from the roof")).to_have_count(1)
+    shot(pb, "chat-photo")
+
+    pb.goto(server.url + "/#/chats")
+    pb.fill("#chat-search", "roof")
+    found = pb.locator(".found-message", has_text="the view from the roof")
+    expect(found).to_be_visible()
+    found.click()
+    expect(pb.locator(".chat-head .chat-title")).to_have_text("Ada Attach")
