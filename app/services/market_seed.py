@@ -179,16 +179,20 @@ def seed_market(masters: int, requests: int, seed: int | None, password: str) ->
             for k in range(rnd.randint(1, 3))
         ]
 
+    # Core executemany (one statement per table): the ORM's bulk path splits batches whenever
+    # a row's set of non-null values changes, which here would mean thousands of statements.
     with write_tx() as session:
-        session.execute(insert(User), user_rows)
-        session.execute(insert(Master), master_rows)
-        session.execute(insert(master_categories), link_rows)
-        session.execute(insert(Service), service_rows)
-        session.execute(insert(Request), request_rows)
-        if offer_rows:
-            session.execute(insert(Offer), offer_rows)
-        if review_rows:
-            session.execute(insert(Review), review_rows)
+        for table, rows in (
+            (User.__table__, user_rows),
+            (Master.__table__, master_rows),
+            (master_categories, link_rows),
+            (Service.__table__, service_rows),
+            (Request.__table__, request_rows),
+            (Offer.__table__, offer_rows),
+            (Review.__table__, review_rows),
+        ):
+            if rows:
+                session.execute(insert(table), rows)
     db.session.execute(db.text("ANALYZE"))
     db.session.commit()
     return {
