@@ -66,3 +66,16 @@ def access_attachment(user_id: int, attachment_id: int) -> Attachment:
 def member_ids(chat_id: int) -> list[int]:
     """Everyone who hears a chat's events right now: its members."""
     return list(db.session.execute(select(ChatMember.user_id).where(ChatMember.chat_id == chat_id)).scalars())
+
+
+def access_chat_members(user_id: int, chat_id: int) -> list[int]:
+    """The members of a chat the caller belongs to, in one query (the hot path of sending and typing).
+
+    NotFound if no such chat, Forbidden if the caller is not a member.
+    """
+    ids = member_ids(chat_id)
+    if user_id in ids:
+        return ids
+    if db.session.get(Chat, chat_id) is None:
+        raise NotFound("No such chat.")
+    raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})

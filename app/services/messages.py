@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
-from app.permissions import ADMIN_ROLES, access_chat, access_message, member_ids
+from app.permissions import ADMIN_ROLES, access_chat, access_chat_members, access_message, member_ids
 from app.ratelimit import limiter
 from app.realtime import emit_after_commit, emit_now
 from app.services.users import brief
@@ -120,7 +120,7 @@ def send_message(
     body = _check_body(body, allow_empty=attachment_id is not None)
     try:
         with write_tx() as session:
-            access_chat(user_id, chat_id)
+            audience = access_chat_members(user_id, chat_id)
             if client_id is not None:
                 existing = _by_client_id(chat_id, user_id, client_id)
                 if existing is not None:
@@ -164,7 +164,7 @@ def send_message(
             )
             session.flush()
             out = message_out(message)
-            emit_after_commit("message:new", out, member_ids(chat_id))
+            emit_after_commit("message:new", out, audience)
         return out, True
     except IntegrityError:
         # A concurrent retry with the same client_id won the race (possible on PostgreSQL): return its copy.
@@ -265,7 +265,6 @@ def mark_read(user_id: int, chat_id: int, seq: int) -> int:
 
 def typing(user_id: int, chat_id: int, is_typing: bool) -> None:
     """Tell the other members that the caller is (or stopped) typing; nothing is stored."""
-    access_chat(user_id, chat_id)
-    others = [uid for uid in member_ids(chat_id) if uid != user_id]
+    others = [uid for uid in access_chat_members(user_id, chat_id) if uid != user_id]
     db.session.rollback()  # end the read transaction before network I/O
     emit_now("typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, others)
