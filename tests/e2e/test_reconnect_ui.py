@@ -71,3 +71,23 @@ def test_server_restart_loses_and_doubles_nothing(own_server, new_page, problems
     pa.reload()
     expect(pa.locator(".msg")).to_have_count(3)
     assert pa.locator(".msg-body").all_inner_texts() == history
+
+
+def test_stale_access_token_is_refreshed_for_rest_and_socket(own_server, new_page, problems):
+    """With a dead access token but a live refresh token, the page refreshes once and REST and the socket both work."""
+    problems.allow(r"status of 401")  # the one refused request that triggers the refresh
+    srv = own_server
+    a = api_user(srv, "tok_alice", display_name="Alice T")
+    b = api_user(srv, "tok_bob", display_name="Bob T")
+    chat_id = api_call(srv, a, "POST", "/chats", json={"type": "direct", "user_id": b["user"]["id"]}).json()["id"]
+    page = new_page(srv)
+    login_as(page, srv, {**a, "access_token": "not-a-valid-token"}, f"#/chats/{chat_id}")
+    expect(page.locator(".chat-head .chat-title")).to_have_text("Bob T")
+    fresh = page.evaluate("() => localStorage.getItem('mc.access')")
+    assert fresh != "not-a-valid-token"
+    assert page.evaluate("() => localStorage.getItem('mc.refresh')") != a["refresh_token"]  # rotated
+    page.fill("#composer", "sent over the socket")
+    page.press("#composer", "Enter")
+    expect(page.locator(".msg.mine .mark.sent, .msg.mine .mark.read")).to_have_count(1)
+    history = api_call(srv, b, "GET", f"/messages/{chat_id}").json()["items"]
+    assert [m["body"] for m in history] == ["sent over the socket"]

@@ -121,7 +121,8 @@ async function route() {
 
 sock.on("state", showBanner);
 onTokens((loggedIn) => {
-  if (!loggedIn) { store.reset(); resetNotifications(); renderTop(currentPath()); }
+  // Logged out or the session died (refresh refused): forget everything, and leave pages that need an account.
+  if (!loggedIn && store.state.me) { store.reset(); resetNotifications(); route(); }
 });
 window.addEventListener("hashchange", route);
 route();
