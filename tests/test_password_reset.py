@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
@@ -192,3 +193,32 @@ def test_reset_through_real_smtp_server(smtp, client, make_user, config):
     assert _confirm(client, _token(link)).status_code == 204
     assert _login(client, ann, NEW_PASSWORD).status_code == 200
     assert_error(_login(client, ann, ann.password), 401, "invalid_credentials")
+
+
+def test_reset_against_live_eventlet_server(live_server):
+    """The same flow in a real `python wsgi.py` process, where the mail goes out from an eventlet green thread."""
+    user = live_server.signup("livereset")
+    res = requests.post(
+        f"{live_server.url}/api/auth/reset-password",
+        json={"email": "livereset@example.com"},
+        headers={"Host": "evil.example"},
+        timeout=5,
+    )
+    assert res.status_code == 202
+    msg = _wait_for(lambda: _outbox_mails(live_server.env["MAIL_OUTBOX"]))[0]
+    link = _link(msg)
+    assert link.startswith(f"{live_server.url}/#/reset-password?token=")
+    res = requests.post(
+        f"{live_server.url}/api/auth/reset-password/confirm",
+        json={"token": _token(link), "password": NEW_PASSWORD},
+        timeout=5,
+    )
+    assert res.status_code == 204
+    login = requests.post(
+        f"{live_server.url}/api/auth/login", json={"login": "livereset", "password": NEW_PASSWORD}, timeout=5
+    )
+    assert login.status_code == 200
+    old = requests.get(
+        f"{live_server.url}/api/users/me", headers={"Authorization": f"Bearer {user['access_token']}"}, timeout=5
+    )
+    assert old.status_code == 401

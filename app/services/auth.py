@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.db import on_commit, write_tx
+from app.db import write_tx
 from app.errors import Conflict, Unauthorized, ValidationError
-from app.extensions import db
+from app.extensions import db, socketio
 from app.models import AuthSession, PasswordReset, RefreshToken, User
 from app.models.base import utcnow
 from app.ratelimit import enforce
 from app.realtime import disconnect_sessions_after_commit
 from app.security import check_password, hash_password, make_access_token, new_token, token_hash
-from app.services.mail import send_mail
+from app.services.mail import deliver_now
 
 
 def _issue_tokens(session: AuthSession) -> dict[str, str]:
@@ -144,28 +144,44 @@ def _revoke_sessions(user_id: int, reason: str, keep: int | None = None) -> list
 
 
 def request_password_reset(email: str, *, ip: str) -> None:
-    """Mail a single-use reset link if the address has an account; answer the same either way."""
+    """Mail a single-use reset link if the address has an account; answer the same either way.
+
+    The lookup, the token write and the mail all happen in a background task, so the request
+    does exactly the same work, and takes the same time, whether or not the account exists.
+    """
     email = email.strip().lower()
     enforce(f"reset:ip:{ip}", 20, 3600, "reset requests from this address")
     enforce(f"reset:email:{email}", 5, 3600, "reset requests for this address")
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    if user is None:
-        return
-    token = new_token()
-    ttl = current_app.config["RESET_TOKEN_TTL"]
-    with write_tx():
-        db.session.add(
-            PasswordReset(user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + timedelta(seconds=ttl))
-        )
-        link = f"{current_app.config['PUBLIC_URL']}/#/reset-password?token={token}"
-        text = (
-            f"Hello {user.display_name or user.username},\n\n"
-            f"Someone (hopefully you) asked to reset your Masterchat password.\n"
-            f"Open this link within {ttl // 60} minutes to choose a new one:\n\n{link}\n\n"
-            "If you did not ask for this, ignore this mail; your password stays as it is.\n"
-        )
-        to = user.email
-        on_commit(lambda: send_mail(to, "Reset your Masterchat password", text))
+    socketio.start_background_task(_send_reset_link, current_app._get_current_object(), email)
+
+
+def _send_reset_link(app: Flask, email: str) -> None:
+    """Background task of request_password_reset(): store a hashed token and mail the link."""
+    with app.app_context():
+        try:
+            user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+            if user is None:
+                return
+            token = new_token()
+            ttl = app.config["RESET_TOKEN_TTL"]
+            with write_tx():
+                db.session.add(
+                    PasswordReset(
+                        user_id=user.id, token_hash=token_hash(token), expires_at=utcnow() + timedelta(seconds=ttl)
+                    )
+                )
+            link = f"{app.config['PUBLIC_URL']}/#/reset-password?token={token}"
+            text = (
+                f"Hello {user.display_name or user.username},\n\n"
+                f"Someone (hopefully you) asked to reset your Masterchat password.\n"
+                f"Open this link within {ttl // 60} minutes to choose a new one:\n\n{link}\n\n"
+                "If you did not ask for this, ignore this mail; your password stays as it is.\n"
+            )
+            deliver_now(user.email, "Reset your Masterchat password", text)
+        except Exception:
+            app.logger.exception("password reset for %s failed", email)
+        finally:
+            db.session.remove()
 
 
 def confirm_password_reset(token: str, password: str) -> None:

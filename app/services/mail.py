@@ -54,3 +54,9 @@ def send_mail(to: str, subject: str, text: str) -> None:
     msg = build_message(to, subject, text)
     config = {k: current_app.config[k] for k in current_app.config if k.startswith("MAIL_")}
     socketio.start_background_task(deliver, msg, config)
+
+
+def deliver_now(to: str, subject: str, text: str) -> None:
+    """Build and deliver a mail in the calling task (for callers already in a background task)."""
+    msg = build_message(to, subject, text)
+    deliver(msg, {k: current_app.config[k] for k in current_app.config if k.startswith("MAIL_")})
