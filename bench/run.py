@@ -108,11 +108,34 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def run_step(server: Server, seed_file: str | None, args, users: int, rate: float, out: Path) -> dict:
+class External:
+    """A server this script does not start (e.g. `make cluster` behind nginx), seeded beforehand."""
+
+    target = "external"
+
+    def __init__(self, url: str, seed_file: str, mode: str) -> None:
+        self.url, self.seed_file, self.mode = url, seed_file, mode
+        self.proc = None
+
+    def start(self) -> External:
+        """Nothing to start."""
+        return self
+
+    def seed(self, _users: int, _room_size: int) -> str:
+        """The seed file given on the command line (from `flask seed-users` against its database)."""
+        return self.seed_file
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
+def run_step(server: Server | External, seed_file: str | None, args, users: int, rate: float, out: Path) -> dict:
     """One load test at one rate; returns its JSON."""
     cmd = [PYTHON, "-m", "loadtest", "--url", server.url, "--users", str(users), "--room-size", str(args.room_size)]
     cmd += ["--rate", str(rate), "--duration", str(args.duration), "--json", str(out), "--quiet"]
-    cmd += ["--ramp", str(args.ramp), "--grace", str(args.grace), "--server-pid", str(server.proc.pid)]
+    cmd += ["--ramp", str(args.ramp), "--grace", str(args.grace)]
+    if server.proc is not None:
+        cmd += ["--server-pid", str(server.proc.pid)]
     if args.procs:
         cmd += ["--procs", str(args.procs)]
     cmd += ["--seed-file", seed_file] if seed_file else ["--synthetic"]
@@ -149,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "docs" / "bench" / "results.json"))
     p.add_argument("--steps-dir", default=str(ROOT / "instance" / "bench"), help="each step's JSON and PNG")
     p.add_argument("--doc", default=str(ROOT / "docs" / "PERFORMANCE.md"), help="markdown file to update ('' to skip)")
+    p.add_argument("--external", help="also bench this already running server (e.g. the nginx cluster's URL)")
+    p.add_argument("--external-seed", help="seed JSON for --external (flask seed-users against its database)")
     p.add_argument("--label", default="", help="a note printed above the table (e.g. 'smoke run')")
     args = p.parse_args(argv)
+    if args.external and not args.external_seed:
+        p.error("--external needs --external-seed")
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -160,8 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     series = []
     for users in [int(u) for u in args.users.split(",")]:
         for mode in args.modes.split(","):
-            for target in args.targets.split(","):
-                server = Server(target, mode).start()
+            targets = [t for t in args.targets.split(",") if t]
+            if args.external and mode == args.modes.split(",")[0]:
+                targets.append("external")
+            for target in targets:
+                server = (
+                    External(args.external, args.external_seed, "-") if target == "external" else Server(target, mode)
+                ).start()
                 try:
                     seed_file = server.seed(users, args.room_size)
                     steps, best = [], None
@@ -171,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                         step["passed"] = passed(step, users, args.p99_limit)
                         steps.append(step)
                         print(
-                            f"{target:5} {mode:8} users={users:<6} rate={rate:<7g} "
+                            f"{target:5} {server.mode:8} users={users:<6} rate={rate:<7g} "
                             + (
                                 f"ERROR {step['error'][-200:]}"
                                 if "error" in step
@@ -186,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                         best = step
                 finally:
                     server.stop()
-                series.append({"target": target, "mode": mode, "users": users, "steps": steps, "best": best})
+                series.append({"target": target, "mode": server.mode, "users": users, "steps": steps, "best": best})
     report = {
         "command": shlex.join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
