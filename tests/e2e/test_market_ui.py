@@ -7,7 +7,7 @@ import time
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import PHONE, shot
 
 
 def signup(page, server, username: str, display_name: str) -> None:
@@ -139,3 +139,15 @@ def test_customer_and_master_from_request_to_review(server, new_page):
     expect(customer.locator(".review", has_text="Fixed in twenty minutes. Recommended!")).to_be_visible()
     expect(customer.locator(".master-head .stars")).to_contain_text("5.0")
     expect(customer.locator(".master-head")).to_contain_text("1 completed order")
+
+    # The same screens on a phone.
+    customer.set_viewport_size(PHONE)
+    customer.goto(f"{server.url}/#/masters?category={plumbing}")
+    expect(customer.locator(".master-tile", has_text="Mario Pipes")).to_be_visible()
+    shot(customer, "phone-catalogue")
+    customer.locator("#nav a", has_text="My requests").click()
+    customer.locator(".req-row", has_text="Kitchen tap drips").get_by_role("link", name="Open").click()
+    expect(customer.locator(".request-detail .status-badge").first).to_have_text("completed")
+    shot(customer, "phone-request")
+    customer.click("#bell")
+    shot(customer, "phone-notifications")

@@ -406,7 +406,7 @@ async function renderRequest(view, req, cats, go, reload) {
     actions.append(el("button", { type: "button", class: "secondary", text: "Turn down", onclick: move("decline", "Declined.") }));
   }
 
-  const offerNodes = offers.map((o) => el("div", { class: `offer st-${o.status}`, dataset: { offerId: o.id } },
+  const offerNodes = offers.map((o) => el("div", { class: `offer offer-${o.status}`, dataset: { offerId: o.id } },
     el("div", { class: "row" }, avatar(o.master, "sm"), el("a", { href: `#/masters/${o.master.id}`, text: displayName(o.master) }),
       o.price != null ? el("span", { class: "price", text: String(o.price) }) : null, statusBadge(o.status)),
     el("p", { class: "pre", text: o.message }),
