@@ -65,7 +65,7 @@ function actions(n, close) {
   const go = (hash) => { markRead([n.id]); close(); location.hash = hash; };
   const out = [];
   const requestId = p.request_id || (p.request && p.request.id) || (p.offer && p.offer.request_id) || (p.review && p.review.request_id);
-  if (n.kind === "offer:new" && p.offer) {
+  if (n.kind === "offer:new" && p.offer && !n.read_at) { // once acted on (read), only the links remain
     out.push(el("button", { type: "button", class: "small", text: "Accept", dataset: { action: "accept" }, onclick: async () => {
       try {
         const res = await api("POST", `/offers/${p.offer.id}/accept`);
