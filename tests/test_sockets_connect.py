@@ -283,3 +283,18 @@ def test_gevent_server_handshake_and_logout(tmp_path):
         _wait_for(lambda: not client.connected)
     finally:
         server.stop()
+
+
+def test_server_fault_at_connect_is_refused_with_a_log_line(app, make_user, monkeypatch, caplog):
+    import app.sockets.connection as connection
+
+    ann = make_user()
+
+    def broken(token):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(connection, "authenticate_token", broken)
+    with caplog.at_level(logging.ERROR, logger="masterchat.sockets"):
+        error = _refusal(app, {"token": ann.access_token})
+    assert error["data"] == {"code": "internal_error"}
+    assert any("socket connect failed" in r.getMessage() for r in caplog.records)

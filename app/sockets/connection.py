@@ -39,6 +39,10 @@ def on_connect(auth: Any = None) -> None:
         user, session_id = authenticate_token(token)
     except DomainError:
         raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
+    except Exception:
+        # e.g. the database is unreachable: refuse with a log line rather than leave the client hanging.
+        log.exception("socket connect failed")
+        raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
     register_connection(Connection(sid=sid, user_id=user.id, session_id=session_id))
     join_room(user_room(user.id))
