@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import requests
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, api_call, api_user, login_as, shot
@@ -33,8 +34,9 @@ def test_username_and_message_with_markup_render_as_text(server, new_page):
     shot(page, "xss-chat")
 
 
-def test_sign_up_log_out_and_log_in(server, new_page):
-    """A visitor signs up, lands in their chats, logs out, logs back in; a protected route asks to log in first."""
+def test_sign_up_log_out_and_log_in(server, new_page, tmp_path):
+    """A visitor asked to log in signs up instead, lands where they wanted, edits the profile and avatar,
+    logs out and logs back in."""
     page = new_page(server)
     page.goto(server.url + "/")
     expect(page.locator(".hero h1")).to_be_visible()
@@ -53,6 +55,12 @@ def test_sign_up_log_out_and_log_in(server, new_page):
     page.fill("#set-display_name", "Bob Builder")
     page.click("#profile-form button[type=submit]")
     expect(page.locator(".me-name")).to_have_text("Bob Builder")
+    picture = tmp_path / "me.png"
+    Image.new("RGB", (120, 120), (40, 120, 200)).save(picture)
+    page.set_input_files("#avatar-file", str(picture))
+    expect(page.locator(".me-link .avatar img")).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('.me-link .avatar img').naturalWidth > 0")
+    page.evaluate("() => window.scrollTo(0, 0)")
     shot(page, "settings")
 
     page.click("#logout")
