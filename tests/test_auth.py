@@ -239,3 +239,20 @@ def test_behind_one_proxy_the_forwarded_address_counts(client):
     _assert_rate_limited(_login(client, "y", "x", headers={"X-Forwarded-For": "other-spoof, 10.1.1.1"}))
     # Everyone else behind the same proxy (same remote_addr) is unaffected.
     assert _login(client, "y", "x", headers={"X-Forwarded-For": "10.2.2.2"}).status_code == 401
+
+
+def test_change_password_guessing_is_rate_limited(client, make_user):
+    ann = make_user()
+    for n in range(10):
+        res = client.post(
+            "/api/auth/change-password",
+            json={"old_password": f"guess-{n}", "password": "new-pass-123"},
+            headers=ann.headers,
+        )
+        assert res.status_code == 401
+    res = client.post(
+        "/api/auth/change-password",
+        json={"old_password": ann.password, "password": "new-pass-123"},
+        headers=ann.headers,
+    )
+    _assert_rate_limited(res)

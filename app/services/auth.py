@@ -209,6 +209,8 @@ def confirm_password_reset(token: str, password: str) -> None:
 
 def change_password(user: User, session_id: int, old_password: str, password: str) -> None:
     """Change the password after checking the old one; every other session of the user ends."""
+    # A stolen access token must not become a way to guess the password at bcrypt speed.
+    enforce(f"password:user:{user.id}", 10, 300, "password change attempts")
     if not check_password(old_password, user.password_hash):
         raise Unauthorized("The current password is wrong.", code="invalid_credentials")
     password_hash = hash_password(password)
