@@ -39,6 +39,10 @@ function nextHash(params) {
 function landing({ view, me }) {
   const feature = (iconName, title, text) => el("div", { class: "feature" },
     el("div", { class: "feature-icon" }, icon(iconName)), el("h3", { text: title }), el("p", { text }));
+  const stats = el("p", { class: "stats muted", id: "stats" });
+  api("GET", "/stats", undefined, { auth: false }).then((s) => {
+    stats.textContent = `${s.masters} masters · ${s.open_requests} open requests · ${s.completed_orders} orders completed`;
+  }).catch(() => {});
   clear(view,
     el("section", { class: "hero" },
       el("h1", { text: "Find a master. Talk in real time." }),
@@ -51,6 +55,7 @@ function landing({ view, me }) {
         : el("div", { class: "hero-actions" },
           el("a", { class: "button", href: "#/signup", text: "Get started" }),
           el("a", { class: "button ghost", href: "#/masters", text: "Browse masters" }))),
+    stats,
     el("section", { class: "features" },
       feature("search", "Find the right master", "Filter by category, city, rating and price; read reviews before you ask."),
       feature("list", "Ask once, get offers", "Post a request to a category and masters answer with offers. Accept the best one."),
