@@ -110,3 +110,10 @@ def test_docs_page_loads_only_local_assets(client):
     assert "/api/openapi.json" in init and "http" not in init
     # The page's CSP would block anything external anyway.
     assert "default-src 'self'" in res.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/auth/signup", "/api/auth/login", "/api/auth/reset-password", "/api/auth/change-password"]
+)
+def test_rate_limited_routes_document_429(spec, path):
+    assert "429" in spec["paths"][path]["post"]["responses"]

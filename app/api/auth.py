@@ -78,7 +78,7 @@ def reset_password_confirm(body: ResetConfirmIn):
     service.confirm_password_reset(body.token, body.password)
 
 
-@bp.route_spec("/change-password", "POST", body=ChangePasswordIn, status=204, errors=(401, 422))
+@bp.route_spec("/change-password", "POST", body=ChangePasswordIn, status=204, errors=(401, 422, 429))
 def change_password(body: ChangePasswordIn):
     """Change the password; every other session of the user ends."""
     service.change_password(g.user, g.session_id, body.old_password, body.password)
