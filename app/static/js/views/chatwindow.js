@@ -53,7 +53,9 @@ export async function chatWindow(pane, chatId, go) {
     sub.textContent = s.text;
     sub.className = `chat-sub ${s.cls}`;
     const p = chat.type === "direct" ? store.peer(chat) : null;
-    clear(headAvatar, avatar(p || { id: chat.id + 1000, display_name: store.chatTitle(chat) }), p ? presenceDot(p.id) : null);
+    const pic = avatar(p || { id: chat.id + 1000, display_name: store.chatTitle(chat) });
+    if (!p) pic.classList.add("square");
+    clear(headAvatar, pic, p ? presenceDot(p.id) : null);
   };
 
   const loader = el("div", { class: "history-loader", text: "" });
