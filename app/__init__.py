@@ -73,6 +73,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
+    from app.api.base import chunked_input_terminated
+
+    app.wsgi_app = chunked_input_terminated(app.wsgi_app)
     from app import cli
 
     cli.register(app)

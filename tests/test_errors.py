@@ -10,6 +10,7 @@ import warnings
 
 import jwt
 import pytest
+import requests
 
 from tests.conftest import assert_error
 
@@ -250,3 +251,36 @@ def test_expired_token_says_so(app, client, make_user):
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer ", "Basic abc", "Token abc", "bearer"])
 def test_missing_or_malformed_authorization_header_is_401(client, header):
     assert_error(client.get("/api/users/me", headers={"Authorization": header} if header else {}), 401)
+
+
+# --- chunked bodies on a real server (eventlet does not mark chunked input as terminated) ----------
+
+
+def _chunks(head: bytes, filler: int, tail: bytes):
+    yield head
+    for _ in range(filler):
+        yield b"x" * 1024
+    yield tail
+
+
+def test_live_chunked_json_body_is_read(live_server):
+    res = requests.post(
+        f"{live_server.url}/api/auth/login",
+        data=_chunks(b'{"login": "nobody", ', 0, b'"password": "wrong-password"}'),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert res.request.headers.get("Transfer-Encoding") == "chunked"
+    assert res.status_code == 401 and res.json()["error"]["code"] == "invalid_credentials", res.text
+
+
+@pytest.mark.parametrize("kilobytes", [300, 13 * 1024], ids=["300 KB", "13 MB"])
+def test_live_chunked_huge_json_body_is_413(live_server, kilobytes):
+    res = requests.post(
+        f"{live_server.url}/api/auth/login",
+        data=_chunks(b'{"login": "', kilobytes, b'", "password": "x"}'),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert res.status_code == 413
+    assert res.json()["error"]["code"] == "payload_too_large"

@@ -62,6 +62,22 @@ def read_json() -> Any:
         raise BadRequest("Malformed JSON body.", code="invalid_json") from None
 
 
+def chunked_input_terminated(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """WSGI middleware: let Werkzeug read chunked request bodies under eventlet.
+
+    Werkzeug reads a body without Content-Length only when the server sets `wsgi.input_terminated`;
+    gevent and Werkzeug's own server do, eventlet does not (its input does decode the chunks), so a
+    chunked JSON body looked empty there. Werkzeug still applies MAX_CONTENT_LENGTH while reading.
+    """
+
+    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            environ.setdefault("wsgi.input_terminated", True)
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
 def _serialise(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
