@@ -256,3 +256,33 @@ def test_change_password_guessing_is_rate_limited(client, make_user):
         headers=ann.headers,
     )
     _assert_rate_limited(res)
+
+
+def test_expired_refresh_token_is_401(app, client):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import RefreshToken
+    from app.models.base import utcnow
+
+    first = _signup(client).get_json()
+    with app.app_context():
+        with db.session.begin():
+            db.session.execute(update(RefreshToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.remove()
+    assert_error(client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]}), 401)
+
+
+def test_refresh_tokens_are_stored_hashed(app, client):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import RefreshToken
+
+    first = _signup(client).get_json()
+    with app.app_context():
+        stored = db.session.execute(select(RefreshToken.token_hash)).scalars().all()
+    assert stored and first["refresh_token"] not in stored
+    assert len(first["refresh_token"]) >= 43  # 256 bits, URL-safe base64
