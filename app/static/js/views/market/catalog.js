@@ -1,0 +1,141 @@
+// The master catalogue, a master's card and the request form.
+import { api, qs } from "../../api.js";
+import { avatar, clear, dateTime, displayName, el, errorText } from "../../dom.js";
+import * as store from "../../store.js";
+import { categories, categorySelect, price, stars } from "./common.js";
+
+// ---- catalogue ---------------------------------------------------------------------------------
+
+export async function catalogue({ view, params, go }) {
+  const cats = await categories();
+  const f = {
+    q: el("input", { type: "search", name: "q", id: "f-q", placeholder: "Search masters", value: params.get("q") || "" }),
+    category: categorySelect(cats, { value: params.get("category"), id: "f-category" }),
+    city: el("input", { name: "city", id: "f-city", placeholder: "City", value: params.get("city") || "" }),
+    min_rating: el("select", { name: "min_rating", id: "f-rating" }, [["", "Any rating"], ["3", "3★ and up"], ["4", "4★ and up"], ["4.5", "4.5★ and up"]]
+      .map(([v, t]) => el("option", { value: v, text: t }))),
+    max_price: el("input", { name: "max_price", id: "f-price", type: "number", min: "0", placeholder: "Max price", value: params.get("max_price") || "" }),
+    sort: el("select", { name: "sort", id: "f-sort" }, [["rating", "Best rated"], ["price", "Cheapest"], ["new", "Newest"]].map(([v, t]) => el("option", { value: v, text: t }))),
+  };
+  f.min_rating.value = params.get("min_rating") || "";
+  f.sort.value = params.get("sort") || "rating";
+  const filters = el("form", { class: "filters", id: "filters" }, f.q, f.category, f.city, f.min_rating, f.max_price, f.sort,
+    el("button", { type: "submit", class: "small", text: "Apply" }));
+  const apply = () => {
+    const p = {};
+    for (const [k, node] of Object.entries(f)) if (node.value) p[k] = node.value;
+    go(`#/masters${qs(p)}`);
+  };
+  filters.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
+  for (const node of [f.category, f.min_rating, f.sort]) node.addEventListener("change", apply);
+
+  const results = el("div", { class: "master-grid", id: "masters" }, el("p", { class: "muted", text: "Loading…" }));
+  const me = store.state.me;
+  clear(view, el("div", { class: "market" },
+    el("div", { class: "page-head" }, el("h1", { text: "Find a master" }),
+      el("div", { class: "row" },
+        el("a", { class: "button ghost", href: "#/requests/new", text: "Post a request" }),
+        me && !me.is_master ? el("a", { class: "button ghost", href: "#/master", text: "Become a master" }) : null)),
+    filters, results));
+
+  const query = {};
+  for (const k of ["q", "category", "city", "min_rating", "max_price", "sort"]) if (params.get(k)) query[k] = params.get(k);
+  try {
+    const data = await api("GET", `/masters${qs(query)}`);
+    clear(results, (data.items || []).length ? data.items.map((m) => masterTile(m, cats))
+      : el("div", { class: "empty" }, el("p", { text: "No masters match these filters." })));
+  } catch (err) { clear(results, el("p", { class: "error", text: errorText(err) })); }
+}
+
+function masterTile(m, cats) {
+  return el("a", { class: "master-tile card", href: `#/masters/${m.user.id}`, dataset: { masterId: m.user.id } },
+    el("div", { class: "tile-head" }, avatar(m.user, "md"),
+      el("div", {}, el("div", { class: "tile-name", text: displayName(m.user) }),
+        el("div", { class: "muted small", text: [m.city, ...m.category_ids.map((id) => cats.byId.get(id)?.name).filter(Boolean)].filter(Boolean).join(" · ") }))),
+    el("p", { class: "tile-about", text: m.about }),
+    el("div", { class: "tile-foot" }, stars(m.rating, m.rating_count), el("span", { class: "price", text: price(m.price_from, m.price_to) })));
+}
+
+// ---- master card -------------------------------------------------------------------------------
+
+export async function masterCard({ view, args }) {
+  const id = Number(args.id);
+  const [m, cats] = await Promise.all([api("GET", `/masters/${id}`), categories()]);
+  const mine = store.state.me && store.state.me.id === id;
+  const reviews = el("div", { class: "reviews" }, (m.recent_reviews || []).map(reviewNode));
+  if (!(m.recent_reviews || []).length) reviews.append(el("p", { class: "muted", text: "No reviews yet." }));
+  clear(view, el("div", { class: "master-card" },
+    el("section", { class: "card master-head" },
+      avatar(m.user, "lg"),
+      el("div", { class: "grow" },
+        el("h1", { text: displayName(m.user) }),
+        el("p", { class: "muted", text: [m.city, ...m.category_ids.map((c) => cats.byId.get(c)?.name).filter(Boolean)].filter(Boolean).join(" · ") }),
+        el("div", { class: "row" }, stars(m.rating, m.review_count),
+          el("span", { class: "muted", text: `${m.completed_orders} completed order${m.completed_orders === 1 ? "" : "s"}` }))),
+      el("div", { class: "master-actions" },
+        mine ? el("a", { class: "button", href: "#/master", text: "Edit my card" })
+          : el("a", { class: "button", id: "send-request", href: `#/requests/new${qs({ master: id })}`, text: "Send request" }),
+        mine ? null : el("a", { class: "button ghost", href: `#/users/${id}`, text: "Profile" }))),
+    m.about ? el("section", { class: "card" }, el("h2", { text: "About" }), el("p", { class: "pre", text: m.about })) : null,
+    el("section", { class: "card" }, el("h2", { text: "Services" }),
+      (m.services || []).length
+        ? el("ul", { class: "services" }, m.services.map((s) => el("li", { class: "service" },
+          el("div", { class: "grow" }, el("strong", { text: s.title }), el("div", { class: "muted small", text: cats.byId.get(s.category_id)?.name || "" }),
+            s.description ? el("p", { class: "small", text: s.description }) : null),
+          el("div", { class: "service-side" }, el("span", { class: "price", text: s.price != null ? String(s.price) : "on request" }),
+            mine ? null : el("a", { class: "button small ghost", href: `#/requests/new${qs({ master: id, service: s.id })}`, text: "Request" })))))
+        : el("p", { class: "muted", text: "No services listed yet." })),
+    el("section", { class: "card" }, el("h2", { text: `Reviews · ${m.review_count}` }), reviews)));
+}
+
+function reviewNode(r) {
+  return el("div", { class: "review" },
+    el("div", { class: "row" }, avatar(r.customer, "sm"), el("strong", { text: displayName(r.customer) }),
+      el("span", { class: "stars", text: "★".repeat(r.rating) + "☆".repeat(5 - r.rating) }),
+      el("span", { class: "muted small", text: dateTime(r.created_at) })),
+    r.text ? el("p", { text: r.text }) : null);
+}
+
+// ---- request form ------------------------------------------------------------------------------
+
+export async function requestForm({ view, params }) {
+  const cats = await categories();
+  const masterId = params.get("master") ? Number(params.get("master")) : null;
+  const serviceId = params.get("service") ? Number(params.get("service")) : null;
+  let master = null;
+  if (masterId) master = await api("GET", `/masters/${masterId}`).catch(() => null);
+  const service = master && serviceId ? (master.services || []).find((s) => s.id === serviceId) : null;
+  const result = el("div", { class: "result", role: "status", id: "request-result" });
+  const category = categorySelect(cats, { id: "r-category", any: "Choose a category", required: true, value: service ? service.category_id : master ? master.category_ids[0] : params.get("category") });
+  const form = el("form", { class: "stack", id: "request-form" },
+    master ? el("p", { class: "muted", text: `To ${displayName(master.user)}${service ? ` · ${service.title}` : ""}` }) : null,
+    el("label", { for: "r-title", text: "What do you need?" }), el("input", { id: "r-title", name: "title", required: true, maxlength: "120", placeholder: "e.g. Fix a leaking tap", value: service ? service.title : "" }),
+    el("label", { for: "r-category", text: "Category" }), category,
+    el("label", { for: "r-description", text: "Details" }), el("textarea", { id: "r-description", name: "description", rows: "4", maxlength: "4000" }),
+    el("div", { class: "row2" },
+      el("div", {}, el("label", { for: "r-budget", text: "Budget" }), el("input", { id: "r-budget", name: "budget", type: "number", min: "0" })),
+      el("div", {}, el("label", { for: "r-city", text: "City" }), el("input", { id: "r-city", name: "city", maxlength: "64", value: store.state.me?.city || "" }))),
+    el("button", { type: "submit", text: "Send request" }), result);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    result.className = "result";
+    result.textContent = "";
+    const d = Object.fromEntries(new FormData(form).entries());
+    const body = { title: d.title.trim(), description: d.description.trim() };
+    if (d.category) body.category_id = Number(d.category);
+    if (d.budget) body.budget = Number(d.budget);
+    if (d.city) body.city = d.city.trim();
+    if (masterId) body.master_id = masterId;
+    if (service) body.service_id = service.id;
+    try {
+      const req = await api("POST", "/requests", body);
+      result.className = "result ok";
+      clear(result, el("span", { text: "Request sent. " }), el("a", { href: `#/requests/${req.id}`, text: "Open it" }));
+      form.querySelector("button[type=submit]").disabled = true;
+    } catch (err) {
+      result.className = "result fail";
+      result.textContent = `Not sent: ${errorText(err)}`;
+    }
+  });
+  clear(view, el("section", { class: "card narrow" }, el("h1", { text: master ? "Request to a master" : "Post a request" }), form));
+}

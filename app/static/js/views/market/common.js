@@ -1,0 +1,70 @@
+// Marketplace pieces shared by the catalogue, master mode and the requests pages.
+import { api } from "../../api.js";
+import { clear, dateTime, el, errorText } from "../../dom.js";
+
+let categoriesCache = null;
+
+export async function categories() {
+  if (!categoriesCache) {
+    const data = await api("GET", "/categories", undefined, { auth: false });
+    const flat = [];
+    const walk = (items, depth) => {
+      for (const c of items || []) { flat.push({ ...c, depth }); walk(c.children, depth + 1); }
+    };
+    walk(data.items, 0);
+    categoriesCache = { tree: data.items || [], flat, byId: new Map(flat.map((c) => [c.id, c])) };
+  }
+  return categoriesCache;
+}
+
+export function categorySelect(cats, { name = "category", value = "", any = "Any category", id = name, required = false } = {}) {
+  const select = el("select", { name, id, required },
+    any ? el("option", { value: "", text: any }) : null,
+    cats.flat.map((c) => el("option", { value: c.id, text: `${"\u2003".repeat(c.depth)}${c.name}` })));
+  select.value = value ? String(value) : "";
+  return select;
+}
+
+export function stars(rating, count) {
+  if (rating === null || rating === undefined) return el("span", { class: "stars muted", text: "No reviews yet" });
+  return el("span", { class: "stars", title: `${rating.toFixed(1)} of 5` },
+    el("span", { class: "star", text: "★" }), ` ${rating.toFixed(1)}`, count !== undefined ? el("span", { class: "muted", text: ` (${count})` }) : null);
+}
+
+export function price(from, to) {
+  if (from == null && to == null) return "Price on request";
+  if (from != null && to != null && from !== to) return `${from}–${to}`;
+  return `from ${from ?? to}`;
+}
+
+export function statusBadge(status) {
+  return el("span", { class: `status-badge st-${status}`, text: status });
+}
+
+export function offerForm(req, onDone) {
+  const error = el("div", { class: "error", role: "alert" });
+  const form = el("form", { class: "offer-form" },
+    el("textarea", { name: "message", rows: "2", required: true, placeholder: "Your offer: when, how, what is included", "aria-label": "Offer message", maxlength: "4000" }),
+    el("div", { class: "row" }, el("input", { name: "price", type: "number", min: "0", placeholder: "Price", "aria-label": "Price" }),
+      el("button", { type: "submit", class: "small", text: "Send offer" })), error);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form).entries());
+    if (!d.message.trim()) { error.textContent = "Write a few words."; return; }
+    const body = { message: d.message.trim() };
+    if (d.price) body.price = Number(d.price);
+    try {
+      await api("POST", `/requests/${req.id}/offers`, body);
+      clear(form, el("p", { class: "result ok", text: "Offer sent. The customer will see it now." }));
+      if (onDone) onDone();
+    } catch (err) { error.textContent = errorText(err); }
+  });
+  return form;
+}
+
+export function requestSummary(req, cats) {
+  return el("div", { class: "req-summary" },
+    el("div", { class: "row" }, el("a", { href: `#/requests/${req.id}`, class: "req-title", text: req.title }), statusBadge(req.status)),
+    el("div", { class: "muted small", text: [cats.byId.get(req.category_id)?.name, req.city, req.budget != null ? `budget ${req.budget}` : null, dateTime(req.created_at)].filter(Boolean).join(" · ") }),
+    req.description ? el("p", { class: "pre", text: req.description }) : null);
+}

@@ -1,0 +1,124 @@
+// Master mode (create or edit the card, services) and the masters' live feed of requests.
+import { api } from "../../api.js";
+import { avatar, clear, confirmBox, displayName, el, errorText, toast } from "../../dom.js";
+import * as sock from "../../socket.js";
+import * as store from "../../store.js";
+import { categories, categorySelect, offerForm, requestSummary } from "./common.js";
+
+// ---- master mode -------------------------------------------------------------------------------
+
+export async function masterMode({ view, refreshMe }) {
+  const cats = await categories();
+  const me = store.state.me;
+  let card = null;
+  if (me.is_master) card = await api("GET", `/masters/${me.id}`).catch(() => null);
+  const error = el("div", { class: "error", role: "alert" });
+  const box = (c) => el("label", { class: "check" },
+    el("input", { type: "checkbox", name: "category_ids", value: c.id, checked: Boolean(card && card.category_ids.includes(c.id)) }), c.name);
+  const boxes = el("div", { class: "checks", id: "m-categories" }, cats.tree.map((root) => el("div", { class: "check-group" },
+    el("div", { class: "check-root" }, box(root)), (root.children || []).map(box))));
+  const about = el("textarea", { id: "m-about", name: "about", rows: "4", maxlength: "4000" });
+  about.value = card ? card.about : "";
+  const form = el("form", { class: "stack", id: "master-form" },
+    el("label", { text: "Categories you work in" }), boxes,
+    el("label", { for: "m-about", text: "About you and your work" }), about,
+    el("div", { class: "row2" },
+      el("div", {}, el("label", { for: "m-city", text: "City" }), el("input", { id: "m-city", name: "city", value: card ? card.city : me.city || "" })),
+      el("div", {}, el("label", { for: "m-from", text: "Prices from" }), el("input", { id: "m-from", name: "price_from", type: "number", min: "0", value: card?.price_from ?? "" })),
+      el("div", {}, el("label", { for: "m-to", text: "to" }), el("input", { id: "m-to", name: "price_to", type: "number", min: "0", value: card?.price_to ?? "" }))),
+    el("button", { type: "submit", text: card ? "Save card" : "Create my master card" }), error);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    const fd = new FormData(form);
+    const body = { category_ids: fd.getAll("category_ids").map(Number), about: fd.get("about").trim(), city: fd.get("city").trim() };
+    for (const k of ["price_from", "price_to"]) if (fd.get(k)) body[k] = Number(fd.get(k)); else if (card) body[k] = null;
+    if (!body.category_ids.length) { error.textContent = "Pick at least one category."; return; }
+    try {
+      if (card) { await api("PATCH", "/masters/me", body); toast("Card saved.", "ok"); } else {
+        await api("POST", "/masters", body);
+        toast("Your master card is live. Add your services.", "ok");
+        await refreshMe();
+      }
+      masterMode({ view, refreshMe });
+    } catch (err) { error.textContent = errorText(err); }
+  });
+  const sections = [el("section", { class: "card" }, el("h2", { text: card ? "My master card" : "Become a master" }),
+    card ? null : el("p", { class: "muted", text: "Create your card to appear in the catalogue and to answer requests in your categories." }), form)];
+  if (card) sections.push(servicesEditor(card, cats, () => masterMode({ view, refreshMe })));
+  clear(view, el("div", { class: "master-mode" },
+    el("div", { class: "page-head" }, el("h1", { text: "Master mode" }),
+      card ? el("div", { class: "row" }, el("a", { class: "button", href: "#/feed", text: "Open the feed" }),
+        el("a", { class: "button ghost", href: `#/masters/${me.id}`, text: "View my card" })) : null),
+    sections));
+}
+
+function servicesEditor(card, cats, reload) {
+  const error = el("div", { class: "error", role: "alert" });
+  const form = el("form", { class: "service-form", id: "service-form" },
+    el("input", { name: "title", required: true, placeholder: "Service, e.g. Lecture on jazz", maxlength: "120", "aria-label": "Service title" }),
+    categorySelect(cats, { name: "category_id", id: "s-category", any: "Category", required: true }),
+    el("input", { name: "price", type: "number", min: "0", placeholder: "Price", "aria-label": "Price" }),
+    el("input", { name: "description", placeholder: "Short description", maxlength: "4000", "aria-label": "Description" }),
+    el("button", { type: "submit", class: "small", text: "Add service" }), error);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const d = Object.fromEntries(new FormData(form).entries());
+    const body = { title: d.title.trim(), category_id: Number(d.category_id), description: d.description.trim() };
+    if (d.price) body.price = Number(d.price);
+    try { await api("POST", "/masters/me/services", body); toast("Service added.", "ok"); reload(); } catch (err) { error.textContent = errorText(err); }
+  });
+  return el("section", { class: "card" }, el("h2", { text: "My services" }),
+    el("ul", { class: "services" }, (card.services || []).map((s) => el("li", { class: "service" },
+      el("div", { class: "grow" }, el("strong", { text: s.title }), el("span", { class: "muted small", text: ` · ${cats.byId.get(s.category_id)?.name || ""}` })),
+      el("span", { class: "price", text: s.price != null ? String(s.price) : "on request" }),
+      el("button", { type: "button", class: "small danger-ghost", text: "Delete", onclick: async () => {
+        if (!(await confirmBox(`Delete the service “${s.title}”?`, "Delete"))) return;
+        try { await api("DELETE", `/services/${s.id}`); reload(); } catch (err) { toast(errorText(err), "error"); }
+      } })))),
+    form);
+}
+
+// ---- the masters' feed -------------------------------------------------------------------------
+
+export async function feed({ view, go }) {
+  const me = store.state.me;
+  if (!me.is_master) { go("#/master"); return null; }
+  const cats = await categories();
+  const list = el("div", { class: "feed", id: "feed" });
+  const seen = new Set();
+  const card = (req) => {
+    seen.add(req.id);
+    const direct = req.master_id === me.id;
+    const actions = direct
+      ? el("div", { class: "row" },
+        el("button", { type: "button", class: "small", text: "Take it", onclick: async () => {
+          try { const res = await api("POST", `/requests/${req.id}/accept`); toast("Taken. The order chat is open.", "ok"); go(res.chat ? `#/chats/${res.chat.id}` : `#/requests/${req.id}`); } catch (err) { toast(errorText(err), "error"); }
+        } }),
+        el("button", { type: "button", class: "small ghost", text: "Turn down", onclick: async () => {
+          try { await api("POST", `/requests/${req.id}/decline`); node.remove(); toast("Declined.", "ok"); } catch (err) { toast(errorText(err), "error"); }
+        } }))
+      : offerForm(req);
+    const node = el("article", { class: "card feed-item", dataset: { requestId: req.id } },
+      el("div", { class: "row" }, avatar(req.customer, "sm"), el("strong", { text: displayName(req.customer) }),
+        direct ? el("span", { class: "tag", text: "sent to you" }) : null),
+      requestSummary(req, cats), actions);
+    return node;
+  };
+  const data = await api("GET", "/requests/feed");
+  clear(list, (data.items || []).map(card));
+  const empty = el("p", { class: "muted empty", text: "No open requests in your categories right now. New ones appear here live." });
+  if (!(data.items || []).length) list.append(empty);
+  clear(view, el("div", {}, el("div", { class: "page-head" }, el("h1", { text: "Requests for you" }),
+    el("a", { class: "button ghost", href: "#/master", text: "My card" })), list));
+  const offs = [
+    sock.on("notification", (n) => {
+      const req = n.kind === "request:new" && n.payload && n.payload.request;
+      if (req && !seen.has(req.id)) { empty.remove(); list.prepend(card(req)); }
+    }),
+    sock.on("request:updated", (req) => {
+      if (req.status !== "open") list.querySelector(`[data-request-id="${req.id}"]`)?.classList.add("closed");
+    }),
+  ];
+  return () => offs.forEach((f) => f());
+}
