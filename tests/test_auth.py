@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import RefreshToken
+from app.models.base import utcnow
 from tests.conftest import assert_error
 
 
@@ -259,14 +265,6 @@ def test_change_password_guessing_is_rate_limited(client, make_user):
 
 
 def test_expired_refresh_token_is_401(app, client):
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
-    from app.extensions import db
-    from app.models import RefreshToken
-    from app.models.base import utcnow
-
     first = _signup(client).get_json()
     with app.app_context():
         with db.session.begin():
@@ -276,11 +274,6 @@ def test_expired_refresh_token_is_401(app, client):
 
 
 def test_refresh_tokens_are_stored_hashed(app, client):
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import RefreshToken
-
     first = _signup(client).get_json()
     with app.app_context():
         stored = db.session.execute(select(RefreshToken.token_hash)).scalars().all()
