@@ -2,6 +2,7 @@
 import { api, clearTokens, onTokens, tokens } from "./api.js";
 import { avatar, clear, displayName, el } from "./dom.js";
 import * as sock from "./socket.js";
+import { wireSocket } from "./live.js";
 import * as store from "./store.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
@@ -90,7 +91,7 @@ async function route() {
   const params = new URLSearchParams(query || "");
   const me = await loadMe();
   if (ticket !== rendering) return;
-  if (me) { store.wireSocket(); sock.connect(); }
+  if (me) { wireSocket(); sock.connect(); }
   let match = null;
   let args = {};
   for (const r of routes) {
