@@ -296,11 +296,6 @@ export async function recover() {
   }
 }
 
-/** Send everything still waiting in the outbox (first connect after sends made while offline). */
-export function flushOutbox() {
-  for (const l of state.logs.values()) for (const msg of [...l.pending.values()]) if (msg.status === "sending") deliver(msg);
-}
-
 export async function markRead(chatId) {
   const l = log(chatId);
   const seq = l.maxSeq;
