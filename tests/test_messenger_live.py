@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
 
+import aiohttp
 import pytest
 import requests
 import socketio as sio
 
+from loadtest.rawclient import RawClient
 from tests.conftest import LiveServer
 
 _names = itertools.count(1)
@@ -120,7 +123,47 @@ def test_direct_and_group_delivery_within_one_second(peers):
             assert at - started < 1.0
 
 
-def test_concurrent_senders_get_gapless_seqs_and_everyone_sees_history_order(peers):
+class WireListener:
+    """A socket that records `message:new` in the order the frames arrive on the wire.
+
+    python-socketio's client runs every incoming frame's handler on a thread of its own, so
+    the order its handlers run in is not the order the server sent; the load tester's raw
+    client dispatches each frame in turn, in its reading task.
+    """
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+        self.heard: list[dict] = []
+        self.ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with aiohttp.ClientSession() as http:
+            client = RawClient(http)
+            client.on("message:new", self.heard.append)
+            await client.connect(self.url, auth={"token": self.token})
+            self.ready.set()
+            await self._stop.wait()
+            await client.disconnect()
+
+    def start(self) -> WireListener:
+        """Connect in a thread of its own; returns once the socket is in."""
+        self.thread.start()
+        assert self.ready.wait(10), "wire listener did not connect"
+        return self
+
+    def stop(self) -> None:
+        """Disconnect and end the thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self.thread.join(10)
+
+
+def test_concurrent_senders_get_gapless_seqs_and_everyone_sees_history_order(peers, live_server):
     senders = peers(4)
     (listener,) = peers(1)
     for p in [*senders, listener]:
@@ -128,6 +171,7 @@ def test_concurrent_senders_get_gapless_seqs_and_everyone_sees_history_order(pee
     g = senders[0].post(
         "/api/chats", {"type": "group", "name": "race", "member_ids": [p.id for p in senders[1:]] + [listener.id]}
     )
+    wire = WireListener(live_server.url, listener.token).start()
     acks: list[dict] = []
     lock = threading.Lock()
     done = threading.Event()
@@ -157,7 +201,16 @@ def test_concurrent_senders_get_gapless_seqs_and_everyone_sees_history_order(pee
     history_ids = [m["id"] for m in history]
     for p in [*senders, listener]:
         assert p.wait_for(lambda q: len(q.messages(g["id"])) >= 200, timeout=10)
-        assert [m["id"] for m in p.messages(g["id"])] == history_ids
+        got = p.messages(g["id"])
+        # Each message exactly once; placed by seq (as every client must), they read as the history.
+        assert len(got) == 200
+        assert [m["id"] for m in sorted(got, key=lambda m: m["seq"])] == history_ids
+    # One worker puts a chat's messages on each socket in seq order.
+    deadline = time.monotonic() + 10
+    while len(wire.heard) < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    wire.stop()
+    assert [m["id"] for m in wire.heard if m["chat_id"] == g["id"]] == history_ids
 
 
 def test_disconnected_client_gets_exactly_the_missed_messages_from_sync(peers):
