@@ -139,6 +139,12 @@ class MemberOut(Out):
     joined_at: str
 
 
+class PeerOut(UserBrief):
+    """The other member of a direct or order chat, in chat lists: with presence."""
+
+    online: bool | None = None
+
+
 class ChatOut(Out):
     """A chat; `members` in full views and events, `last_message`/`unread`/`role` for the viewer."""
 
@@ -150,8 +156,9 @@ class ChatOut(Out):
     created_at: str
     last_seq: int
     last_message_at: str | None
+    request_id: int | None = Field(None, description="order chats: the request this order chat belongs to")
     members: list[MemberOut] | None = None
-    peer: UserBrief | None = None
+    peer: PeerOut | None = None
     last_message: MessageOut | None = None
     unread: int = 0
     last_read_seq: int = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -18,9 +18,12 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.models.chat import Chat, ChatMember, Message
+from app.models.market import Request
 from app.permissions import ADMIN_ROLES, access_chat, access_group_admin, member_ids, membership
+from app.presence import presence
 from app.realtime import emit_after_commit
 from app.services.messages import messages_out
+from app.services.notifications import notify
 from app.services.users import brief
 
 
@@ -45,8 +48,23 @@ def member_out(member: ChatMember, user: User) -> dict[str, Any]:
     }
 
 
-def chat_out(chat: Chat, viewer: ChatMember | None = None, with_members: bool = True) -> dict[str, Any]:
-    """A chat as the contract shows it; viewer fields (role, last_read_seq, unread) when a viewer is given."""
+_NO_LOOKUP = object()
+
+
+def _order_request_id(chat: Chat) -> int | None:
+    """The request an order chat belongs to (None for direct and group chats)."""
+    if chat.type != "order":
+        return None
+    return db.session.scalar(select(Request.id).where(Request.chat_id == chat.id).order_by(Request.id.desc()).limit(1))
+
+
+def chat_out(
+    chat: Chat, viewer: ChatMember | None = None, with_members: bool = True, request_id: Any = _NO_LOOKUP
+) -> dict[str, Any]:
+    """A chat as the contract shows it; viewer fields (role, last_read_seq, unread) when a viewer is given.
+
+    `request_id` (order chats: the request whose order this chat is) is looked up unless given.
+    """
     data: dict[str, Any] = {
         "id": chat.id,
         "type": chat.type,
@@ -56,6 +74,7 @@ def chat_out(chat: Chat, viewer: ChatMember | None = None, with_members: bool = 
         "created_at": isoformat(chat.created_at),
         "last_seq": chat.last_seq,
         "last_message_at": isoformat(chat.last_message_at),
+        "request_id": _order_request_id(chat) if request_id is _NO_LOOKUP else request_id,
     }
     if with_members:
         data["members"] = [member_out(m, u) for m, u in _members(chat.id)]
@@ -96,13 +115,33 @@ def list_chats(user_id: int, limit: int, offset: int) -> tuple[list[dict[str, An
             .where(other.chat_id.in_(ids), other.user_id != user_id, Chat.type.in_(("direct", "order")))
         ).all()
     }
+    online = presence().online_among({peer["id"] for peer in peers.values()})
+    for peer in peers.values():
+        peer["online"] = peer["id"] in online  # the list shows presence dots without a call per peer
+    orders = dict(
+        db.session.execute(
+            select(Request.chat_id, func.max(Request.id)).where(Request.chat_id.in_(ids)).group_by(Request.chat_id)
+        ).all()
+    )
     items = []
     for chat, member in rows:
-        data = chat_out(chat, member, with_members=False)
+        data = chat_out(chat, member, with_members=False, request_id=orders.get(chat.id))
         data["last_message"] = last_by_chat.get(chat.id)
         data["peer"] = peers.get(chat.id)
         items.append(data)
     return items, (offset + limit if more else None)
+
+
+def _added_note(chat: Chat, user_ids: list[int] | set[int], by: int | None) -> None:
+    """The `chat:added` notification (stored, and pushed after the commit) to users put in a chat by someone else."""
+    actor = db.session.get(User, by) if by is not None else None
+    payload = {
+        "chat_id": chat.id,
+        "type": chat.type,
+        "name": chat.name,
+        "by": brief(actor) if actor is not None else None,
+    }
+    notify([uid for uid in user_ids if uid != by], "chat:added", payload)
 
 
 def get_chat(user_id: int, chat_id: int) -> dict[str, Any]:
@@ -129,9 +168,10 @@ def create_group(creator_id: int, name: str, description: str, member_ids_: list
         session.add(ChatMember(chat_id=chat.id, user_id=creator_id, role="owner"))
         session.add_all(ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in sorted(others))
         session.flush()
-        event = chat_out(chat)
+        event = chat_out(chat, request_id=None)
         emit_after_commit("chat:created", event, [creator_id, *others])
-        return chat_out(chat, membership(chat.id, creator_id))
+        _added_note(chat, others, creator_id)
+        return chat_out(chat, membership(chat.id, creator_id), request_id=None)
 
 
 def _direct_key(a: int, b: int) -> str:
@@ -154,19 +194,22 @@ def get_or_create_direct(user_id: int, other_id: int) -> tuple[dict[str, Any], b
             session.flush()
             session.add_all(ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in (user_id, other_id))
             session.flush()
-            emit_after_commit("chat:created", chat_out(chat), [user_id, other_id])
-            return chat_out(chat, membership(chat.id, user_id)), True
+            emit_after_commit("chat:created", chat_out(chat, request_id=None), [user_id, other_id])
+            _added_note(chat, [other_id], user_id)
+            return chat_out(chat, membership(chat.id, user_id), request_id=None), True
     except IntegrityError:
         db.session.rollback()  # the other user opened it at the same moment
         existing = db.session.execute(select(Chat).where(Chat.direct_key == key)).scalar_one()
         return chat_out(existing, membership(existing.id, user_id)), False
 
 
-def open_order_chat(customer_id: int, master_id: int, name: str) -> Chat:
+def open_order_chat(customer_id: int, master_id: int, name: str, request_id: int | None = None) -> Chat:
     """Open the `order` chat of a customer and a master, INSIDE the caller's write_tx().
 
     Called by the marketplace when an offer or a direct request is accepted. Adds the chat
-    and both members, flushes, and queues `chat:created` for after the commit.
+    and both members, flushes, and queues `chat:created` for after the commit. The other side
+    learns of it from the marketplace's own notification (`offer:accepted`, `request:status`),
+    which carries the chat's id, so no second `chat:added` is sent.
     """
     session = db.session
     chat = Chat(type="order", name=name[:100], created_by=customer_id)
@@ -176,7 +219,7 @@ def open_order_chat(customer_id: int, master_id: int, name: str) -> Chat:
         ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in dict.fromkeys((customer_id, master_id))
     )
     session.flush()
-    emit_after_commit("chat:created", chat_out(chat), [customer_id, master_id])
+    emit_after_commit("chat:created", chat_out(chat, request_id=request_id), [customer_id, master_id])
     return chat
 
 
@@ -231,7 +274,8 @@ def add_member(user_id: int, chat_id: int, new_user_id: int) -> dict[str, Any]:
         session.flush()
         event = {"chat_id": chat_id, "user_id": new_user_id, "role": "member"}
         emit_after_commit("chat:member_added", event, member_ids(chat_id))
-        emit_after_commit("chat:created", chat_out(chat), [new_user_id])
+        emit_after_commit("chat:created", chat_out(chat, request_id=None), [new_user_id])
+        _added_note(chat, [new_user_id], user_id)
         return event
 
 
@@ -298,14 +342,17 @@ def set_role(user_id: int, chat_id: int, target_id: int, role: str) -> dict[str,
         return event
 
 
+_PARTNER_MINE = ChatMember.__table__.alias("mine")
+_PARTNER_THEIRS = ChatMember.__table__.alias("theirs")
+# Prebuilt once: it runs for every user who comes online or goes offline (socket connect/disconnect).
+_PARTNERS = (
+    select(_PARTNER_THEIRS.c.user_id)
+    .distinct()
+    .join(_PARTNER_MINE, _PARTNER_MINE.c.chat_id == _PARTNER_THEIRS.c.chat_id)
+    .where(_PARTNER_MINE.c.user_id == bindparam("p_user"), _PARTNER_THEIRS.c.user_id != bindparam("p_user"))
+)
+
+
 def chat_partners(user_id: int) -> list[int]:
     """Everyone who shares a chat with the user (the presence audience), in one query."""
-    mine, theirs = aliased(ChatMember), aliased(ChatMember)
-    return list(
-        db.session.execute(
-            select(theirs.user_id)
-            .distinct()
-            .join(mine, mine.chat_id == theirs.chat_id)
-            .where(mine.user_id == user_id, theirs.user_id != user_id)
-        ).scalars()
-    )
+    return list(db.session.connection().execute(_PARTNERS, {"p_user": user_id}).scalars())

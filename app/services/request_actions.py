@@ -62,7 +62,7 @@ def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
     notify(
         [u for u in user_ids if u != by],
         "request:status",
-        {"request_id": req.id, "title": req.title, "status": req.status, "by": by},
+        {"request_id": req.id, "title": req.title, "status": req.status, "by": by, "chat_id": req.chat_id},
     )
 
 
@@ -79,7 +79,7 @@ def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
 def make_offer(user_id: int, request_id: int, message: str, price: int | None) -> dict[str, Any]:
     """A master answers a request; Conflict (offer_exists) if they already have a live offer on it."""
     with write_tx():
-        req = load_request(request_id)
+        req = load_request(request_id, for_update=True)
         wf.decide(req.status, "offer", roles_of(req, user_id))
         if db.session.scalar(
             select(Offer.id).where(Offer.request_id == req.id, Offer.master_id == user_id, Offer.status == wf.LIVE)
@@ -100,19 +100,21 @@ def _load_offer(offer_id: int) -> tuple[Offer, Request]:
     offer = db.session.get(Offer, offer_id)
     if offer is None:
         raise NotFound("No such offer.")
-    return offer, load_request(offer.request_id)
+    req = load_request(offer.request_id, for_update=True)
+    db.session.refresh(offer)  # read after the request's lock: another change may have moved it meanwhile
+    return offer, req
 
 
 def _open_order_chat(req: Request, master_id: int) -> Any:
     from app.services.chats import open_order_chat
 
-    return open_order_chat(req.customer_id, master_id, req.title)
+    return open_order_chat(req.customer_id, master_id, req.title, request_id=req.id)
 
 
-def _chat_out(chat: Any) -> dict[str, Any]:
+def _chat_out(chat: Any, request_id: int) -> dict[str, Any]:
     from app.services.chats import chat_out
 
-    return chat_out(chat)
+    return chat_out(chat, request_id=request_id)
 
 
 def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
@@ -130,7 +132,7 @@ def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
         note = {"request_id": req.id, "title": req.title, "offer_id": offer.id}
         notify([offer.master_id], "offer:accepted", {**note, "chat_id": chat.id})
         notify(losers, "offer:rejected", {**note, "reason": "another offer was accepted"})
-        return {"request": _publish(req, audience), "chat": _chat_out(chat)}
+        return {"request": _publish(req, audience), "chat": _chat_out(chat, req.id)}
 
 
 def reject_offer(user_id: int, offer_id: int) -> dict[str, Any]:
@@ -160,7 +162,7 @@ def withdraw_offer(user_id: int, offer_id: int) -> None:
 def accept_direct(user_id: int, request_id: int) -> dict[str, Any]:
     """The master a request was sent to takes it: active, order chat opened."""
     with write_tx():
-        req = load_request(request_id)
+        req = load_request(request_id, for_update=True)
         new = wf.decide(req.status, "accept", roles_of(req, user_id))
         audience = _audience(req)
         _move(req, wf.OPEN, new, executor_id=user_id)
@@ -169,12 +171,12 @@ def accept_direct(user_id: int, request_id: int) -> dict[str, Any]:
         req.chat_id = chat.id
         db.session.flush()
         _status_note(req, [req.customer_id], user_id)
-        return {"request": _publish(req, audience), "chat": _chat_out(chat)}
+        return {"request": _publish(req, audience), "chat": _chat_out(chat, req.id)}
 
 
 def _simple(user_id: int, request_id: int, action: str, **values: Any) -> dict[str, Any]:
     with write_tx():
-        req = load_request(request_id)
+        req = load_request(request_id, for_update=True)
         old = req.status
         new = wf.decide(old, action, roles_of(req, user_id))
         audience = _audience(req)

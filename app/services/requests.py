@@ -120,9 +120,14 @@ def roles_of(req: Request, user_id: int, offer: Offer | None = None) -> set[str]
     return roles
 
 
-def load_request(request_id: int) -> Request:
-    """A request by id, or NotFound (also for deleted ones)."""
-    req = db.session.get(Request, request_id)
+def load_request(request_id: int, for_update: bool = False) -> Request:
+    """A request by id, or NotFound (also for deleted ones).
+
+    for_update locks the row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    serialises writers): every state change of a request takes this lock first, so two of them never
+    interleave their row locks in opposite orders and deadlock.
+    """
+    req = db.session.get(Request, request_id, with_for_update=for_update or None)
     if req is None or req.status == wf.DELETED:
         raise NotFound("No such request.")
     return req

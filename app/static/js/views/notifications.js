@@ -44,7 +44,10 @@ function describe(n) {
     case "offer:rejected": return `Your offer on “${title}” was declined`;
     case "request:status": return `“${title}” is now ${p.status}`;
     case "review:new": return `New review (${(p.review && p.review.rating) || "?"}★) on “${title}”`;
-    case "chat:added": return "You were added to a chat";
+    case "chat:added": {
+      const who = p.by ? (p.by.display_name || p.by.username) : "Someone";
+      return p.type === "direct" ? `${who} started a chat with you` : `${who} added you to “${p.name || "a chat"}”`;
+    }
     default: return n.kind;
   }
 }
