@@ -200,3 +200,36 @@ def test_photo_attachment_and_message_search(server, new_page, tmp_path):
     expect(found).to_be_visible()
     found.click()
     expect(pb.locator(".chat-head .chat-title")).to_have_text("Ada Attach")
+
+
+def test_a_voice_note_is_playable_on_both_sides(server, new_page, tmp_path):
+    """An audio attachment shows as a player whose media loads (metadata read: duration known) for both."""
+    import math
+    import struct
+    import wave
+
+    note = tmp_path / "voice-note.wav"
+    with wave.open(str(note), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(
+            b"".join(struct.pack("<h", int(8000 * math.sin(i / 8000 * 2 * math.pi * 440))) for i in range(6000))
+        )
+    a = api_user(server, "voice_a", display_name="Vera Voice")
+    b = api_user(server, "voice_b", display_name="Vlad Voice")
+    chat_id = api_call(server, a, "POST", "/chats", json={"type": "direct", "user_id": b["user"]["id"]}).json()["id"]
+    pa, pb = new_page(server), new_page(server)
+    login_as(pa, server, a, f"#/chats/{chat_id}")
+    login_as(pb, server, b, f"#/chats/{chat_id}")
+    expect(pa.locator(".composer .attach")).to_be_visible()
+    pa.set_input_files("#attach-file", str(note))
+    playable = (
+        "() => { const a = document.querySelector('.att-audio audio');"
+        " return a && a.readyState >= 1 && Math.abs(a.duration - 0.75) < 0.05; }"
+    )
+    for page in (pa, pb):
+        expect(page.locator(".msg .att-audio audio")).to_have_count(1, timeout=3000)
+        page.wait_for_function(playable, timeout=5000)
+    expect(pb.locator(".msg .att-audio .att-name")).to_have_text("voice-note.wav")
+    shot(pb, "chat-voice-note")

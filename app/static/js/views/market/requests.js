@@ -36,7 +36,7 @@ export async function requestDetail({ view, args, go }) {
   // action (an event and the action's own reload) never wipes a form the user started filling in.
   const reload = async (force = true) => {
     const req = await api("GET", `/requests/${id}`);
-    if (!force && shown && req.status === shown.status && req.updated_at === shown.updated_at) return;
+    if (!force && shown && req.status === shown.status && req.updated_at === shown.updated_at && req.offers_count === shown.offers_count) return;
     shown = req;
     await renderRequest(view, req, cats, go, reload);
   };
