@@ -13,6 +13,20 @@ from app.models.base import utcnow
 from tests.conftest import assert_error
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_window_clock(monkeypatch):
+    """Pin the fixed-window clock mid-window: a test that straddles a window boundary would see its
+    counts reset halfway (the token bucket keeps its real monotonic clock)."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    import app.ratelimit
+
+    monkeypatch.setattr(
+        app.ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_150.0, monotonic=real_time.monotonic)
+    )
+
+
 def _signup(client, email="ann@example.com", username="ann", password="correct-horse-9"):
     return client.post("/api/auth/signup", json={"email": email, "username": username, "password": password})
 
