@@ -7,6 +7,9 @@
 import os
 
 ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+# The listen queue. eventlet.listen's default is 50: at hundreds of connects per second the queue
+# overflows, the kernel drops SYNs and each dropped client retries after 1 s (connect p99 ~1 s).
+LISTEN_BACKLOG = int(os.environ.get("LISTEN_BACKLOG", "2048"))
 if ASYNC_MODE == "eventlet":
     import eventlet
 
@@ -16,10 +19,10 @@ if ASYNC_MODE == "eventlet":
 
     _listen = eventlet.listen
 
-    def _listen_nodelay(*args, **kwargs):
+    def _listen_nodelay(addr, family=socket.AF_INET, backlog=50, **kwargs):
         # Accepted sockets inherit TCP_NODELAY: without it an ack written right after a broadcast
         # waits ~40 ms for the client's delayed ACK (Nagle), quadrupling message:send latency.
-        sock = _listen(*args, **kwargs)
+        sock = _listen(addr, family, max(backlog, LISTEN_BACKLOG), **kwargs)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
@@ -29,6 +32,21 @@ elif ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+
+    import socket
+
+    import gevent.server
+
+    _tcp_listener = gevent.server._tcp_listener
+
+    def _tcp_listener_nodelay(address, backlog=50, *args, **kwargs):
+        # The same Nagle and listen-queue fixes as under eventlet: pywsgi's listener is made here.
+        sock = _tcp_listener(address, max(backlog, LISTEN_BACKLOG), *args, **kwargs)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    gevent.server._tcp_listener = _tcp_listener_nodelay
 
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.
@@ -52,6 +70,10 @@ def upgrade_schema() -> None:
 
 if __name__ == "__main__":
     upgrade_schema()
+    from app.gc_tuning import tune
+
+    # After start-up, so that the app's own objects are frozen out of every later collection.
+    tune(app.config, socketio.start_background_task)
     host, port = app.config["HOST"], app.config["PORT"]
     app.logger.info("Masterchat on http://%s:%s (async mode %s)", host, port, app.config["ASYNC_MODE"])
     kwargs = {}

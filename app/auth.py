@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from sqlalchemy import bindparam, select
 
 from app.errors import Unauthorized
 from app.extensions import db
@@ -21,6 +22,25 @@ def authenticate_token(token: object) -> tuple[User, int]:
     if row is None or row[1] is not None:
         raise Unauthorized("This session has ended; log in again.", code="session_revoked")
     return row[0], claims.session_id
+
+
+_SESSION_ALIVE = select(AuthSession.__table__.c.revoked_at).where(
+    AuthSession.__table__.c.id == bindparam("p_session"), AuthSession.__table__.c.user_id == bindparam("p_user")
+)
+
+
+def authenticate_socket_token(token: object) -> tuple[int, int]:
+    """The socket handshake's check: the same as authenticate_token, without loading the user row;
+    returns (user_id, session_id). A session row exists only for an existing user (foreign key)."""
+    claims = decode_access_token(token)
+    row = (
+        db.session.connection()
+        .execute(_SESSION_ALIVE, {"p_session": claims.session_id, "p_user": claims.user_id})
+        .first()
+    )
+    if row is None or row[0] is not None:
+        raise Unauthorized("This session has ended; log in again.", code="session_revoked")
+    return claims.user_id, claims.session_id
 
 
 def authenticate_request() -> tuple[User, int]:

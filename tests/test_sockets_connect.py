@@ -293,7 +293,7 @@ def test_server_fault_at_connect_is_refused_with_a_log_line(app, make_user, monk
     def broken(token):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(connection, "authenticate_token", broken)
+    monkeypatch.setattr(connection, "authenticate_socket_token", broken)
     with caplog.at_level(logging.ERROR, logger="masterchat.sockets"):
         error = _refusal(app, {"token": ann.access_token})
     assert error["data"] == {"code": "internal_error"}

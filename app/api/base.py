@@ -78,6 +78,22 @@ def chunked_input_terminated(wsgi_app: Callable[..., Any]) -> Callable[..., Any]
     return middleware
 
 
+def no_websocket_compression(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
+    """WSGI middleware: never negotiate permessage-deflate on the Socket.IO websocket.
+
+    Browsers offer it on every websocket and eventlet accepts it, which makes the server
+    deflate every frame to every receiver in pure-Python-driven zlib calls and keep a
+    compressor per socket. Chat frames are small JSON: the CPU and the per-socket memory cost
+    far more than the bytes saved. Dropping the offer makes the server answer without it.
+    """
+
+    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return middleware
+
+
 def _serialise(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result

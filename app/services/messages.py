@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
@@ -101,6 +101,39 @@ def _by_client_id(chat_id: int, sender_id: int, client_id: str) -> Message | Non
     ).scalar_one_or_none()
 
 
+# The hot path of the whole product (message:send) as prebuilt Core statements: no ORM unit of work,
+# no statement building or cache-key generation per call (see docs/PERFORMANCE.md, "Profiles and fixes").
+_MSG, _CHAT, _MEMBER, _USER = Message.__table__, Chat.__table__, ChatMember.__table__, User.__table__
+_SENT_BEFORE = select(_MSG.c.id).where(
+    _MSG.c.chat_id == bindparam("p_chat"),
+    _MSG.c.sender_id == bindparam("p_sender"),
+    _MSG.c.client_id == bindparam("p_client"),
+)
+# The database hands out the seq: the row lock (or SQLite's write lock) orders concurrent senders,
+# and UNIQUE(chat_id, seq) backs it up.
+_NEXT_SEQ = (
+    update(_CHAT)
+    .where(_CHAT.c.id == bindparam("p_chat"))
+    .values(last_seq=_CHAT.c.last_seq + 1, last_message_at=bindparam("p_now", type_=_CHAT.c.last_message_at.type))
+    .returning(_CHAT.c.last_seq)
+)
+_INSERT = insert(_MSG).returning(_MSG.c.id)
+_MARK_OWN_READ = (
+    update(_MEMBER)
+    .where(_MEMBER.c.chat_id == bindparam("p_chat"), _MEMBER.c.user_id == bindparam("p_sender"))
+    .values(last_read_seq=bindparam("p_seq"))
+)
+_SENDER = select(_USER.c.id, _USER.c.username, _USER.c.display_name, _USER.c.avatar).where(
+    _USER.c.id == bindparam("p_sender")
+)
+
+
+def _sender_brief(conn: Any, user_id: int) -> dict[str, Any]:
+    row = conn.execute(_SENDER, {"p_sender": user_id}).one()
+    avatar = f"/media/avatars/{row.avatar}" if row.avatar else None
+    return {"id": row.id, "username": row.username, "display_name": row.display_name, "avatar_url": avatar}
+
+
 def send_message(
     user_id: int,
     chat_id: int,
@@ -120,11 +153,15 @@ def send_message(
     body = _check_body(body, allow_empty=attachment_id is not None)
     try:
         with write_tx() as session:
+            conn = session.connection()
             audience = access_chat_members(user_id, chat_id)
             if client_id is not None:
-                existing = _by_client_id(chat_id, user_id, client_id)
+                existing = conn.execute(
+                    _SENT_BEFORE, {"p_chat": chat_id, "p_sender": user_id, "p_client": client_id}
+                ).scalar()
                 if existing is not None:
-                    return message_out(existing), False
+                    return message_out(session.get(Message, existing)), False
+            attachment = None
             if reply_to is not None:
                 target = session.get(Message, reply_to)
                 if target is None or target.chat_id != chat_id:
@@ -136,34 +173,37 @@ def send_message(
                         "attachment_id must be your own upload.", {"fields": {"attachment_id": "bad"}}
                     )
                 attachment.chat_id = chat_id
+                session.flush()
             now = utcnow()
-            # The database hands out the seq: the row lock (or SQLite's write lock) orders concurrent senders,
-            # and UNIQUE(chat_id, seq) backs it up.
-            seq = session.execute(
-                update(Chat.__table__)
-                .where(Chat.__table__.c.id == chat_id)
-                .values(last_seq=Chat.__table__.c.last_seq + 1, last_message_at=now)
-                .returning(Chat.__table__.c.last_seq)
+            seq = conn.execute(_NEXT_SEQ, {"p_chat": chat_id, "p_now": now}).scalar_one()
+            message_id = conn.execute(
+                _INSERT,
+                {
+                    "chat_id": chat_id,
+                    "seq": seq,
+                    "sender_id": user_id,
+                    "body": body,
+                    "client_id": client_id,
+                    "reply_to": reply_to,
+                    "attachment_id": attachment_id,
+                    "created_at": now,
+                },
             ).scalar_one()
-            message = Message(
-                chat_id=chat_id,
-                seq=seq,
-                sender_id=user_id,
-                body=body,
-                client_id=client_id,
-                reply_to=reply_to,
-                attachment_id=attachment_id,
-                created_at=now,
-            )
-            session.add(message)
             # The sender has read their own chat up to here.
-            session.execute(
-                update(ChatMember.__table__)
-                .where(ChatMember.__table__.c.chat_id == chat_id, ChatMember.__table__.c.user_id == user_id)
-                .values(last_read_seq=seq)
-            )
-            session.flush()
-            out = message_out(message)
+            conn.execute(_MARK_OWN_READ, {"p_chat": chat_id, "p_sender": user_id, "p_seq": seq})
+            out = {
+                "id": message_id,
+                "chat_id": chat_id,
+                "seq": seq,
+                "sender": _sender_brief(conn, user_id),
+                "body": body,
+                "client_id": client_id,
+                "reply_to": reply_to,
+                "attachment": attachment_out(attachment) if attachment is not None else None,
+                "created_at": isoformat(now),
+                "edited_at": None,
+                "deleted": False,
+            }
             emit_after_commit("message:new", out, audience)
         return out, True
     except IntegrityError:

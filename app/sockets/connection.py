@@ -9,9 +9,9 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
-from app.auth import authenticate_token
+from app.auth import authenticate_socket_token
 from app.errors import DomainError
-from app.extensions import socketio
+from app.extensions import db, socketio
 from app.presence import presence
 from app.realtime import emit_now, session_room, user_room
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
@@ -28,6 +28,9 @@ def _audience(user_id: int) -> list[int]:
     for fn in presence_audience:
         ids.update(fn(user_id))
     ids.discard(user_id)
+    # Hand the database connection back before the emit goes out over the network (Redis with
+    # several workers): a connect storm must not hold the pool while it waits on other I/O.
+    db.session.close()
     return sorted(ids)
 
 
@@ -36,7 +39,7 @@ def on_connect(auth: Any = None) -> None:
     """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
-        user, session_id = authenticate_token(token)
+        user_id, session_id = authenticate_socket_token(token)
     except DomainError:
         raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
     except Exception:
@@ -44,11 +47,11 @@ def on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
-    register_connection(Connection(sid=sid, user_id=user.id, session_id=session_id))
-    join_room(user_room(user.id))
+    register_connection(Connection(sid=sid, user_id=user_id, session_id=session_id))
+    join_room(user_room(user_id))
     join_room(session_room(session_id))
-    if presence().connect(user.id, sid, session_id):
-        emit_now("presence", {"user_id": user.id, "online": True}, _audience(user.id))
+    if presence().connect(user_id, sid, session_id):
+        emit_now("presence", {"user_id": user_id, "online": True}, _audience(user_id))
 
 
 @socketio.on("disconnect")
