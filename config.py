@@ -66,6 +66,10 @@ class Config:
         self.ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
         self.ALLOWED_ORIGINS = _list("ALLOWED_ORIGINS", [])
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # Workers that share REDIS_URL and this channel hear each other's emits.
+        self.REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL", "masterchat")
+        self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)  # PostgreSQL connections per worker (plus DB_MAX_OVERFLOW)
+        self.DB_MAX_OVERFLOW = _int("DB_MAX_OVERFLOW", 20)
         self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 15 * 60)
         self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
         self.RESET_TOKEN_TTL = _int("RESET_TOKEN_TTL", 30 * 60)
@@ -88,6 +92,13 @@ class Config:
         self.MESSAGE_BURST = _int("MESSAGE_BURST", 200)
         self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).
+        self.GC_TUNING = os.environ.get("GC_TUNING", "on").lower() != "off"
+        self.GC_THRESHOLD0 = _int("GC_THRESHOLD0", 50_000)
+        self.GC_THRESHOLD1 = _int("GC_THRESHOLD1", 10)
+        self.GC_FREEZE_INTERVAL = float(os.environ.get("GC_FREEZE_INTERVAL") or 60)
+        self.GC_FULL_INTERVAL = float(os.environ.get("GC_FULL_INTERVAL") or 3600)
+        self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

@@ -31,6 +31,25 @@ def _origins(config: Config) -> list[str]:
     )
 
 
+class MasterchatFlask(Flask):
+    """Flask, minus URL matching for the request contexts of socket events.
+
+    Flask-SocketIO runs every socket event inside a request context built from the socket's
+    handshake request (`/socket.io/...`), and pushing one matches its URL. No route matches
+    it, so each event raised a NotFound and kept it with its traceback, and Werkzeug's matcher
+    left a self-referencing closure: about 60 objects of cyclic garbage per event, all of the
+    garbage the server made under chat traffic, which the collector had to find (long young
+    collections at 10,000 sockets). Socket handlers never route or build URLs, so their
+    contexts get no URL adapter and match nothing (docs/PERFORMANCE.md, "Garbage collection").
+    """
+
+    def create_url_adapter(self, request):
+        """No adapter for /socket.io/ contexts; Flask's own otherwise."""
+        if request is not None and request.environ.get("PATH_INFO", "").startswith("/socket.io"):
+            return None
+        return super().create_url_adapter(request)
+
+
 def create_app(config_name: str | Config | None = None) -> Flask:
     """Build the app: config, database, migrations, Socket.IO, blueprints, error handlers."""
     from app import models  # noqa: F401  (registers the tables)
@@ -42,12 +61,21 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     from app.ratelimit import make_limiter
 
     config = config_name if isinstance(config_name, Config) else get_config(config_name)
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = MasterchatFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": app.config["DB_POOL_SIZE"],
+            "max_overflow": app.config["DB_MAX_OVERFLOW"],
+            # Connections are renewed every half hour; no ping before each checkout (a round trip per
+            # event under load). After a database restart the first query on a dead connection fails
+            # once and the pool replaces every connection of that generation.
+            "pool_recycle": 1800,
+        }
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -57,10 +85,17 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     # Handlers must be declared before init_app, which copies them onto each new server.
     from app import sockets  # noqa: F401
 
+    queue = {}
+    if app.config["REDIS_URL"]:
+        from app.redis_client import PooledRedisManager
+
+        queue["client_manager"] = PooledRedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_CHANNEL"])
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["REDIS_URL"],
+        channel=app.config["REDIS_CHANNEL"],
+        **queue,
         cors_allowed_origins=_origins(config),
         max_http_buffer_size=app.config["SOCKET_MAX_FRAME"],
         http_compression=False,
@@ -73,9 +108,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
-    from app.api.base import chunked_input_terminated
+    from app.api.base import chunked_input_terminated, no_websocket_compression
 
-    app.wsgi_app = chunked_input_terminated(app.wsgi_app)
+    app.wsgi_app = no_websocket_compression(chunked_input_terminated(app.wsgi_app))
     from app import cli
 
     cli.register(app)

@@ -90,18 +90,21 @@ class RedisPresence:
     """
 
     def __init__(self, url: str, worker: str) -> None:
-        import redis
+        from app.redis_client import redis_client
 
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._redis = redis_client(url, decode_responses=True)
         self._worker = worker
         self._local: dict[int, set[str]] = {}
         self._lock = threading.Lock()
+        # One round trip per connect or disconnect (KEYS[3], the login session's set, may be "").
         self._connect = self._redis.register_script(
             "redis.call('SADD', KEYS[1], ARGV[1]) redis.call('SADD', KEYS[2], ARGV[2])"
+            " if KEYS[3] ~= '' then redis.call('SADD', KEYS[3], ARGV[3]) redis.call('EXPIRE', KEYS[3], 604800) end"
             " return redis.call('SCARD', KEYS[1])"
         )
         self._disconnect = self._redis.register_script(
-            "local removed = redis.call('SREM', KEYS[1], ARGV[1]) redis.call('SREM', KEYS[2], ARGV[2])"
+            "if KEYS[3] ~= '' then redis.call('SREM', KEYS[3], ARGV[3]) end"
+            " local removed = redis.call('SREM', KEYS[1], ARGV[1]) redis.call('SREM', KEYS[2], ARGV[2])"
             " if removed == 0 then return -1 end return redis.call('SCARD', KEYS[1])"
         )
 
@@ -114,16 +117,14 @@ class RedisPresence:
     def connect(self, user_id: int, sid: str, session_id: int | None = None) -> bool:
         with self._lock:
             self._local.setdefault(user_id, set()).add(sid)
-        if session_id is not None:
-            self._redis.sadd(f"mc:psession:{session_id}", sid)
-            self._redis.expire(f"mc:psession:{session_id}", 7 * 24 * 3600)
         member = f"{self._worker}|{sid}"
-        count = self._connect(keys=[self._key(user_id), self._worker_key()], args=[member, f"{user_id}|{member}"])
+        session_key = f"mc:psession:{session_id}" if session_id is not None else ""
+        count = self._connect(
+            keys=[self._key(user_id), self._worker_key(), session_key], args=[member, f"{user_id}|{member}", sid]
+        )
         return int(count) == 1
 
     def disconnect(self, user_id: int, sid: str, session_id: int | None = None) -> bool:
-        if session_id is not None:
-            self._redis.srem(f"mc:psession:{session_id}", sid)
         with self._lock:
             sids = self._local.get(user_id)
             if sids is not None:
@@ -131,7 +132,10 @@ class RedisPresence:
                 if not sids:
                     del self._local[user_id]
         member = f"{self._worker}|{sid}"
-        count = self._disconnect(keys=[self._key(user_id), self._worker_key()], args=[member, f"{user_id}|{member}"])
+        session_key = f"mc:psession:{session_id}" if session_id is not None else ""
+        count = self._disconnect(
+            keys=[self._key(user_id), self._worker_key(), session_key], args=[member, f"{user_id}|{member}", sid]
+        )
         return int(count) == 0
 
     def is_online(self, user_id: int) -> bool:

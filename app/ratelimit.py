@@ -83,9 +83,9 @@ return {ok, tostring(tokens)}
 """
 
     def __init__(self, url: str) -> None:
-        import redis
+        from app.redis_client import redis_client
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis_client(url)
         self._bucket = self._redis.register_script(self._BUCKET)
 
     def hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:

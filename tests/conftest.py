@@ -27,12 +27,16 @@ from config import TestingConfig  # noqa: E402
 
 _counter = itertools.count(1)
 
+# Run the suite (or a chunk of it, as .ci/run does) on another database, e.g.
+# TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test. Each test starts from empty tables.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+
 
 @pytest.fixture
 def config(tmp_path: Path) -> TestingConfig:
-    """A testing config on a private SQLite file, outbox and upload folder."""
+    """A testing config on a private SQLite file (or TEST_DATABASE_URL's database), outbox and upload folder."""
     cfg = TestingConfig()
-    cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.db'}"
+    cfg.SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
     cfg.UPLOAD_DIR = str(tmp_path / "uploads")
     cfg.MAIL_OUTBOX = str(tmp_path / "outbox")
     cfg.MAIL_SERVER = None
@@ -45,6 +49,8 @@ def app(config: TestingConfig):
     """The app with its schema created."""
     application = create_app(config)
     with application.app_context():
+        if db.engine.dialect.name != "sqlite":
+            db.drop_all()  # one shared server database: start every test from empty tables
         db.create_all()
     yield application
     with application.app_context():

@@ -73,3 +73,33 @@ def redis_url(tmp_path_factory):
     yield url
     if proc is not None:
         proc.terminate()
+
+
+def start_postgres() -> str:
+    """The URL of a fresh, empty database on the machine's PostgreSQL (127.0.0.1:5432, trust auth)."""
+    if not _port_open(5432):
+        _unavailable(
+            "no PostgreSQL on 127.0.0.1:5432 (start it: pg_ctlcluster --skip-systemctl-redirect "
+            "$(ls /etc/postgresql) main start)"
+        )
+    import psycopg2
+
+    name = f"mc_test_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_postgres(url: str) -> None:
+    """Drop a database made by start_postgres (its connections are closed first)."""
+    import psycopg2
+
+    name = url.rsplit("/", 1)[1]
+    conn = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()

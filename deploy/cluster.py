@@ -1,0 +1,223 @@
+"""Start or stop a local Masterchat cluster: N workers behind nginx, on PostgreSQL and Redis.
+
+    python deploy/cluster.py start [--port 8000] [--workers 5001,5002] [--database-url URL] [--redis-url URL]
+    python deploy/cluster.py stop  [--prefix DIR]
+    python deploy/cluster.py env   [--prefix DIR]     # the environment of the workers, for `flask seed-users`
+
+`make cluster` and `make cluster-stop` call it. It creates the PostgreSQL database if missing,
+applies the migrations once, generates a SECRET_KEY shared by every worker (into the prefix
+folder, default instance/cluster), starts each worker (`python wsgi.py`, PORT set) and nginx with
+deploy/nginx.conf rendered into the prefix, and waits until each answers. Logs and pid files
+live in the prefix folder. `tests/test_cluster.py` runs exactly this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/masterchat"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _ports(text: str) -> list[int]:
+    return [int(p) for p in text.split(",") if p.strip()]
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in url if it does not exist (no-op for other databases)."""
+    if not url.startswith("postgresql"):
+        return
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+
+
+def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) -> dict[str, str]:
+    """The environment every worker runs with (and `flask seed-users` must run with)."""
+    key_file = prefix / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    env = {
+        **os.environ,
+        "APP_ENV": args.app_env,
+        "ASYNC_MODE": args.async_mode,
+        "INSTANCE_PATH": str(prefix),
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "SECRET_KEY": key_file.read_text().strip(),
+        "PUBLIC_URL": args.public_url or f"http://127.0.0.1:{args.port}",
+        "PROXY_HOPS": "1",
+        "HOST": "127.0.0.1",
+        "UPLOAD_DIR": str(prefix / "uploads"),
+        "MAIL_OUTBOX": str(prefix / "outbox"),
+    }
+    for item in args.env or []:
+        name, _, value = item.partition("=")
+        env[name] = value
+    if port is not None:
+        env["PORT"] = str(port)
+    return env
+
+
+def _wait_http(url: str, proc: subprocess.Popen | None, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"{url}: process exited; last log lines:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/openapi.json", timeout=2):  # noqa: S310 (http://127.0.0.1 only)
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s (see {log})")
+
+
+def _start_process(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def render_nginx(prefix: Path, listen: int, workers: list[int]) -> Path:
+    """deploy/nginx.conf with the prefix, the listen port and the upstream workers filled in."""
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in workers)
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    text = text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", f"127.0.0.1:{listen}")
+    text = text.replace("@UPSTREAM_SERVERS@", servers)
+    path = prefix / "nginx.conf"
+    path.write_text(text)
+    return path
+
+
+def start(args: argparse.Namespace) -> None:
+    """Migrate once, start the workers, then nginx; wait until all answer."""
+    prefix = Path(args.prefix).resolve()
+    prefix.mkdir(parents=True, exist_ok=True)
+    workers = _ports(args.workers)
+    if (prefix / "cluster.json").exists():
+        stop(args)
+    ensure_database(args.database_url)
+    env = worker_env(args, prefix)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi:app", "db", "upgrade"],
+        cwd=ROOT,
+        env={**env, "ASYNC_MODE": "threading"},
+        capture_output=True,
+        text=True,
+    )
+    if migrate.returncode != 0:
+        raise SystemExit(f"migration failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-3000:]}")
+    state: dict = {"workers": {}, "port": args.port, "nginx": None}
+    procs = []
+    for port in workers:
+        log = prefix / f"worker-{port}.log"
+        proc = _start_process([sys.executable, "wsgi.py"], worker_env(args, prefix, port), log)
+        state["workers"][str(port)] = proc.pid
+        procs.append((port, proc, log))
+    (prefix / "cluster.json").write_text(json.dumps(state))
+    for port, proc, log in procs:
+        _wait_http(f"http://127.0.0.1:{port}", proc, log, args.timeout)
+    if args.no_nginx:
+        print(f"workers on {', '.join(str(p) for p in workers)} (no nginx)")
+        return
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("nginx not found: apt-get install nginx (or --no-nginx to run the workers alone)")
+    conf = render_nginx(prefix, args.port, workers)
+    result = subprocess.run([nginx, "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"nginx failed to start:\n{result.stderr}")
+    state["nginx"] = int((prefix / "nginx.pid").read_text())
+    (prefix / "cluster.json").write_text(json.dumps(state))
+    _wait_http(f"http://127.0.0.1:{args.port}", None, prefix / "nginx-error.log", args.timeout)
+    print(f"Masterchat cluster: http://127.0.0.1:{args.port} -> workers {', '.join(str(p) for p in workers)}")
+
+
+def _kill(pid: int, timeout: float = 10.0) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def stop(args: argparse.Namespace) -> None:
+    """Stop nginx and every worker started from this prefix."""
+    prefix = Path(args.prefix).resolve()
+    state_file = prefix / "cluster.json"
+    if not state_file.exists():
+        print("no cluster running from", prefix)
+        return
+    state = json.loads(state_file.read_text())
+    if state.get("nginx"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(state["nginx"], signal.SIGQUIT)
+    for pid in state["workers"].values():
+        _kill(pid)
+    state_file.unlink()
+    print("cluster stopped")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: start, stop or env."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["start", "stop", "env"])
+    parser.add_argument("--prefix", default=str(ROOT / "instance" / "cluster"))
+    parser.add_argument("--port", type=int, default=8000, help="nginx listens here")
+    parser.add_argument("--workers", default="5001,5002", help="worker ports")
+    parser.add_argument("--database-url", default=os.environ.get("CLUSTER_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--redis-url", default=os.environ.get("CLUSTER_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--async-mode", default=os.environ.get("ASYNC_MODE", "eventlet"))
+    parser.add_argument("--app-env", default="production")
+    parser.add_argument("--public-url", default=None)
+    parser.add_argument("--env", action="append", help="NAME=VALUE for every worker (repeatable)")
+    parser.add_argument("--no-nginx", action="store_true", help="start the workers only")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    if args.command == "start":
+        start(args)
+    elif args.command == "stop":
+        stop(args)
+    else:
+        prefix = Path(args.prefix).resolve()
+        prefix.mkdir(parents=True, exist_ok=True)
+        env = worker_env(args, prefix)
+        for name in ("APP_ENV", "INSTANCE_PATH", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL"):
+            print(f"export {name}={env[name]}")
+
+
+if __name__ == "__main__":
+    main()
