@@ -113,9 +113,10 @@ class External:
 
     target = "external"
 
-    def __init__(self, url: str, seed_file: str, mode: str) -> None:
+    def __init__(self, url: str, seed_file: str, mode: str, pids: list[int] | None = None) -> None:
         self.url, self.seed_file, self.mode = url, seed_file, mode
         self.proc = None
+        self.pids = pids or []  # its workers: each step waits until they are idle
 
     def start(self) -> External:
         """Nothing to start."""
@@ -129,8 +130,34 @@ class External:
         """Nothing to stop."""
 
 
+def wait_idle(pid: int | None, below_pct: float = 15.0, quiet_s: float = 2.0, limit_s: float = 120.0) -> float:
+    """Wait until the server process has used under below_pct CPU for quiet_s seconds (at most limit_s);
+    returns the seconds waited. Each step's clients disconnect at its end, and a server that is
+    still saying goodbye to 10,000 sockets (presence events to their partners) must not be handed
+    the next step's 10,000 connects at the same moment: that measures the disconnect storm, not the step."""
+    if pid is None:
+        return 0.0
+    import psutil
+
+    started = time.monotonic()
+    try:
+        proc = psutil.Process(pid)
+        proc.cpu_percent(None)
+        calm = 0.0
+        while calm < quiet_s and time.monotonic() - started < limit_s:
+            time.sleep(0.5)
+            calm = calm + 0.5 if proc.cpu_percent(None) < below_pct else 0.0
+    except psutil.Error:
+        pass
+    return time.monotonic() - started
+
+
 def run_step(server: Server | External, seed_file: str | None, args, users: int, rate: float, out: Path) -> dict:
-    """One load test at one rate; returns its JSON."""
+    """One load test at one rate (once the server is idle); returns its JSON."""
+    pids = [server.proc.pid] if server.proc is not None else getattr(server, "pids", [])
+    waited = sum(wait_idle(pid) for pid in pids)
+    if waited > 3:
+        print(f"  (waited {waited:.0f} s for the server to finish the previous step's disconnects)", flush=True)
     cmd = [PYTHON, "-m", "loadtest", "--url", server.url, "--users", str(users), "--room-size", str(args.room_size)]
     cmd += ["--rate", str(rate), "--duration", str(args.duration), "--json", str(out), "--quiet"]
     cmd += ["--ramp", str(args.ramp), "--grace", str(args.grace)]
@@ -174,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--doc", default=str(ROOT / "docs" / "PERFORMANCE.md"), help="markdown file to update ('' to skip)")
     p.add_argument("--external", help="also bench this already running server (e.g. the nginx cluster's URL)")
     p.add_argument("--external-seed", help="seed JSON for --external (flask seed-users against its database)")
+    p.add_argument(
+        "--external-pids",
+        type=lambda text: [int(x) for x in text.split(",") if x],
+        default=[],
+        help="the external server's worker pids: each step waits until they are idle",
+    )
     p.add_argument("--label", default="", help="a note printed above the table (e.g. 'smoke run')")
     args = p.parse_args(argv)
     if args.external and not args.external_seed:
@@ -192,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
                 targets.append("external")
             for target in targets:
                 server = (
-                    External(args.external, args.external_seed, "-") if target == "external" else Server(target, mode)
+                    External(args.external, args.external_seed, "-", args.external_pids)
+                    if target == "external"
+                    else Server(target, mode)
                 ).start()
                 try:
                     seed_file = server.seed(users, args.room_size)
