@@ -90,6 +90,8 @@ class Config:
         self.MESSAGE_MAX_LENGTH = _int("MESSAGE_MAX_LENGTH", 4000)
         self.MESSAGE_RATE = float(os.environ.get("MESSAGE_RATE") or 20)
         self.MESSAGE_BURST = _int("MESSAGE_BURST", 200)
+        # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
+        self.MESSAGE_GROUP_COMMIT = _bool("MESSAGE_GROUP_COMMIT", True)
         self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).

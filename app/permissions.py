@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models.chat import Attachment, Chat, ChatMember, Message
+from app.rawsql import Prepared
 
 ADMIN_ROLES = ("owner", "admin")
 
@@ -63,12 +64,14 @@ def access_attachment(user_id: int, attachment_id: int) -> Attachment:
     return attachment
 
 
-_MEMBER_IDS = select(ChatMember.__table__.c.user_id).where(ChatMember.__table__.c.chat_id == bindparam("p_chat"))
+_MEMBER_IDS = Prepared(
+    select(ChatMember.__table__.c.user_id).where(ChatMember.__table__.c.chat_id == bindparam("p_chat"))
+)
 
 
 def member_ids(chat_id: int) -> list[int]:
-    """Everyone who hears a chat's events right now: its members (a prebuilt Core query: the hot path)."""
-    return list(db.session.connection().execute(_MEMBER_IDS, {"p_chat": chat_id}).scalars())
+    """Everyone who hears a chat's events right now: its members (a prebuilt statement: the hot path)."""
+    return _MEMBER_IDS.scalars(db.session.connection(), {"p_chat": chat_id})
 
 
 def access_chat_members(user_id: int, chat_id: int) -> list[int]:

@@ -1,0 +1,113 @@
+"""Group commit of message:send: concurrent sends share one transaction, and each is answered on its own."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from app.errors import Forbidden, ValidationError
+from app.services import messages as svc
+from tests.chat_helpers import events, group, send
+
+
+def _history(client, user, chat_id) -> list[dict]:
+    return client.get(f"/api/messages/{chat_id}?limit=100", headers=user.headers).get_json()["items"]
+
+
+def test_one_group_stores_the_good_sends_and_refuses_only_the_bad(app, client, make_user, socket_client):
+    ann, bob, eve = make_user(), make_user(), make_user()
+    g = group(client, ann, [bob])
+    other = group(client, eve, [], name="eve's")
+    first = send(client, ann, g["id"], "before")
+    listener = socket_client(bob)
+    jobs = [
+        svc._Send(ann.id, g["id"], "one", "k1", None, None),
+        svc._Send(eve.id, g["id"], "not a member", "k2", None, None),
+        svc._Send(bob.id, g["id"], "two", "k3", first["id"], None),
+        svc._Send(ann.id, g["id"], "bad reply", "k4", 10**6, None),
+        svc._Send(ann.id, g["id"], "one again", "k1", None, None),  # ann's retry of k1 in the same group
+        svc._Send(eve.id, other["id"], "elsewhere", "k5", None, None),
+    ]
+    with app.test_request_context():
+        svc.commit_group(jobs)
+    one, stranger, two, bad_reply, retry, elsewhere = jobs
+    assert isinstance(stranger.error, Forbidden) and stranger.result is None
+    assert isinstance(bad_reply.error, ValidationError) and bad_reply.result is None
+    assert one.result[1] is True and two.result[1] is True and elsewhere.result[1] is True
+    assert retry.result == (one.result[0], False)
+    assert [m["body"] for m in _history(client, ann, g["id"])] == ["before", "one", "two"]
+    assert [m["seq"] for m in _history(client, ann, g["id"])] == [1, 2, 3]
+    assert _history(client, eve, other["id"])[0]["body"] == "elsewhere"
+    assert [m["body"] for m in events(listener, "message:new")] == ["one", "two"]
+
+
+def test_an_unexpected_failure_rolls_the_group_back_and_each_send_runs_alone(app, client, make_user, monkeypatch):
+    ann, bob = make_user(), make_user()
+    g = group(client, ann, [bob])
+    real_store = svc._store
+    calls = {"n": 0}
+
+    def flaky_store(session, job):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second send of the group hits a fault the checks did not foresee
+            raise RuntimeError("disk I/O error")
+        return real_store(session, job)
+
+    monkeypatch.setattr(svc, "_store", flaky_store)
+    jobs = [svc._Send(ann.id, g["id"], f"m{n}", f"c{n}", None, None) for n in range(3)]
+    with app.test_request_context():
+        svc.commit_group(jobs)
+    assert [j.error for j in jobs] == [None, None, None]
+    assert [m["body"] for m in _history(client, ann, g["id"])] == ["m0", "m1", "m2"]
+    assert [m["seq"] for m in _history(client, ann, g["id"])] == [1, 2, 3]
+
+
+def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app, client, make_user, monkeypatch):
+    """Four threads send at once: the first leads, waits for the other three to queue, commits all four."""
+    users = [make_user() for _ in range(4)]
+    g = group(client, users[0], users[1:])
+    committer = svc._GroupCommit()
+    monkeypatch.setattr(svc, "_group_commit", committer)
+
+    def gather(_seconds):  # the leader's yield: here, until every sender has queued
+        deadline = time.monotonic() + 5
+        while len(committer._queue) < 4 and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    monkeypatch.setattr(svc, "time", SimpleNamespace(sleep=gather))
+    answers: dict[int, object] = {}
+
+    def sender(n: int) -> None:
+        with app.test_request_context():
+            try:
+                answers[n] = svc.send_message(users[n].id, g["id"], f"from {n}", f"t{n}")
+            except Exception as exc:  # recorded for the assertion below
+                answers[n] = exc
+
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert (committer.groups, committer.sends) == (1, 4)
+    assert sorted(answers) == [0, 1, 2, 3]
+    for n, (message, created) in answers.items():
+        assert created is True and message["body"] == f"from {n}" and message["sender"]["id"] == users[n].id
+    assert sorted(m["seq"] for m, _ in answers.values()) == [1, 2, 3, 4]
+    assert sorted(m["body"] for m in _history(client, users[0], g["id"])) == [f"from {n}" for n in range(4)]
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_sends_behave_the_same_with_group_commit_on_or_off(app, client, make_user, socket_client, setting):
+    app.config["MESSAGE_GROUP_COMMIT"] = setting
+    ann, bob = make_user(), make_user()
+    g = group(client, ann, [bob])
+    sock = socket_client(ann)
+    ack = sock.emit("message:send", {"chat_id": g["id"], "body": "hi", "client_id": "x"}, callback=True)
+    again = sock.emit("message:send", {"chat_id": g["id"], "body": "hi", "client_id": "x"}, callback=True)
+    refused = sock.emit("message:send", {"chat_id": g["id"] + 999, "body": "hi", "client_id": "y"}, callback=True)
+    assert ack["ok"] and ack["message"]["seq"] == 1 and again == ack
+    assert refused["ok"] is False and refused["error"]["code"] == "not_found"
