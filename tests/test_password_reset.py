@@ -151,6 +151,28 @@ def test_made_up_reset_tokens_are_refused(client, token):
     assert_error(res, 422)
 
 
+def test_made_up_tokens_cost_no_bcrypt_and_are_rate_limited(client, monkeypatch):
+    """Guessing at the confirm route without a link costs the server a lookup, not a password hash,
+    and an address that keeps guessing is told to wait (429 with Retry-After) before anything else."""
+    import time as real_time
+    from types import SimpleNamespace
+
+    import app.ratelimit
+    import app.services.auth as auth_service
+
+    # Mid-window, so that the fixed window cannot roll over halfway through the test.
+    clock = SimpleNamespace(time=lambda: 1_800_000_150.0, monotonic=real_time.monotonic)
+    monkeypatch.setattr(app.ratelimit, "time", clock)
+    hashed: list[str] = []
+    monkeypatch.setattr(auth_service, "hash_password", lambda pw: hashed.append(pw) or "x")
+    for n in range(20):
+        assert_error(_confirm(client, f"made-up-token-{n:04d}-0123456789abcdef"), 422, "invalid_reset_token")
+    assert hashed == []
+    res = _confirm(client, "made-up-token-9999-0123456789abcdef")
+    assert_error(res, 429)
+    assert int(res.headers["Retry-After"]) > 0
+
+
 # --- through a real SMTP server on loopback -------------------------------------------------------
 
 

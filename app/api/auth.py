@@ -72,10 +72,10 @@ def reset_password(body: ResetRequestIn):
     return {"ok": True}, 202
 
 
-@bp.route_spec("/reset-password/confirm", "POST", body=ResetConfirmIn, status=204, auth=False, errors=(422,))
+@bp.route_spec("/reset-password/confirm", "POST", body=ResetConfirmIn, status=204, auth=False, errors=(422, 429))
 def reset_password_confirm(body: ResetConfirmIn):
     """Set a new password with the mailed token; every session of the user ends."""
-    service.confirm_password_reset(body.token, body.password)
+    service.confirm_password_reset(body.token, body.password, ip=_ip())
 
 
 @bp.route_spec("/change-password", "POST", body=ChangePasswordIn, status=204, errors=(401, 422, 429))

@@ -184,16 +184,28 @@ def _send_reset_link(app: Flask, email: str) -> None:
             db.session.remove()
 
 
-def confirm_password_reset(token: str, password: str) -> None:
-    """Set a new password with a reset token (single use, 30 minutes) and end every session."""
-    password_hash = hash_password(password)
+def _live_reset(token: str) -> PasswordReset:
+    reset = db.session.execute(
+        select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        raise ValidationError("This reset link is invalid or has expired.", code="invalid_reset_token")
+    return reset
+
+
+def confirm_password_reset(token: str, password: str, ip: str | None = None) -> None:
+    """Set a new password with a reset token (single use, 30 minutes) and end every session.
+
+    Attempts are limited per address, and a token is checked before the new password is hashed:
+    a stream of made-up tokens costs a lookup each, never bcrypt's time.
+    """
+    if ip is not None:
+        enforce(f"reset-confirm:ip:{ip}", 20, 3600, "password reset attempts")
+    _live_reset(token)
+    password_hash = hash_password(password)  # outside the write transaction: bcrypt takes its time
     with write_tx():
-        reset = db.session.execute(
-            select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
-        ).scalar_one_or_none()
+        reset = _live_reset(token)  # again, under the write lock: the link may have been used meanwhile
         now = utcnow()
-        if reset is None or reset.used_at is not None or reset.expires_at < now:
-            raise ValidationError("This reset link is invalid or has expired.", code="invalid_reset_token")
         reset.used_at = now
         # Any other outstanding link for the user dies too.
         db.session.execute(
