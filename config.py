@@ -62,7 +62,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'masterchat.db'}")
         self.HOST = os.environ.get("HOST", "127.0.0.1")
         self.PORT = _int("PORT", 5000)
-        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://{self.HOST}:{self.PORT}").rstrip("/")
+        public_url = os.environ.get("PUBLIC_URL")
+        if not public_url and self.PRODUCTION:
+            # Links in mail (password reset) must point at the real site, never at a guessed address.
+            raise RuntimeError("PUBLIC_URL must be set in production (e.g. https://masterchat.example)")
+        self.PUBLIC_URL = (public_url or f"http://{self.HOST}:{self.PORT}").rstrip("/")
         self.ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
         self.ALLOWED_ORIGINS = _list("ALLOWED_ORIGINS", [])
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
