@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, render_template
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, INSTANCE_DIR, Config, get_config
 
@@ -31,6 +32,17 @@ def _origins(config: Config) -> list[str]:
             f"http://localhost:{config.PORT}",
         }
     )
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past 2**53 (JavaScript's safe integers) matches no route.
+
+    Such an id names nothing, so the answer is the contract's 404; it never reaches the database,
+    which would fail on it (SQLite cannot bind an integer past 2**63).
+    """
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**53) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
 
 
 class SocketlessCookieSessions(SecureCookieSessionInterface):
@@ -83,6 +95,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     config = config_name if isinstance(config_name, Config) else get_config(config_name)
     app = MasterchatFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config)
+    app.url_map.converters["int"] = IdConverter
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

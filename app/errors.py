@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -92,6 +93,11 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return response
 
 
+def out_of_range() -> ValidationError:
+    """The error for a number the database cannot hold (an id or a price of 2**70, say)."""
+    return ValidationError("A number in the request is out of range.", {"reason": "number_out_of_range"})
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make every 4xx/5xx, Flask's own included, answer in the contract's shape."""
 
@@ -111,6 +117,15 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and allowed:
             response.headers["Allow"] = ", ".join(allowed)
         return response
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(err: Exception):
+        # A number past what the database holds (SQLite: OverflowError, PostgreSQL: DataError).
+        from app.extensions import db
+
+        db.session.rollback()
+        return _domain(out_of_range())
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -284,3 +284,29 @@ def test_live_chunked_huge_json_body_is_413(live_server, kilobytes):
     )
     assert res.status_code == 413
     assert res.json()["error"]["code"] == "payload_too_large"
+
+
+BIG = 2**70  # past what SQLite (2**63) and PostgreSQL bigint can bind
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("get", f"/api/users/{BIG}", None, 404),
+        ("get", f"/api/chats/{BIG}", None, 404),
+        ("get", f"/api/messages/{BIG}", None, 404),
+        ("post", f"/api/offers/{BIG}/accept", None, 404),
+        ("get", f"/api/masters/{BIG}", None, 404),
+        ("get", f"/api/requests/{BIG}", None, 404),
+        ("get", f"/api/attachments/{BIG}", None, 404),
+        ("get", f"/api/services?master_id={BIG}", None, 422),
+        ("post", "/api/requests", {"title": "Fix a tap", "description": "drips", "category_id": BIG}, 422),
+        ("post", "/api/messages", {"chat_id": BIG, "body": "x", "client_id": "big"}, 422),
+    ],
+)
+def test_numbers_past_what_the_database_holds_get_the_contracts_error(client, make_user, method, path, body, status):
+    """An id or number of 2**70 names nothing: 404 in a path, 422 in a body or query; never a 500."""
+    user = make_user()
+    kwargs = {"headers": user.headers} | ({"json": body} if body is not None else {})
+    res = getattr(client, method)(path, **kwargs)
+    assert_error(res, status)

@@ -16,9 +16,10 @@ from typing import Any
 
 from flask import request
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 
-from app.errors import DomainError, Unauthorized
-from app.extensions import socketio
+from app.errors import DomainError, Unauthorized, out_of_range
+from app.extensions import db, socketio
 from app.schemas.common import validate
 
 log = logging.getLogger("masterchat.sockets")
@@ -81,6 +82,9 @@ def socket_event(
                 return {"ok": True, **(result or {})}
             except DomainError as err:
                 return error_ack(err)
+            except (OverflowError, DataError):
+                db.session.rollback()
+                return error_ack(out_of_range())
             except Exception:
                 log.exception("socket event %s failed", name)
                 return {
