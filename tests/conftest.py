@@ -46,12 +46,15 @@ def config(tmp_path: Path) -> TestingConfig:
 
 @pytest.fixture
 def app(config: TestingConfig):
-    """The app with its schema created."""
+    """The app with its schema created and its reference data (categories, cities) in place."""
     application = create_app(config)
     with application.app_context():
         if db.engine.dialect.name != "sqlite":
             db.drop_all()  # one shared server database: start every test from empty tables
         db.create_all()
+        from app.services.reference import seed_reference_data
+
+        seed_reference_data()  # what the migrations seed: categories and cities
     yield application
     with application.app_context():
         db.session.remove()

@@ -29,7 +29,7 @@ def test_patch_me_changes_only_the_fields_sent(client, make_user):
     changes = {
         "display_name": "Ann the Plumber",
         "bio": "Pipes and taps.",
-        "city": "Tbilisi",
+        "city": "Казань",
         "telegram": "@ann_pipes",
         "phone": "+995 555 12-34",
         "birth_date": "1990-04-01",
@@ -37,10 +37,19 @@ def test_patch_me_changes_only_the_fields_sent(client, make_user):
     res = client.patch("/api/users/me", json=changes, headers=ann.headers)
     assert res.status_code == 200
     assert {k: res.get_json()[k] for k in changes} == changes
-    res = client.patch("/api/users/me", json={"city": "Batumi"}, headers=ann.headers)
+    res = client.patch("/api/users/me", json={"city": "сочи"}, headers=ann.headers)
     body = res.get_json()
-    assert body["city"] == "Batumi" and body["bio"] == "Pipes and taps." and body["birth_date"] == "1990-04-01"
-    assert client.get("/api/users/me", headers=ann.headers).get_json()["city"] == "Batumi"
+    assert body["city"] == "Сочи" and body["bio"] == "Pipes and taps." and body["birth_date"] == "1990-04-01"
+    assert client.get("/api/users/me", headers=ann.headers).get_json()["city"] == "Сочи"
+
+
+def test_profile_city_comes_from_the_reference_list(client, make_user):
+    ann = make_user()
+    res = client.patch("/api/users/me", json={"city": "Atlantis", "bio": "kept?"}, headers=ann.headers)
+    assert_error(res, 422, "unknown_city")
+    me = client.get("/api/users/me", headers=ann.headers).get_json()
+    assert me["city"] == "" and me["bio"] == ""  # nothing of the refused change was saved
+    assert client.patch("/api/users/me", json={"city": None}, headers=ann.headers).get_json()["city"] == ""
 
 
 def test_patch_username_and_email_then_log_in_with_them(client, make_user):

@@ -62,6 +62,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
 
 
 def _update_profile(user: User, changes: dict[str, Any]) -> User:
+    touched = set(changes)
     with write_tx():
         user = db.session.get(User, user.id)
         if "username" in changes and changes["username"] is not None:
@@ -78,13 +79,29 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
             if clash:
                 raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
             user.email = new
+        if "city" in changes:
+            from app.services.reference import check_city
+
+            changes["city"] = check_city(changes["city"])  # the reference list's spelling, or unknown_city
         for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date"):
             if field in changes:
                 value = changes[field]
                 if value is None and field != "birth_date":
                     value = ""
                 setattr(user, field, value)
+        if {"username", "display_name"} & touched:
+            _refresh_master_search(user.id)
     return user
+
+
+def _refresh_master_search(user_id: int) -> None:
+    """A master's catalogue search text holds their names: rebuild it when they change."""
+    from app.models.market import Master
+    from app.services.catalog import _refresh_search_text
+
+    master = db.session.get(Master, user_id)
+    if master is not None:
+        _refresh_search_text(master)
 
 
 def search_users(query: str, limit: int, after: int | None) -> tuple[list[User], int | None]:
