@@ -220,3 +220,13 @@ def test_presence_goes_to_chat_partners_only(client, make_user, socket_client):
     assert events(ss, "presence") == []
     sa.disconnect()
     assert {"user_id": alice.id, "online": False} in events(sb, "presence")
+
+
+def test_a_chat_counts_its_messages_without_the_deleted_ones(client, make_user):
+    ann, bob = make_user(), make_user()
+    g = group(client, ann, [bob])
+    sent = [send(client, ann, g["id"], f"m{n}") for n in range(3)]
+    assert client.get(f"/api/chats/{g['id']}", headers=bob.headers).get_json()["message_count"] == 3
+    assert client.delete(f"/api/messages/{sent[0]['id']}", headers=ann.headers).status_code == 204
+    chat = client.get(f"/api/chats/{g['id']}", headers=bob.headers).get_json()
+    assert chat["message_count"] == 2 and chat["last_seq"] == 3

@@ -157,6 +157,7 @@ class ChatOut(Out):
     last_seq: int
     last_message_at: str | None
     request_id: int | None = Field(None, description="order chats: the request this order chat belongs to")
+    message_count: int | None = Field(None, description="GET /api/chats/{id}: messages held, deleted ones not counted")
     members: list[MemberOut] | None = None
     peer: PeerOut | None = None
     last_message: MessageOut | None = None

@@ -145,9 +145,16 @@ def _added_note(chat: Chat, user_ids: list[int] | set[int], by: int | None) -> N
 
 
 def get_chat(user_id: int, chat_id: int) -> dict[str, Any]:
-    """A chat with its members and the caller's last_read_seq; NotFound/Forbidden."""
+    """A chat with its members, the caller's last_read_seq and its message count; NotFound/Forbidden."""
     chat, member = access_chat(user_id, chat_id)
-    return chat_out(chat, member)
+    return {**chat_out(chat, member), "message_count": message_count(chat_id)}
+
+
+def message_count(chat_id: int) -> int:
+    """How many messages a chat holds, deleted ones not counted (its statistics)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.chat_id == chat_id, Message.deleted_at.is_(None))
+    )
 
 
 def _require_users(user_ids: set[int]) -> None:
