@@ -51,20 +51,22 @@ def edit_master(body: MasterPatch):
     return catalog.update_master(g.user.id, body.model_dump(exclude_unset=True))
 
 
-@bp.route_spec("/masters/<int:master_id>", "GET", response=MasterFull, errors=(401, 404))
+@bp.route_spec("/masters/<int:master_id>", "GET", response=MasterFull, auth=False, errors=(404,))
 def get_master(master_id: int):
     """A master's full card: services, rating, review count, completed orders, recent reviews."""
     return catalog.master_card(master_id)
 
 
-@bp.route_spec("/masters", "GET", query=MasterQuery, response=MasterPage, errors=(401, 422))
+@bp.route_spec("/masters", "GET", query=MasterQuery, response=MasterPage, auth=False, errors=(422,))
 def list_masters(query: MasterQuery):
     """The catalogue of masters, short cards; `next` is the cursor of the next page."""
     items, next_cursor = catalog.list_masters(**query.model_dump())
     return {"items": items, "next": next_cursor}
 
 
-@bp.route_spec("/masters/<int:master_id>/reviews", "GET", query=PageBefore, response=ReviewPage, errors=(401, 404))
+@bp.route_spec(
+    "/masters/<int:master_id>/reviews", "GET", query=PageBefore, response=ReviewPage, auth=False, errors=(404,)
+)
 def master_reviews(master_id: int, query: PageBefore):
     """A master's reviews, newest first."""
     items, next_cursor = reviews.master_reviews(master_id, query.limit, query.before)
@@ -89,14 +91,14 @@ def delete_service(service_id: int):
     catalog.delete_service(g.user.id, service_id)
 
 
-@bp.route_spec("/services/<int:service_id>", "GET", response=ServiceOut, errors=(401, 404))
+@bp.route_spec("/services/<int:service_id>", "GET", response=ServiceOut, auth=False, errors=(404,))
 def get_service(service_id: int):
     """One service."""
     return catalog.service_out(catalog.get_service(service_id))
 
 
-@bp.route_spec("/services", "GET", query=ServiceQuery, response=ServicePage, errors=(401, 422))
+@bp.route_spec("/services", "GET", query=ServiceQuery, response=ServicePage, auth=False, errors=(422,))
 def list_services(query: ServiceQuery):
-    """Services by category (with subcategories), master and text, newest first."""
-    items, next_cursor = catalog.list_services(query.category, query.master_id, query.q, query.limit, query.cursor)
+    """The catalogue of services: category (with subcategories), master, text, city, rating, price; sorted."""
+    items, next_cursor = catalog.list_services(**query.model_dump())
     return {"items": items, "next": next_cursor}

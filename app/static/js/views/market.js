@@ -4,8 +4,8 @@ import { feed, masterMode } from "./market/master.js";
 import { myRequests, requestDetail } from "./market/requests.js";
 
 export const marketRoutes = [
-  { path: "/masters", name: "masters", auth: true, render: catalogue },
-  { path: "/masters/:id", name: "master", auth: true, render: masterCard },
+  { path: "/masters", name: "masters", auth: false, render: catalogue },
+  { path: "/masters/:id", name: "master", auth: false, render: masterCard },
   { path: "/requests/new", name: "request-new", auth: true, render: requestForm },
   { path: "/requests", name: "requests", auth: true, render: myRequests },
   { path: "/requests/:id", name: "request", auth: true, render: requestDetail },
