@@ -162,3 +162,34 @@ def test_empty_query_parameters_mean_not_given(client, seeded):
     assert len(ids(client, who, "category=&city=&q=&min_rating=&min_price=&max_price=&cursor=")) == 5
     res = client.get("/api/services?category=&master_id=", headers=who.headers)
     assert res.status_code == 200
+
+
+def test_the_services_catalogue_filters_and_sorts_like_the_masters_one(market, client):
+    customer = market.make_user()
+    kazan = market.master("math", city="Казань")
+    moscow = market.master("math", city="Москва")
+
+    def add(master, title, price):
+        body = {"title": title, "category_id": market.cat("math"), "price": price}
+        res = client.post("/api/masters/me/services", json=body, headers=master.headers)
+        assert res.status_code == 201, res.get_json()
+        return res.get_json()["id"]
+
+    cheap_k, dear_k = add(kazan, "Algebra basics", 800), add(kazan, "Olympiad algebra", 3000)
+    mid_m, free_m = add(moscow, "Algebra for adults", 1500), add(moscow, "Algebra trial lesson", None)
+    rate(market, client, customer, kazan, 5, service_id=dear_k)
+    rate(market, client, customer, moscow, 3, service_id=mid_m)
+
+    def listed(query: str) -> list[int]:
+        res = client.get(f"/api/services?q=algebra&{query}")
+        assert res.status_code == 200, res.get_json()
+        return [s["id"] for s in res.get_json()["items"]]
+
+    assert listed("") == [free_m, mid_m, dear_k, cheap_k]  # newest first
+    assert listed("city=казань") == [dear_k, cheap_k]
+    assert listed("sort=price") == [cheap_k, mid_m, dear_k, free_m]  # "on request" last
+    assert listed("min_price=1000&max_price=2000") == [mid_m]
+    assert listed("sort=rating") == [dear_k, mid_m, free_m, cheap_k]  # unrated after rated, newest first
+    assert listed("min_rating=4") == [dear_k]
+    res = client.get("/api/services?city=Atlantis")
+    assert res.status_code == 422 and res.get_json()["error"]["code"] == "unknown_city"

@@ -165,6 +165,11 @@ class ServiceQuery(_Query):
     category: int | None = None
     master_id: int | None = None
     q: str = Field("", max_length=100)
+    city: str | None = Field(None, max_length=64, description="the master's city")
+    min_rating: float | None = Field(None, ge=0, le=5, description="the service's own average rating")
+    min_price: int | None = Field(None, ge=0)
+    max_price: int | None = Field(None, ge=0)
+    sort: Literal["new", "rating", "price"] = "new"
     limit: int = Field(50, ge=1, le=200)
     cursor: int | None = Field(None, ge=0, le=1_000_000)
 
@@ -222,6 +227,7 @@ class RequestOut(BaseModel):
     reviewed: bool
     created_at: str
     updated_at: str
+    my_offer: OfferOut | None = Field(None, description="in the feed (GET /api/requests/feed): my live offer, if any")
 
 
 class RequestListQuery(Model):

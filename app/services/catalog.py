@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.db import write_tx
 from app.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -314,16 +314,41 @@ def get_service(service_id: int) -> Service:
 
 
 def list_services(
-    category: int | None, master_id: int | None, q: str, limit: int, cursor: int | None
+    category: int | None,
+    master_id: int | None,
+    q: str,
+    limit: int,
+    cursor: int | None,
+    city: str | None = None,
+    min_rating: float | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    sort: str = "new",
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Services, newest first, by category (with subcategories), master and text; offset pagination."""
-    stmt = select(Service).order_by(Service.id.desc())
+    """The catalogue of services: by category (with subcategories), master, text, the master's city, the
+    service's own rating and its price; newest first, best rated or cheapest; offset pagination."""
+    stmt = select(Service)
     if category is not None:
         stmt = stmt.where(Service.category_id.in_(with_descendants(category)))
     if master_id is not None:
         stmt = stmt.where(Service.master_id == master_id)
+    if city:
+        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city == check_city(city))
+    if min_rating is not None:
+        stmt = stmt.where(Service.rating_count > 0, Service.rating_sum >= min_rating * Service.rating_count)
+    if min_price is not None:
+        stmt = stmt.where(Service.price >= min_price)
+    if max_price is not None:
+        stmt = stmt.where(Service.price <= max_price)
     for clause in _like_words(Service.search_text, q):
         stmt = stmt.where(clause)
+    if sort == "price":
+        stmt = stmt.order_by(Service.price.asc().nulls_last(), Service.id.desc())
+    elif sort == "rating":
+        average = Service.rating_sum * 1.0 / func.nullif(Service.rating_count, 0)
+        stmt = stmt.order_by(average.desc().nulls_last(), Service.rating_count.desc(), Service.id.desc())
+    else:
+        stmt = stmt.order_by(Service.id.desc())
     offset = cursor or 0
     rows = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
     return [service_out(s) for s in rows[:limit]], (offset + limit if len(rows) > limit else None)
