@@ -21,7 +21,7 @@ from app.models.market import Master, Offer, Request
 from app.realtime import emit_after_commit
 from app.services import workflow as wf
 from app.services.notifications import notify
-from app.services.requests import load_request, offer_out, request_out, roles_of
+from app.services.requests import category_masters, load_request, offer_out, request_out, roles_of
 
 
 def _live_offer_masters(request_id: int) -> list[int]:
@@ -67,8 +67,13 @@ def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
 
 
 def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
+    """`request:updated` after a status change, to everyone concerned. A request posted to a category
+    was shown live to every master of it (`request:new`), so they all hear that it left (or came back
+    to) `open`: their feeds drop it or show it again without a reload."""
     data = request_out(req)
     people = {req.customer_id, req.master_id, req.executor_id} - {None}
+    if req.master_id is None:
+        people.update(category_masters(req.category_id, exclude=req.customer_id))
     emit_after_commit("request:updated", data, audience | people)
     return data
 

@@ -253,7 +253,17 @@ def feed(user_id: int, limit: int, before: int | None) -> tuple[list[dict], int 
             stmt = stmt.where(Request.id < before)
         rows += db.session.scalars(stmt.order_by(Request.id.desc()).limit(limit + 1))
     rows.sort(key=lambda r: r.id, reverse=True)
-    return _cut(rows[: limit + 1], limit)
+    items, next_cursor = _cut(rows[: limit + 1], limit)
+    # Each item says whether I already answered it, so the feed shows my offer instead of a second form.
+    offers = db.session.scalars(
+        select(Offer).where(
+            Offer.master_id == user_id, Offer.status == wf.LIVE, Offer.request_id.in_([i["id"] for i in items])
+        )
+    )
+    mine_by_request = {o.request_id: offer_out(o) for o in offers}
+    for item in items:
+        item["my_offer"] = mine_by_request.get(item["id"])
+    return items, next_cursor
 
 
 def list_offers(user_id: int, request_id: int) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ import { api } from "../../api.js";
 import { avatar, clear, confirmBox, displayName, el, errorText, toast } from "../../dom.js";
 import * as sock from "../../socket.js";
 import * as store from "../../store.js";
-import { categories, categorySelect, offerForm, requestSummary } from "./common.js";
+import { categories, categorySelect, cityList, offerForm, requestSummary } from "./common.js";
 
 // ---- master mode -------------------------------------------------------------------------------
 
@@ -23,7 +23,7 @@ export async function masterMode({ view, refreshMe }) {
     el("label", { text: "Categories you work in" }), boxes,
     el("label", { for: "m-about", text: "About you and your work" }), about,
     el("div", { class: "row2" },
-      el("div", {}, el("label", { for: "m-city", text: "City" }), el("input", { id: "m-city", name: "city", value: card ? card.city : me.city || "" })),
+      el("div", {}, el("label", { for: "m-city", text: "City" }), el("input", { id: "m-city", name: "city", list: cityList(), autocomplete: "off", value: card ? card.city : me.city || "" })),
       el("div", {}, el("label", { for: "m-from", text: "Prices from" }), el("input", { id: "m-from", name: "price_from", type: "number", min: "0", value: card?.price_from ?? "" })),
       el("div", {}, el("label", { for: "m-to", text: "to" }), el("input", { id: "m-to", name: "price_to", type: "number", min: "0", value: card?.price_to ?? "" }))),
     el("button", { type: "submit", text: card ? "Save card" : "Create my master card" }), error);
@@ -81,6 +81,23 @@ function servicesEditor(card, cats, reload) {
 
 // ---- the masters' feed -------------------------------------------------------------------------
 
+// My live offer on a feed item, in place of the offer form (one live offer per master per request).
+function myOffer(req) {
+  const o = req.my_offer;
+  const box = el("div", { class: "my-offer" },
+    el("div", { class: "muted small", text: "Your offer" }),
+    el("p", { text: o.message }),
+    el("div", { class: "row" }, o.price != null ? el("span", { class: "price", text: String(o.price) }) : null,
+      el("button", { type: "button", class: "small ghost", text: "Withdraw", onclick: async () => {
+        try {
+          await api("DELETE", `/offers/${o.id}`);
+          toast("Offer withdrawn.", "ok");
+          box.replaceWith(offerForm({ ...req, my_offer: null }));
+        } catch (err) { toast(errorText(err), "error"); }
+      } })));
+  return box;
+}
+
 export async function feed({ view, go }) {
   const me = store.state.me;
   if (!me.is_master) { go("#/master"); return null; }
@@ -98,7 +115,7 @@ export async function feed({ view, go }) {
         el("button", { type: "button", class: "small ghost", text: "Turn down", onclick: async () => {
           try { await api("POST", `/requests/${req.id}/decline`); node.remove(); toast("Declined.", "ok"); } catch (err) { toast(errorText(err), "error"); }
         } }))
-      : offerForm(req);
+      : req.my_offer ? myOffer(req) : offerForm(req);
     const node = el("article", { class: "card feed-item", dataset: { requestId: req.id } },
       el("div", { class: "row" }, avatar(req.customer, "sm"), el("strong", { text: displayName(req.customer) }),
         direct ? el("span", { class: "tag", text: "sent to you" }) : null),
@@ -117,7 +134,9 @@ export async function feed({ view, go }) {
       if (req && !seen.has(req.id)) { empty.remove(); list.prepend(card(req)); }
     }),
     sock.on("request:updated", (req) => {
-      if (req.status !== "open") list.querySelector(`[data-request-id="${req.id}"]`)?.classList.add("closed");
+      // Every master of the category hears when a request is taken, cancelled or opened again.
+      const item = list.querySelector(`[data-request-id="${req.id}"]`);
+      if (item) item.classList.toggle("closed", req.status !== "open");
     }),
   ];
   return () => offs.forEach((f) => f());
