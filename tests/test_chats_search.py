@@ -55,3 +55,14 @@ def test_search_like_fallback_matches_the_same(app, client, make_user, monkeypat
         monkeypatch.setattr(db.engine.dialect, "name", "postgresql")
         found = search.search_messages(alice.id, "pipe leak", 10)
     assert [m["body"] for m in found] == ["Leaking Pipe"]
+
+
+def test_found_chats_come_as_the_chat_list_shows_them(client, make_user):
+    """A found direct chat names its peer and shows its last message, as in the chat list."""
+    alice, bob = make_user("alice_f"), make_user("bobby_f")
+    d = direct(client, alice, bob)
+    send(client, bob, d["id"], "see you at five")
+    found = client.get("/api/search?q=bobby", headers=alice.headers).get_json()["chats"]
+    assert [c["id"] for c in found] == [d["id"]]
+    assert found[0]["peer"]["username"] == "bobby_f" and found[0]["peer"]["online"] is False
+    assert found[0]["last_message"]["body"] == "see you at five" and found[0]["unread"] == 1

@@ -97,7 +97,12 @@ def list_chats(user_id: int, limit: int, offset: int) -> tuple[list[dict[str, An
         .limit(limit + 1)
     ).all()
     more = len(rows) > limit
-    rows = rows[:limit]
+    return list_items(user_id, rows[:limit]), (offset + limit if more else None)
+
+
+def list_items(user_id: int, rows: list[Any]) -> list[dict[str, Any]]:
+    """(chat, my membership) rows as chat lists show them: last_message, unread, request_id and, for
+    direct and order chats, the peer with presence; a fixed number of queries however many rows."""
     ids = [chat.id for chat, _ in rows]
     last = db.session.execute(
         select(Message)
@@ -129,7 +134,7 @@ def list_chats(user_id: int, limit: int, offset: int) -> tuple[list[dict[str, An
         data["last_message"] = last_by_chat.get(chat.id)
         data["peer"] = peers.get(chat.id)
         items.append(data)
-    return items, (offset + limit if more else None)
+    return items
 
 
 def _added_note(chat: Chat, user_ids: list[int] | set[int], by: int | None) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import User
 from app.models.chat import Chat, ChatMember, Message
-from app.services.chats import chat_out
+from app.services.chats import list_items
 from app.services.messages import messages_out
 from app.services.users import brief, search_users
 
@@ -73,7 +73,7 @@ def search_chats(user_id: int, q: str, limit: int) -> list[dict[str, Any]]:
         .order_by(func.coalesce(Chat.last_message_at, Chat.created_at).desc())
         .limit(limit)
     ).all()
-    return [chat_out(chat, member, with_members=False) for chat, member in rows]
+    return list_items(user_id, list(rows))  # drawn like the chat list: peer, last message, unread
 
 
 def search(user_id: int, q: str, limit: int) -> dict[str, Any]:
