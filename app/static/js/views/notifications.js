@@ -82,7 +82,23 @@ function actions(n, close) {
       try { await api("POST", `/offers/${p.offer.id}/reject`); markRead([n.id]); toast("Offer declined.", "ok"); renderPanel(); } catch (err) { toast(errorText(err), "error"); }
     } }));
   }
-  if (n.kind === "request:new") out.push(el("button", { type: "button", class: "small", text: "Make an offer", onclick: () => go(`#/requests/${requestId}`) }));
+  if (n.kind === "request:new" && p.direct && !n.read_at) { // a request sent to me: take it or turn it down here
+    out.push(el("button", { type: "button", class: "small", text: "Take it", dataset: { action: "take" }, onclick: async () => {
+      try {
+        const res = await api("POST", `/requests/${requestId}/accept`);
+        markRead([n.id]);
+        toast("Taken. The order chat is open.", "ok");
+        close();
+        location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
+      } catch (err) { toast(errorText(err), "error"); }
+    } }));
+    out.push(el("button", { type: "button", class: "small ghost", text: "Turn down", dataset: { action: "decline" }, onclick: async () => {
+      try { await api("POST", `/requests/${requestId}/decline`); markRead([n.id]); toast("Request declined.", "ok"); renderPanel(); } catch (err) { toast(errorText(err), "error"); }
+    } }));
+  }
+  if (n.kind === "request:new") {
+    out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? "Open request" : "Make an offer", onclick: () => go(`#/requests/${requestId}`) }));
+  }
   if (p.chat_id) out.push(el("button", { type: "button", class: "small", text: "Open chat", dataset: { action: "chat" }, onclick: () => go(`#/chats/${p.chat_id}`) }));
   if (requestId && n.kind !== "request:new") out.push(el("button", { type: "button", class: "small ghost", text: "Open request", onclick: () => go(`#/requests/${requestId}`) }));
   return out;

@@ -3,12 +3,13 @@ import { api } from "../api.js";
 import { avatar, clear, el, errorText, toast } from "../dom.js";
 import * as store from "../store.js";
 import { logout } from "./auth.js";
+import { cityList } from "./market/common.js";
 
 function input(label, name, value, attrs = {}) {
   const id = `set-${name}`;
   const node = attrs.multiline
     ? el("textarea", { id, name, rows: "3", maxlength: attrs.maxlength })
-    : el("input", { id, name, type: attrs.type || "text", maxlength: attrs.maxlength, placeholder: attrs.placeholder });
+    : el("input", { id, name, type: attrs.type || "text", maxlength: attrs.maxlength, placeholder: attrs.placeholder, list: attrs.list, autocomplete: attrs.list ? "off" : undefined });
   node.value = value || "";
   return el("div", { class: "field" }, el("label", { for: id, text: label }), node);
 }
@@ -20,7 +21,7 @@ async function settings({ view, refreshMe }) {
     input("Display name", "display_name", me.display_name, { maxlength: "64" }),
     input("Username", "username", me.username, { maxlength: "32" }),
     input("Email", "email", me.email, { type: "email" }),
-    input("City", "city", me.city, { maxlength: "64" }),
+    input("City", "city", me.city, { maxlength: "64", list: cityList() }),
     input("Telegram", "telegram", me.telegram, { placeholder: "@name" }),
     input("Phone", "phone", me.phone, { type: "tel" }),
     input("Birth date", "birth_date", me.birth_date, { type: "date" }),

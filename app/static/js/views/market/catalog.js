@@ -2,7 +2,7 @@
 import { api, qs } from "../../api.js";
 import { avatar, clear, dateTime, displayName, el, errorText } from "../../dom.js";
 import * as store from "../../store.js";
-import { categories, categorySelect, price, stars } from "./common.js";
+import { categories, categorySelect, cityList, price, stars } from "./common.js";
 
 // ---- catalogue ---------------------------------------------------------------------------------
 
@@ -11,7 +11,7 @@ export async function catalogue({ view, params, go }) {
   const f = {
     q: el("input", { type: "search", name: "q", id: "f-q", placeholder: "Search masters", value: params.get("q") || "" }),
     category: categorySelect(cats, { value: params.get("category"), id: "f-category" }),
-    city: el("input", { name: "city", id: "f-city", placeholder: "City", value: params.get("city") || "" }),
+    city: el("input", { name: "city", id: "f-city", placeholder: "City", list: cityList(), autocomplete: "off", value: params.get("city") || "" }),
     min_rating: el("select", { name: "min_rating", id: "f-rating" }, [["", "Any rating"], ["3", "3★ and up"], ["4", "4★ and up"], ["4.5", "4.5★ and up"]]
       .map(([v, t]) => el("option", { value: v, text: t }))),
     max_price: el("input", { name: "max_price", id: "f-price", type: "number", min: "0", placeholder: "Max price", value: params.get("max_price") || "" }),
@@ -44,7 +44,32 @@ export async function catalogue({ view, params, go }) {
     const data = await api("GET", `/masters${qs(query)}`);
     clear(results, (data.items || []).length ? data.items.map((m) => masterTile(m, cats))
       : el("div", { class: "empty" }, el("p", { text: "No masters match these filters." })));
+    moreButton(results, data.next, async (cursor) => {
+      const page = await api("GET", `/masters${qs({ ...query, cursor })}`);
+      return { nodes: (page.items || []).map((m) => masterTile(m, cats)), next: page.next };
+    });
   } catch (err) { clear(results, el("p", { class: "error", text: errorText(err) })); }
+}
+
+// A "Show more" button after `list` while the server says there is a next page; load(next) gives the
+// nodes to append and the following cursor.
+function moreButton(list, next, load) {
+  if (next === null || next === undefined) return;
+  const button = el("button", { type: "button", class: "ghost more", id: `${list.id}-more`, text: "Show more" });
+  const holder = el("div", { class: "more-row" }, button);
+  list.after(holder);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const page = await load(next);
+      list.append(...page.nodes);
+      holder.remove();
+      moreButton(list, page.next, load);
+    } catch (err) {
+      button.disabled = false;
+      button.textContent = `Show more (${errorText(err)})`;
+    }
+  });
 }
 
 function masterTile(m, cats) {
@@ -62,7 +87,7 @@ export async function masterCard({ view, args }) {
   const id = Number(args.id);
   const [m, cats] = await Promise.all([api("GET", `/masters/${id}`), categories()]);
   const mine = store.state.me && store.state.me.id === id;
-  const reviews = el("div", { class: "reviews" }, (m.recent_reviews || []).map(reviewNode));
+  const reviews = el("div", { class: "reviews", id: "reviews" }, (m.recent_reviews || []).map(reviewNode));
   if (!(m.recent_reviews || []).length) reviews.append(el("p", { class: "muted", text: "No reviews yet." }));
   clear(view, el("div", { class: "master-card" },
     el("section", { class: "card master-head" },
@@ -86,6 +111,14 @@ export async function masterCard({ view, args }) {
             mine ? null : el("a", { class: "button small ghost", href: `#/requests/new${qs({ master: id, service: s.id })}`, text: "Request" })))))
         : el("p", { class: "muted", text: "No services listed yet." })),
     el("section", { class: "card" }, el("h2", { text: `Reviews · ${m.review_count}` }), reviews)));
+  const shown = m.recent_reviews || [];
+  if (shown.length && shown.length < m.review_count) {
+    // The card carries the latest few; the rest come a page at a time, older than the last one shown.
+    moreButton(reviews, shown[shown.length - 1].id, async (before) => {
+      const page = await api("GET", `/masters/${id}/reviews${qs({ before })}`);
+      return { nodes: (page.items || []).map(reviewNode), next: page.next };
+    });
+  }
 }
 
 function reviewNode(r) {
@@ -114,7 +147,7 @@ export async function requestForm({ view, params }) {
     el("label", { for: "r-description", text: "Details" }), el("textarea", { id: "r-description", name: "description", rows: "4", maxlength: "4000" }),
     el("div", { class: "row2" },
       el("div", {}, el("label", { for: "r-budget", text: "Budget" }), el("input", { id: "r-budget", name: "budget", type: "number", min: "0" })),
-      el("div", {}, el("label", { for: "r-city", text: "City" }), el("input", { id: "r-city", name: "city", maxlength: "64", value: store.state.me?.city || "" }))),
+      el("div", {}, el("label", { for: "r-city", text: "City" }), el("input", { id: "r-city", name: "city", maxlength: "64", list: cityList(), autocomplete: "off", value: store.state.me?.city || "" }))),
     el("button", { type: "submit", text: "Send request" }), result);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

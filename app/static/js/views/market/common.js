@@ -17,6 +17,23 @@ export async function categories() {
   return categoriesCache;
 }
 
+let citiesCache = null;
+
+// The id of a <datalist> of the reference cities (GET /api/cities, loaded once): city inputs offer
+// the list's spelling as people type, since the server accepts only cities from it.
+export function cityList() {
+  let list = document.getElementById("city-list");
+  if (!list) {
+    list = el("datalist", { id: "city-list" });
+    document.body.append(list);
+  }
+  if (!citiesCache) citiesCache = api("GET", "/cities", undefined, { auth: false }).then((d) => d.items || []).catch(() => []);
+  citiesCache.then((items) => {
+    if (!list.childElementCount) list.append(...items.map((c) => el("option", { value: c.name })));
+  });
+  return "city-list";
+}
+
 export function categorySelect(cats, { name = "category", value = "", any = "Any category", id = name, required = false } = {}) {
   const select = el("select", { name, id, required },
     any ? el("option", { value: "", text: any }) : null,
