@@ -143,6 +143,18 @@ def test_search_by_username_and_display_name_with_pagination(client, make_user):
     assert pages == 3
 
 
+def test_search_pages_hold_fifty_users_unless_asked_otherwise(app, client, make_user):
+    """The contract's default page size for every list."""
+    app.config["RATE_LIMITS"] = False  # 53 sign-ups from one address
+    searcher = make_user("searcher50")
+    for n in range(52):
+        make_user(f"bulkuser{n}")
+    page = client.get("/api/users?q=bulkuser", headers=searcher.headers).get_json()
+    assert len(page["items"]) == 50 and page["next"] is not None
+    rest = client.get(f"/api/users?q=bulkuser&after={page['next']}", headers=searcher.headers).get_json()
+    assert len(rest["items"]) == 2 and rest["next"] is None
+
+
 def test_search_escapes_like_wildcards(client, make_user):
     ann = make_user("ann_x")
     make_user("annyx")

@@ -50,7 +50,7 @@ class ProfilePatch(Model):
 
 class UserSearchQuery(Model):
     q: str = Field("", max_length=100)
-    limit: int = Field(20, ge=1, le=200)
+    limit: int = Field(50, ge=1, le=200)  # the contract's default for every list
     after: int | None = Field(None, ge=0)
 
 
