@@ -135,3 +135,23 @@ def test_forgotten_password_reset_through_the_mailed_link(server, new_page):
     page.fill("#password", "a-brand-new-pass-7")
     page.click("form button[type=submit]")
     expect(page.locator(".chat-list h2")).to_be_visible()
+
+
+def test_a_master_edits_a_service_in_place(server, new_page):
+    math = _category(server, "math")
+    master = _master(server, math, "Ivan Algebra")
+    body = {"title": "Algebra lesson", "category_id": math, "price": 1000, "description": "60 minutes"}
+    service = api_call(server, master, "POST", "/masters/me/services", json=body).json()
+    page = new_page(server)
+    login_as(page, server, master, "#/master")
+    row = page.locator(f'.service[data-service-id="{service["id"]}"]')
+    expect(row).to_contain_text("1000")
+    row.get_by_role("button", name="Edit").click()
+    editing = page.locator(".service.editing")
+    editing.get_by_label("Price").fill("1200")
+    editing.get_by_label("Service title").fill("Algebra lesson, 90 minutes")
+    editing.get_by_role("button", name="Save").click()
+    expect(page.locator(f'.service[data-service-id="{service["id"]}"]')).to_contain_text("1200")
+    stored = api_call(server, master, "GET", f"/services/{service['id']}").json()
+    assert (stored["price"], stored["title"]) == (1200, "Algebra lesson, 90 minutes")
+    assert stored["description"] == "60 minutes"  # untouched fields stay as they were

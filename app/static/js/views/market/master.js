@@ -69,14 +69,43 @@ function servicesEditor(card, cats, reload) {
     try { await api("POST", "/masters/me/services", body); toast("Service added.", "ok"); reload(); } catch (err) { error.textContent = errorText(err); }
   });
   return el("section", { class: "card" }, el("h2", { text: "My services" }),
-    el("ul", { class: "services" }, (card.services || []).map((s) => el("li", { class: "service" },
-      el("div", { class: "grow" }, el("strong", { text: s.title }), el("span", { class: "muted small", text: ` · ${cats.byId.get(s.category_id)?.name || ""}` })),
-      el("span", { class: "price", text: s.price != null ? String(s.price) : "on request" }),
-      el("button", { type: "button", class: "small danger-ghost", text: "Delete", onclick: async () => {
-        if (!(await confirmBox(`Delete the service “${s.title}”?`, "Delete"))) return;
-        try { await api("DELETE", `/services/${s.id}`); reload(); } catch (err) { toast(errorText(err), "error"); }
-      } })))),
+    el("ul", { class: "services" }, (card.services || []).map((s) => {
+      const row = el("li", { class: "service", dataset: { serviceId: s.id } },
+        el("div", { class: "grow" }, el("strong", { text: s.title }), el("span", { class: "muted small", text: ` · ${cats.byId.get(s.category_id)?.name || ""}` })),
+        el("span", { class: "price", text: s.price != null ? String(s.price) : "on request" }),
+        el("button", { type: "button", class: "small ghost", text: "Edit", onclick: () => row.replaceWith(serviceEditRow(s, row, reload)) }),
+        el("button", { type: "button", class: "small danger-ghost", text: "Delete", onclick: async () => {
+          if (!(await confirmBox(`Delete the service “${s.title}”?`, "Delete"))) return;
+          try { await api("DELETE", `/services/${s.id}`); reload(); } catch (err) { toast(errorText(err), "error"); }
+        } }));
+      return row;
+    })),
     form);
+}
+
+// One service edited in place: title, price (empty: on request) and description; PATCH only what changed.
+function serviceEditRow(s, row, reload) {
+  const error = el("div", { class: "error", role: "alert" });
+  const f = {
+    title: el("input", { name: "title", required: true, maxlength: "120", value: s.title, "aria-label": "Service title" }),
+    price: el("input", { name: "price", type: "number", min: "0", value: s.price ?? "", placeholder: "Price", "aria-label": "Price" }),
+    description: el("input", { name: "description", maxlength: "4000", value: s.description || "", placeholder: "Short description", "aria-label": "Description" }),
+  };
+  const form = el("form", { class: "service-form service-edit" }, f.title, f.price, f.description,
+    el("button", { type: "submit", class: "small", text: "Save" }),
+    el("button", { type: "button", class: "small ghost", text: "Cancel", onclick: () => holder.replaceWith(row) }), error);
+  const holder = el("li", { class: "service editing" }, form);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const changes = {};
+    if (f.title.value.trim() !== s.title) changes.title = f.title.value.trim();
+    if (f.description.value.trim() !== (s.description || "")) changes.description = f.description.value.trim();
+    const price = f.price.value === "" ? null : Number(f.price.value);
+    if (price !== (s.price ?? null)) changes.price = price;
+    if (!Object.keys(changes).length) { holder.replaceWith(row); return; }
+    try { await api("PATCH", `/services/${s.id}`, changes); toast("Service saved.", "ok"); reload(); } catch (err) { error.textContent = errorText(err); }
+  });
+  return holder;
 }
 
 // ---- the masters' feed -------------------------------------------------------------------------
