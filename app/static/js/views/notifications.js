@@ -68,33 +68,25 @@ function actions(n, close) {
   const go = (hash) => { markRead([n.id]); close(); location.hash = hash; };
   const out = [];
   const requestId = p.request_id || (p.request && p.request.id) || (p.offer && p.offer.request_id) || (p.review && p.review.request_id);
+  // A button that does `path` (POST) right here. An action that opens an order opens its chat; the others
+  // leave the panel open with the item marked read.
+  const act = (text, action, path, done, primary) => el("button", { type: "button", class: primary ? "small" : "small ghost", text, dataset: { action }, onclick: async () => {
+    try {
+      const res = await api("POST", path);
+      markRead([n.id]);
+      toast(done, "ok");
+      if (!primary) { renderPanel(); return; }
+      close();
+      location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
+    } catch (err) { toast(errorText(err), "error"); }
+  } });
   if (n.kind === "offer:new" && p.offer && !n.read_at) { // once acted on (read), only the links remain
-    out.push(el("button", { type: "button", class: "small", text: "Accept", dataset: { action: "accept" }, onclick: async () => {
-      try {
-        const res = await api("POST", `/offers/${p.offer.id}/accept`);
-        markRead([n.id]);
-        toast("Offer accepted. The order chat is open.", "ok");
-        close();
-        location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
-      } catch (err) { toast(errorText(err), "error"); }
-    } }));
-    out.push(el("button", { type: "button", class: "small ghost", text: "Reject", dataset: { action: "reject" }, onclick: async () => {
-      try { await api("POST", `/offers/${p.offer.id}/reject`); markRead([n.id]); toast("Offer declined.", "ok"); renderPanel(); } catch (err) { toast(errorText(err), "error"); }
-    } }));
+    out.push(act("Accept", "accept", `/offers/${p.offer.id}/accept`, "Offer accepted. The order chat is open.", true));
+    out.push(act("Reject", "reject", `/offers/${p.offer.id}/reject`, "Offer declined.", false));
   }
   if (n.kind === "request:new" && p.direct && !n.read_at) { // a request sent to me: take it or turn it down here
-    out.push(el("button", { type: "button", class: "small", text: "Take it", dataset: { action: "take" }, onclick: async () => {
-      try {
-        const res = await api("POST", `/requests/${requestId}/accept`);
-        markRead([n.id]);
-        toast("Taken. The order chat is open.", "ok");
-        close();
-        location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
-      } catch (err) { toast(errorText(err), "error"); }
-    } }));
-    out.push(el("button", { type: "button", class: "small ghost", text: "Turn down", dataset: { action: "decline" }, onclick: async () => {
-      try { await api("POST", `/requests/${requestId}/decline`); markRead([n.id]); toast("Request declined.", "ok"); renderPanel(); } catch (err) { toast(errorText(err), "error"); }
-    } }));
+    out.push(act("Take it", "take", `/requests/${requestId}/accept`, "Taken. The order chat is open.", true));
+    out.push(act("Turn down", "decline", `/requests/${requestId}/decline`, "Request declined.", false));
   }
   if (n.kind === "request:new") {
     out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? "Open request" : "Make an offer", onclick: () => go(`#/requests/${requestId}`) }));
