@@ -193,3 +193,10 @@ def test_the_services_catalogue_filters_and_sorts_like_the_masters_one(market, c
     assert listed("min_rating=4") == [dear_k]
     res = client.get("/api/services?city=Atlantis")
     assert res.status_code == 422 and res.get_json()["error"]["code"] == "unknown_city"
+
+
+def test_a_renamed_master_is_found_by_the_new_name(market, client):
+    master = market.master("plumbing", about="Taps")
+    res = client.patch("/api/users/me", json={"display_name": "Zebediah Pipewright"}, headers=master.headers)
+    assert res.status_code == 200
+    assert [m["user"]["id"] for m in client.get("/api/masters?q=zebediah").get_json()["items"]] == [master.id]

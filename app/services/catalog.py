@@ -138,6 +138,14 @@ def _refresh_search_text(master: Master) -> None:
     master.search_text = " ".join(p for p in parts if p).casefold()
 
 
+def refresh_master_search(user_id: int) -> None:
+    """Rebuild a master's catalogue search text (it holds their names) after their profile changed; no-op
+    for a user without a card. Call inside the write transaction that changed the profile."""
+    master = db.session.get(Master, user_id)
+    if master is not None:
+        _refresh_search_text(master)
+
+
 def _set_categories(master_id: int, category_ids: list[int]) -> None:
     db.session.execute(delete(master_categories).where(master_categories.c.master_id == master_id))
     db.session.execute(

@@ -90,18 +90,10 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                     value = ""
                 setattr(user, field, value)
         if {"username", "display_name"} & touched:
-            _refresh_master_search(user.id)
+            from app.services.catalog import refresh_master_search
+
+            refresh_master_search(user.id)
     return user
-
-
-def _refresh_master_search(user_id: int) -> None:
-    """A master's catalogue search text holds their names: rebuild it when they change."""
-    from app.models.market import Master
-    from app.services.catalog import _refresh_search_text
-
-    master = db.session.get(Master, user_id)
-    if master is not None:
-        _refresh_search_text(master)
 
 
 def search_users(query: str, limit: int, after: int | None) -> tuple[list[User], int | None]:
