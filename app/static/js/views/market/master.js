@@ -157,7 +157,23 @@ export async function feed({ view, go }) {
   if (!(data.items || []).length) list.append(empty);
   clear(view, el("div", {}, el("div", { class: "page-head" }, el("h1", { text: "Requests for you" }),
     el("a", { class: "button ghost", href: "#/master", text: "My card" })), list));
+  // After a (re)connect, catch up with what happened while the socket was away: requests that left
+  // `open` are greyed, new ones are added (the socket only carries what happens while it is connected).
+  const resync = async () => {
+    let fresh;
+    try { fresh = await api("GET", "/requests/feed"); } catch { return; }
+    const items = fresh.items || [];
+    const open = new Set(items.map((r) => r.id));
+    const oldest = fresh.next == null ? 0 : Math.min(...items.map((r) => r.id));
+    for (const node of list.querySelectorAll(".feed-item")) {
+      const id = Number(node.dataset.requestId);
+      if (id >= oldest) node.classList.toggle("closed", !open.has(id));
+    }
+    for (const r of items.slice().reverse()) if (!seen.has(r.id)) { empty.remove(); list.prepend(card(r)); }
+  };
   const offs = [
+    sock.on("connected", resync),
+    sock.on("reconnected", resync),
     sock.on("notification", (n) => {
       const req = n.kind === "request:new" && n.payload && n.payload.request;
       if (req && !seen.has(req.id)) { empty.remove(); list.prepend(card(req)); }
