@@ -1,4 +1,4 @@
-"""The one way services talk to sockets: emit to users' private rooms, after the commit.
+"""Rooms and session sockets. Events themselves are emitted through app.events (one model each).
 
 Every connection joins `user:<id>` and `session:<auth session id>`. Chat events are
 fanned out to the members' user rooms, computed from the database at send time, so
@@ -8,33 +8,17 @@ a membership change takes effect on every live socket at once, in every worker.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from app.db import on_commit
+from app.events.base import user_room
 from app.extensions import socketio
 
-
-def user_room(user_id: int) -> str:
-    """Name of a user's private room."""
-    return f"user:{user_id}"
+__all__ = ["disconnect_sessions", "disconnect_sessions_after_commit", "session_room", "user_room"]
 
 
 def session_room(session_id: int) -> str:
     """Name of the room holding the sockets of one login session."""
     return f"session:{session_id}"
-
-
-def emit_now(event: str, payload: Any, user_ids: Iterable[int]) -> None:
-    """Emit `event` to every socket of every user in user_ids (no transaction involved)."""
-    rooms = [user_room(uid) for uid in set(user_ids)]
-    if rooms:
-        socketio.emit(event, payload, to=rooms)
-
-
-def emit_after_commit(event: str, payload: Any, user_ids: Iterable[int]) -> None:
-    """Queue an emit that goes out only when the current transaction commits."""
-    ids = list(user_ids)
-    on_commit(lambda: emit_now(event, payload, ids))
 
 
 def disconnect_sessions(session_ids: Iterable[int]) -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
+from app.events import SERVER_EVENTS
 from app.extensions import socketio
-from app.sockets.events import SERVER_EVENTS
 from tests.chat_helpers import direct, group, send
 
 MESSENGER_EVENTS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.events import SERVER_EVENTS
 from app.extensions import socketio
-from app.sockets.events import SERVER_EVENTS
 
 MARKET_EVENTS = {"notification", "request:updated"}
 KINDS = {"request:new", "offer:new", "offer:accepted", "offer:rejected", "request:status", "review:new"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.sockets.events import SERVER_EVENTS
+from app.events import SERVER_EVENTS
 from tests.conftest import assert_error
 
 

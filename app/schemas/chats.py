@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from app.schemas.common import Model
 from app.schemas.users import UserBrief
-from app.sockets.events import server_event
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**53)]
 Seq = Annotated[StrictInt, Field(ge=0, le=2**53)]
@@ -209,20 +208,3 @@ class SearchOut(Out):
     chats: list[ChatOut]
     users: list[UserBrief]
     messages: list[MessageOut]
-
-
-for _name, _schema in (
-    ("message:new", MessageOut),
-    ("message:updated", MessageOut),
-    ("message:deleted", MessageOut),
-    ("typing", TypingEvent),
-    ("chat:read", ReadEvent),
-    ("presence", PresenceEvent),
-    ("chat:created", ChatOut),
-    ("chat:updated", ChatOut),
-    ("chat:deleted", ChatOut),
-    ("chat:member_added", MemberEvent),
-    ("chat:member_removed", MemberEvent),
-    ("chat:member_updated", MemberEvent),
-):
-    server_event(_name, _schema)

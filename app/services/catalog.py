@@ -17,7 +17,7 @@ from app.models import User
 from app.models.base import isoformat
 from app.models.market import Category, Master, Review, Service, master_categories
 from app.services.reference import check_categories, check_city, with_descendants
-from app.services.users import brief
+from app.shapes.users import brief
 
 SHORT_ABOUT = 280
 

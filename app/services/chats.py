@@ -14,6 +14,8 @@ from sqlalchemy.orm import aliased
 
 from app.db import write_tx
 from app.errors import Conflict, Forbidden, NotFound, ValidationError
+from app.events import emit_after_commit
+from app.events.messenger import ChatCreated, ChatDeleted, ChatUpdated, MemberAdded, MemberRemoved, MemberUpdated
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
@@ -21,10 +23,9 @@ from app.models.chat import Chat, ChatMember, Message
 from app.models.market import Request
 from app.permissions import ADMIN_ROLES, access_chat, access_group_admin, member_ids, membership
 from app.presence import presence
-from app.realtime import emit_after_commit
 from app.services.messages import messages_out
 from app.services.notifications import notify
-from app.services.users import brief
+from app.shapes.users import brief
 
 
 def _members(chat_id: int) -> list[tuple[ChatMember, User]]:
@@ -181,7 +182,7 @@ def create_group(creator_id: int, name: str, description: str, member_ids_: list
         session.add_all(ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in sorted(others))
         session.flush()
         event = chat_out(chat, request_id=None)
-        emit_after_commit("chat:created", event, [creator_id, *others])
+        emit_after_commit(ChatCreated, event, [creator_id, *others])
         _added_note(chat, others, creator_id)
         return chat_out(chat, membership(chat.id, creator_id), request_id=None)
 
@@ -206,7 +207,7 @@ def get_or_create_direct(user_id: int, other_id: int) -> tuple[dict[str, Any], b
             session.flush()
             session.add_all(ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in (user_id, other_id))
             session.flush()
-            emit_after_commit("chat:created", chat_out(chat, request_id=None), [user_id, other_id])
+            emit_after_commit(ChatCreated, chat_out(chat, request_id=None), [user_id, other_id])
             _added_note(chat, [other_id], user_id)
             return chat_out(chat, membership(chat.id, user_id), request_id=None), True
     except IntegrityError:
@@ -231,7 +232,7 @@ def open_order_chat(customer_id: int, master_id: int, name: str, request_id: int
         ChatMember(chat_id=chat.id, user_id=uid, role="member") for uid in dict.fromkeys((customer_id, master_id))
     )
     session.flush()
-    emit_after_commit("chat:created", chat_out(chat, request_id=request_id), [customer_id, master_id])
+    emit_after_commit(ChatCreated, chat_out(chat, request_id=request_id), [customer_id, master_id])
     return chat
 
 
@@ -243,7 +244,7 @@ def update_chat(user_id: int, chat_id: int, changes: dict[str, Any]) -> dict[str
             if changes.get(field) is not None:
                 setattr(chat, field, changes[field])
         event = chat_out(chat)
-        emit_after_commit("chat:updated", event, member_ids(chat_id))
+        emit_after_commit(ChatUpdated, event, member_ids(chat_id))
         return chat_out(chat, member)
 
 
@@ -256,7 +257,7 @@ def _owner(chat_id: int) -> ChatMember | None:
 def _delete(chat: Chat, audience: list[int]) -> None:
     event = chat_out(chat, with_members=False)
     db.session.delete(chat)
-    emit_after_commit("chat:deleted", event, audience)
+    emit_after_commit(ChatDeleted, event, audience)
 
 
 def delete_chat(user_id: int, chat_id: int) -> None:
@@ -285,8 +286,8 @@ def add_member(user_id: int, chat_id: int, new_user_id: int) -> dict[str, Any]:
         session.add(ChatMember(chat_id=chat_id, user_id=new_user_id, role="member"))
         session.flush()
         event = {"chat_id": chat_id, "user_id": new_user_id, "role": "member"}
-        emit_after_commit("chat:member_added", event, member_ids(chat_id))
-        emit_after_commit("chat:created", chat_out(chat, request_id=None), [new_user_id])
+        emit_after_commit(MemberAdded, event, member_ids(chat_id))
+        emit_after_commit(ChatCreated, chat_out(chat, request_id=None), [new_user_id])
         _added_note(chat, [new_user_id], user_id)
         return event
 
@@ -305,12 +306,12 @@ def _leave(chat: Chat, member: ChatMember) -> None:
     if not rest:
         _delete(chat, audience)
         return
-    emit_after_commit("chat:member_removed", event, audience)
+    emit_after_commit(MemberRemoved, event, audience)
     if was_owner:
         heir = next((m for m in rest if m.role == "admin"), rest[0])
         heir.role = "owner"
         emit_after_commit(
-            "chat:member_updated",
+            MemberUpdated,
             {"chat_id": chat.id, "user_id": heir.user_id, "role": "owner"},
             [m.user_id for m in rest],
         )
@@ -350,7 +351,7 @@ def set_role(user_id: int, chat_id: int, target_id: int, role: str) -> dict[str,
         event = {"chat_id": chat_id, "user_id": target_id, "role": role}
         if target.role != role:
             target.role = role
-            emit_after_commit("chat:member_updated", event, member_ids(chat_id))
+            emit_after_commit(MemberUpdated, event, member_ids(chat_id))
         return event
 
 

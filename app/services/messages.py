@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
 from app.errors import DomainError, Forbidden, NotFound, RateLimited, ValidationError
+from app.events import emit_after_commit, emit_now
+from app.events.messenger import ChatRead, MessageDeleted, MessageNew, MessageUpdated, Typing
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
@@ -26,8 +28,7 @@ from app.models.chat import Attachment, Chat, ChatMember, Message
 from app.permissions import ADMIN_ROLES, access_chat, access_chat_members, access_message, member_ids
 from app.ratelimit import limiter
 from app.rawsql import Prepared
-from app.realtime import emit_after_commit, emit_now
-from app.services.users import brief
+from app.shapes.users import brief
 
 
 def attachment_out(attachment: Attachment) -> dict[str, Any]:
@@ -218,7 +219,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
         "edited_at": None,
         "deleted": False,
     }
-    emit_after_commit("message:new", out, audience)
+    emit_after_commit(MessageNew, out, audience)
     return out, True
 
 
@@ -356,7 +357,7 @@ def edit_message(user_id: int, message_id: int, body: str) -> dict[str, Any]:
             raise NotFound("This message was deleted.")
         message.body, message.edited_at = body, utcnow()
         out = message_out(message)
-        emit_after_commit("message:updated", out, member_ids(message.chat_id))
+        emit_after_commit(MessageUpdated, out, member_ids(message.chat_id))
     return out
 
 
@@ -374,7 +375,7 @@ def delete_message(user_id: int, message_id: int) -> dict[str, Any]:
             message.deleted_at = utcnow()
             message.body = ""
             out = message_out(message)
-            emit_after_commit("message:deleted", out, member_ids(message.chat_id))
+            emit_after_commit(MessageDeleted, out, member_ids(message.chat_id))
         else:
             out = message_out(message)
     return out
@@ -425,7 +426,7 @@ def mark_read(user_id: int, chat_id: int, seq: int) -> int:
                 .where(ChatMember.__table__.c.id == member.id, ChatMember.__table__.c.last_read_seq < seq)
                 .values(last_read_seq=seq)
             )
-            emit_after_commit("chat:read", {"chat_id": chat_id, "user_id": user_id, "seq": seq}, member_ids(chat_id))
+            emit_after_commit(ChatRead, {"chat_id": chat_id, "user_id": user_id, "seq": seq}, member_ids(chat_id))
             return seq
         return member.last_read_seq
 
@@ -434,4 +435,4 @@ def typing(user_id: int, chat_id: int, is_typing: bool) -> None:
     """Tell the other members that the caller is (or stopped) typing; nothing is stored."""
     others = [uid for uid in access_chat_members(user_id, chat_id) if uid != user_id]
     db.session.rollback()  # end the read transaction before network I/O
-    emit_now("typing", {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, others)
+    emit_now(Typing, {"chat_id": chat_id, "user_id": user_id, "typing": is_typing}, others)

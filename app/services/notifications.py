@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from app.db import on_commit, write_tx
+from app.events import emit_now
+from app.events.market import NotificationNew
 from app.extensions import db
 from app.models.base import isoformat, utcnow
 from app.models.notification import Notification
-from app.realtime import emit_now
 
 
 def notification_out(n: Notification) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def notify(user_ids: Iterable[int], kind: str, payload: dict[str, Any]) -> None:
     def _push() -> None:
         for note_id, user_id in rows:
             emit_now(
-                "notification",
+                NotificationNew,
                 {"id": note_id, "kind": kind, "payload": payload, "created_at": created, "read_at": None},
                 [user_id],
             )

@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
 from app.errors import Conflict, NotFound
+from app.events import emit_after_commit
+from app.events.market import RequestUpdated
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.market import Master, Offer, Request
-from app.realtime import emit_after_commit
 from app.services import workflow as wf
 from app.services.notifications import notify
 from app.services.requests import category_masters, load_request, offer_out, request_out, roles_of
@@ -74,7 +75,7 @@ def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
     people = {req.customer_id, req.master_id, req.executor_id} - {None}
     if req.master_id is None:
         people.update(category_masters(req.category_id, exclude=req.customer_id))
-    emit_after_commit("request:updated", data, audience | people)
+    emit_after_commit(RequestUpdated, data, audience | people)
     return data
 
 
@@ -158,7 +159,7 @@ def withdraw_offer(user_id: int, offer_id: int) -> None:
         wf.decide(req.status, "withdraw_offer", roles_of(req, user_id, offer))
         offer.status = wf.decide_offer(offer.status, "withdraw_offer")
         db.session.flush()
-        emit_after_commit("request:updated", request_out(req), [req.customer_id])
+        emit_after_commit(RequestUpdated, request_out(req), [req.customer_id])
 
 
 # ---- status changes --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from app.models.market import Category, Master, Offer, Request, Review, Service,
 from app.services import workflow as wf
 from app.services.notifications import notify
 from app.services.reference import check_categories, check_city, with_descendants
-from app.services.users import brief
+from app.shapes.users import brief
 
 # ---- serialisation ---------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from app.models import User
 from app.models.chat import Chat, ChatMember, Message
 from app.services.chats import list_items
 from app.services.messages import messages_out
-from app.services.users import brief, search_users
+from app.services.users import search_users
+from app.shapes.users import brief
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

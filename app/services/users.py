@@ -14,16 +14,7 @@ from app.models import User
 from app.models.base import isoformat
 from app.presence import presence
 from app.services.uploads import read_limited, store_image, upload_dir
-
-
-def avatar_url(user: User) -> str | None:
-    """Public URL of a user's avatar, or None."""
-    return f"/media/avatars/{user.avatar}" if user.avatar else None
-
-
-def brief(user: User) -> dict[str, Any]:
-    """The short form of a user used inside messages and member lists."""
-    return {"id": user.id, "username": user.username, "display_name": user.display_name, "avatar_url": avatar_url(user)}
+from app.shapes.users import brief
 
 
 def profile(user: User, viewer_id: int | None, online: bool | None = None) -> dict[str, Any]:

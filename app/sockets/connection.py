@@ -11,9 +11,11 @@ from flask_socketio import ConnectionRefusedError, join_room
 
 from app.auth import authenticate_socket_token
 from app.errors import DomainError
+from app.events import emit_now
+from app.events.messenger import Presence
 from app.extensions import db, socketio
 from app.presence import presence
-from app.realtime import emit_now, session_room, user_room
+from app.realtime import session_room, user_room
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -51,7 +53,7 @@ def on_connect(auth: Any = None) -> None:
     join_room(user_room(user_id))
     join_room(session_room(session_id))
     if presence().connect(user_id, sid, session_id):
-        emit_now("presence", {"user_id": user_id, "online": True}, _audience(user_id))
+        emit_now(Presence, {"user_id": user_id, "online": True}, _audience(user_id))
 
 
 @socketio.on("disconnect")
@@ -62,7 +64,7 @@ def on_disconnect(*_args: Any) -> None:
         return
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
         try:
-            emit_now("presence", {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
+            emit_now(Presence, {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
         except Exception:
             log.exception("presence broadcast failed for user %s", conn.user_id)
 

@@ -38,8 +38,6 @@ _CONNECTIONS: dict[str, Connection] = {}
 
 # client -> server events and their payload schemas (filled by the handler modules)
 CLIENT_EVENTS: dict[str, type[BaseModel] | None] = {}
-# server -> client events and their payload schemas (filled by the domain schema modules)
-SERVER_EVENTS: dict[str, type[BaseModel]] = {}
 
 
 def register_connection(conn: Connection) -> None:
@@ -96,19 +94,3 @@ def socket_event(
         return handler
 
     return decorator
-
-
-def server_event(name: str, schema: type[BaseModel]) -> None:
-    """Declare a server -> client event and the schema its payload must match."""
-    SERVER_EVENTS[name] = schema
-
-
-def _declare_market_events() -> None:
-    """The marketplace's server -> client events (payload schemas in app.schemas.market)."""
-    from app.schemas.market import NotificationOut, RequestOut
-
-    server_event("notification", NotificationOut)
-    server_event("request:updated", RequestOut)
-
-
-_declare_market_events()
