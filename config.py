@@ -97,6 +97,12 @@ class Config:
         # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
         self.MESSAGE_GROUP_COMMIT = _bool("MESSAGE_GROUP_COMMIT", True)
         self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+        # --- music (issue 15): track uploads and their signed stream URLs ---
+        self.TRACK_MAX_BYTES = _int("TRACK_MAX_BYTES", 30 * 1024 * 1024)  # largest track upload
+        self.STREAM_URL_TTL = _int("STREAM_URL_TTL", 6 * 3600)  # a stream_url works this long (s)
+        # Behind nginx: the URL prefix of an `internal` location aliased to UPLOAD_DIR/tracks/, so that
+        # nginx, not a worker, sends the bytes (deploy/nginx.conf). Empty: the app sends them itself.
+        self.MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "").rstrip("/")
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).
         self.GC_TUNING = os.environ.get("GC_TUNING", "on").lower() != "off"

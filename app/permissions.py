@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models.chat import Attachment, Chat, ChatMember, Message
+from app.models.music import Playlist, Track
 from app.rawsql import Prepared
 
 ADMIN_ROLES = ("owner", "admin")
@@ -85,3 +86,30 @@ def access_chat_members(user_id: int, chat_id: int) -> list[int]:
     if db.session.get(Chat, chat_id) is None:
         raise NotFound("No such chat.")
     raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})
+
+
+# ----- music (issue 15): tracks are seen by every signed-in user; playlists by their owner unless public -----
+
+
+def access_track(user_id: int, track_id: int, edit: bool = False) -> Track:
+    """A track (any signed-in user sees it); with edit=True only its uploader passes. NotFound/Forbidden."""
+    track = db.session.get(Track, track_id)
+    if track is None:
+        raise NotFound("No such track.")
+    if edit and track.uploader_id != user_id:
+        raise Forbidden("Only the uploader may change or delete this track.", {"reason": "not_the_uploader"})
+    return track
+
+
+def access_playlist(user_id: int, playlist_id: int, edit: bool = False) -> Playlist:
+    """A playlist the caller may see (theirs, or public); with edit=True only its owner passes.
+
+    Another person's private playlist is NotFound, so its existence does not leak; a public one that
+    someone else tries to change is Forbidden.
+    """
+    playlist = db.session.get(Playlist, playlist_id)
+    if playlist is None or (playlist.owner_id != user_id and not playlist.public):
+        raise NotFound("No such playlist.")
+    if edit and playlist.owner_id != user_id:
+        raise Forbidden("Only the owner may change this playlist.", {"reason": "not_the_owner"})
+    return playlist

@@ -29,6 +29,7 @@ class User(db.Model):
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     avatar: Mapped[str | None] = mapped_column(String(64), nullable=True)
     is_master: Mapped[bool] = mapped_column(default=False)
+    share_listening: Mapped[bool] = mapped_column(default=False)  # music: my chat partners see what I play
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -26,6 +26,7 @@ class UserOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     birth_date: str | None = None
+    share_listening: bool | None = None  # music: only to the owner
 
 
 class UserBrief(BaseModel):
@@ -46,6 +47,7 @@ class ProfilePatch(Model):
     birth_date: date | None = None
     username: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
     email: EmailStr | None = Field(None, max_length=254)
+    share_listening: bool | None = Field(None, description="music: others may see what I play")
 
 
 class UserSearchQuery(Model):

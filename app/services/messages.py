@@ -28,6 +28,7 @@ from app.models.chat import Attachment, Chat, ChatMember, Message
 from app.permissions import ADMIN_ROLES, access_chat, access_chat_members, access_message, member_ids
 from app.ratelimit import limiter
 from app.rawsql import Prepared
+from app.shapes.music import tracks_by_id
 from app.shapes.users import brief
 
 
@@ -53,6 +54,7 @@ def messages_out(messages: Iterable[Message]) -> list[dict[str, Any]]:
     if attachment_ids:
         rows = db.session.execute(select(Attachment).where(Attachment.id.in_(attachment_ids))).scalars()
         attachments = {a.id: a for a in rows}
+    tracks = tracks_by_id({m.track_id for m in messages if m.track_id and m.deleted_at is None}, None)
     out = []
     for m in messages:
         deleted = m.deleted_at is not None
@@ -67,6 +69,7 @@ def messages_out(messages: Iterable[Message]) -> list[dict[str, Any]]:
                 "client_id": m.client_id,
                 "reply_to": m.reply_to,
                 "attachment": attachment_out(attachment) if attachment and not deleted else None,
+                "track": tracks.get(m.track_id) if m.track_id and not deleted else None,
                 "created_at": isoformat(m.created_at),
                 "edited_at": isoformat(m.edited_at),
                 "deleted": deleted,
@@ -125,7 +128,17 @@ _NEXT_SEQ = Prepared(
     .values(last_seq=_CHAT.c.last_seq + 1, last_message_at=bindparam("p_now", type_=_CHAT.c.last_message_at.type))
     .returning(_CHAT.c.last_seq)
 )
-_INSERT_COLUMNS = ("chat_id", "seq", "sender_id", "body", "client_id", "reply_to", "attachment_id", "created_at")
+_INSERT_COLUMNS = (
+    "chat_id",
+    "seq",
+    "sender_id",
+    "body",
+    "client_id",
+    "reply_to",
+    "attachment_id",
+    "track_id",
+    "created_at",
+)
 _INSERT = Prepared(
     insert(_MSG)
     .values({name: bindparam(f"p_{name}", type_=_MSG.c[name].type) for name in _INSERT_COLUMNS})
@@ -159,6 +172,7 @@ class _Send:
     client_id: str | None
     reply_to: int | None
     attachment_id: int | None
+    track_id: int | None = None
     result: tuple[dict[str, Any], bool] | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -189,6 +203,9 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
             raise ValidationError("attachment_id must be your own upload.", {"fields": {"attachment_id": "bad"}})
         attachment.chat_id = chat_id
         session.flush()
+    track = tracks_by_id([job.track_id], None).get(job.track_id) if job.track_id is not None else None
+    if job.track_id is not None and track is None:
+        raise ValidationError("track_id must be an existing track.", {"fields": {"track_id": "bad"}})
     now = utcnow()
     seq = _NEXT_SEQ.scalar(conn, {"p_chat": chat_id, "p_now": now})
     message_id = _INSERT.scalar(
@@ -201,6 +218,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
             "p_client_id": job.client_id,
             "p_reply_to": job.reply_to,
             "p_attachment_id": job.attachment_id,
+            "p_track_id": job.track_id,
             "p_created_at": now,
         },
     )
@@ -215,6 +233,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
         "client_id": job.client_id,
         "reply_to": job.reply_to,
         "attachment": attachment_out(attachment) if attachment is not None else None,
+        "track": track,
         "created_at": isoformat(now),
         "edited_at": None,
         "deleted": False,
@@ -326,6 +345,7 @@ def send_message(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachment_id: int | None = None,
+    track_id: int | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store a message and broadcast `message:new` after the commit; returns (message, created).
 
@@ -336,8 +356,8 @@ def send_message(
     transaction (_GroupCommit); either way the answer comes only after the commit.
     """
     _take_send_token(user_id)
-    body = _check_body(body, allow_empty=attachment_id is not None)
-    job = _Send(user_id, chat_id, body, client_id, reply_to, attachment_id)
+    body = _check_body(body, allow_empty=attachment_id is not None or track_id is not None)
+    job = _Send(user_id, chat_id, body, client_id, reply_to, attachment_id, track_id)
     if current_app.config["MESSAGE_GROUP_COMMIT"]:
         return _group_commit.run(job)
     return _send_alone(job)

@@ -32,6 +32,7 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         data["email"] = user.email
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
+        data["share_listening"] = user.share_listening
     return data
 
 
@@ -80,6 +81,8 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                 if value is None and field != "birth_date":
                     value = ""
                 setattr(user, field, value)
+        if changes.get("share_listening") is not None:
+            user.share_listening = changes["share_listening"]
         if {"username", "display_name"} & touched:
             from app.services.catalog import refresh_master_search
 
