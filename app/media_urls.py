@@ -26,7 +26,7 @@ def _signature(track_id: int, expires: int) -> str:
 def stream_url(track_id: int, now: float | None = None) -> str:
     """The signed URL that streams a track, valid for STREAM_URL_TTL seconds (and up to ten minutes more)."""
     now = time.time() if now is None else now
-    expires = int(-(-(now + current_app.config["STREAM_URL_TTL"]) // ROUND_S) * ROUND_S)
+    expires = int((now + current_app.config["STREAM_URL_TTL"]) // ROUND_S + 1) * ROUND_S
     return f"/media/tracks/{track_id}?e={expires}&s={_signature(track_id, expires)}"
 
 

@@ -77,6 +77,8 @@ def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) 
         "UPLOAD_DIR": str(prefix / "uploads"),
         "MAIL_OUTBOX": str(prefix / "outbox"),
     }
+    if not getattr(args, "no_nginx", False):
+        env["MEDIA_ACCEL_REDIRECT"] = "/_protected/tracks"  # nginx sends track streams (deploy/nginx.conf)
     for item in args.env or []:
         name, _, value = item.partition("=")
         env[name] = value

@@ -105,7 +105,7 @@ def _open(f: BinaryIO) -> tuple[Any, str]:
     if head[:4] == b"OggS":
         audio = mutagen.File(f, options=[OggOpus, OggVorbis])
         if audio is None:
-            raise NotAudio("Only Vorbis and Opus are accepted in Ogg files.")
+            raise NotAudio("The Ogg file holds no Vorbis or Opus audio (the only kinds accepted in Ogg).")
         return audio, "opus" if isinstance(audio, OggOpus) else "ogg"
     if head[:4] == b"fLaC":
         return FLAC(f), "flac"
