@@ -70,12 +70,10 @@ export function modal(title, ...content) {
   return { close, node: backdrop };
 }
 
+/** What went wrong, said once: the server's sentence (its field details repeat it, so they are not appended). */
 export function errorText(err) {
-  if (err && err.details && err.details.fields) {
-    const parts = Object.entries(err.details.fields).map(([k, v]) => `${k}: ${v}`);
-    if (parts.length) return `${err.message} (${parts.join("; ")})`;
-  }
-  return (err && err.message) || t("common.network_error");
+  const message = err && err.message ? String(err.message).replace(/Value error, /g, "") : "";
+  return message || t("common.network_error");
 }
 
 export function debounce(fn, ms) {

@@ -64,6 +64,7 @@ function currentPath() {
 
 function renderTop(path) {
   const me = session.get().me;
+  nav.setAttribute("aria-label", t("nav.main"));
   const link = (href, text, match) => {
     const base = match || href.slice(1);
     return el("a", { href, text, class: path === base || path.startsWith(`${base}/`) ? "active" : "" });

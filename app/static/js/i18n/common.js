@@ -3,6 +3,7 @@ import { addStrings } from "../i18n.js";
 
 addStrings({
   ru: {
+    "nav.main": "Главное меню",
     "nav.chats": "Чаты",
     "nav.masters": "Мастера",
     "nav.requests": "Мои заявки",
@@ -34,6 +35,7 @@ addStrings({
     "presence.offline": "не в сети",
   },
   en: {
+    "nav.main": "Main",
     "nav.chats": "Chats",
     "nav.masters": "Masters",
     "nav.requests": "My requests",
