@@ -57,11 +57,13 @@ def test_now_listening_only_when_shared_and_only_to_partners(client, make_user, 
     assert "share_listening" not in client.get(f"/api/users/{alice.id}", headers=bob.headers).get_json()
     assert sa.emit("music:listening", {"track_id": t["id"]}, callback=True) == {"ok": True, "shared": True}
     heard = events(sb, "listening")
-    assert heard == [{"user_id": alice.id, "track": heard[0]["track"]}] and heard[0]["track"]["id"] == t["id"]
+    assert len(heard) == 1 and heard[0]["user_id"] == alice.id and heard[0]["track"]["id"] == t["id"]
+    assert heard[0]["user"]["username"] == alice.username
     assert events(se, "listening") == []  # no chat with alice
     assert events(sa, "listening") == []
     res = client.post("/api/music/listening", headers=alice.headers, json={"track_id": None})
     assert res.get_json() == {"ok": True, "shared": True}
-    assert events(sb, "listening") == [{"user_id": alice.id, "track": None}]
+    [stopped] = events(sb, "listening")
+    assert stopped["user_id"] == alice.id and stopped["track"] is None
     assert sa.emit("music:listening", {"track_id": 999999}, callback=True)["error"]["code"] == "not_found"
     assert sa.emit("music:listening", {"track_id": "x"}, callback=True)["error"]["code"] == "validation_error"

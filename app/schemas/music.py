@@ -108,6 +108,7 @@ class PlaylistList(Out):
 
 class ListeningEvent(Out):
     user_id: int
+    user: UserBrief
     track: TrackOut | None
 
 

@@ -16,6 +16,7 @@ from app.models import User
 from app.permissions import access_track
 from app.services.chats import chat_partners
 from app.shapes.music import track_out
+from app.shapes.users import brief
 
 LISTENING_AUDIENCE: list[Callable[[int], Iterable[int]]] = [chat_partners]
 
@@ -39,7 +40,7 @@ def set_listening(user_id: int, track_id: int | None) -> bool:
     if user is None or not user.share_listening:
         db.session.rollback()
         return False
-    payload = {"user_id": user_id, "track": track_out(track, None) if track is not None else None}
+    payload = {"user_id": user_id, "user": brief(user), "track": track_out(track, None) if track is not None else None}
     audience = listening_audience(user_id)
     db.session.rollback()  # end the read transaction before network I/O
     emit_now(Listening, payload, audience)

@@ -4,6 +4,7 @@
 import * as sock from "./socket.js";
 import { handlers as messengerEvents, recover } from "./stores/messenger.js";
 import { handlers as marketEvents } from "./stores/market.js";
+import { handlers as musicEvents } from "./stores/music.js";
 import { handlers as notificationEvents, loadNotifications } from "./stores/notifications.js";
 import { session } from "./stores/session.js";
 
@@ -15,6 +16,7 @@ export const SERVER_EVENTS = [
   "chat:member_updated",
   "chat:read",
   "chat:updated",
+  "listening",
   "message:deleted",
   "message:new",
   "message:updated",
@@ -25,7 +27,7 @@ export const SERVER_EVENTS = [
 ];
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [messengerEvents, marketEvents, notificationEvents];
+const DOMAINS = [messengerEvents, marketEvents, notificationEvents, musicEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

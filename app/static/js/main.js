@@ -13,6 +13,9 @@ import { session } from "./stores/session.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
 import { marketRoutes } from "./views/market.js";
+import { musicRoutes } from "./views/music/index.js";
+import { close as closePlayer, mountPlayer } from "./components/player.js";
+import { reset as resetMusic } from "./stores/music.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
 
@@ -22,7 +25,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes].map((r) => {
+const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };
@@ -74,6 +77,7 @@ function renderTop(path) {
       link("#/chats", t("nav.chats")),
       link("#/masters", t("nav.masters")),
       link("#/requests", t("nav.requests")),
+      link("#/music", t("nav.music")),
       link(me.is_master ? "#/feed" : "#/master", me.is_master ? t("nav.feed") : t("nav.become_master"), me.is_master ? "/feed" : "/master"));
     clear(account,
       bell(),
@@ -135,6 +139,8 @@ async function route() {
   if (me) loadNotifications();
 }
 
+// The player bar lives outside #view: routing never rebuilds it, so music keeps playing across screens.
+mountPlayer(document.getElementById("player"));
 session.subscribe((s) => s.connection, showBanner);
 onTokens((loggedIn) => {
   // Logged out or the session died (refresh refused): forget everything, and leave pages that need an account.
@@ -143,6 +149,8 @@ onTokens((loggedIn) => {
     resetMessenger();
     resetMarket();
     resetNotifications();
+    closePlayer();
+    resetMusic();
     route();
   }
 });

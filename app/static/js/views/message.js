@@ -5,6 +5,7 @@ import { avatar, displayName } from "../components/avatar.js";
 import { t } from "../i18n.js";
 import { isMe } from "../stores/session.js";
 import { icon } from "../icons.js";
+import { trackRow } from "../components/track.js";
 
 export function messageKey(msg) {
   return msg.id ? `m${msg.id}` : `c${msg.client_id}`;
@@ -15,6 +16,7 @@ function preview(msg) {
   if (msg.deleted) return t("msg.deleted");
   if (msg.body) return msg.body.length > 90 ? `${msg.body.slice(0, 90)}…` : msg.body;
   if (msg.attachment) return msg.attachment.kind === "audio" ? t("msg.audio") : t("msg.photo");
+  if (msg.track) return `♪ ${msg.track.title}`;
   return "";
 }
 export { preview as messagePreview };
@@ -61,6 +63,7 @@ export function messageNode(msg, ctx) {
   } else {
     const att = attachmentNode(msg.attachment);
     if (att) bubble.append(att);
+    if (msg.track) bubble.append(trackRow(msg.track, { compact: true })); // plays inline, through the one player
     if (msg.body) bubble.append(el("div", { class: "msg-body", text: msg.body }));
   }
   const meta = el("div", { class: "msg-meta" });

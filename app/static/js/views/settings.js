@@ -7,6 +7,7 @@ import { getLocale, LOCALES, setLocale, t } from "../i18n.js";
 import { me as currentUser } from "../stores/session.js";
 import { logout } from "./auth.js";
 import { cityList } from "./market/common.js";
+import { musicSettings } from "./music/settings.js";
 
 function input(label, name, value, attrs = {}) {
   const id = `set-${name}`;
@@ -82,6 +83,7 @@ async function settings({ view, refreshMe }) {
       el("label", { class: "button ghost", for: "avatar-file", text: t("settings.upload_photo") }), file)),
     el("section", { class: "card" }, el("h2", { text: t("settings.profile") }), profile),
     el("section", { class: "card", id: "language" }, el("h2", { text: t("settings.language") }), languageSwitch()),
+    musicSettings(me),
     el("section", { class: "card" }, el("h2", { text: t("settings.password") }), pw),
     el("section", { class: "card" }, el("h2", { text: t("settings.session") }),
       el("p", { class: "muted", text: t("settings.signed_in_as", { username: currentUser().username }) }),
