@@ -40,6 +40,11 @@ def test_upload_add_play_across_screens_seek_and_share(server, new_page, tmp_pat
     expect(mine).to_be_visible()
     expect(mine.locator(".tr-artist")).to_have_text("Alice Band")
 
+    # Bob's page leads to his uploads.
+    page.goto(server.url + f"/#/users/{bob['user']['id']}")
+    page.locator("#user-music").click()
+    expect(page.locator("#user-tracks .track-row .tr-title")).to_have_text(["Bobs Blues"])
+
     # Find Bob's track and add it to my music.
     page.locator(".tabs a", has_text="Search").click()
     page.fill("#music-search", "bob trio")
@@ -106,7 +111,7 @@ def test_upload_add_play_across_screens_seek_and_share(server, new_page, tmp_pat
     shot(pb, "music-shared-in-chat-laptop")
 
 
-def test_music_screen_on_a_phone(server, new_page, tmp_path):
+def test_music_screen_on_a_phone_and_an_expired_stream_link(server, new_page, problems, tmp_path):
     song = encode(tmp_path, "mp3", "Phone Song", "Pocket Band", "Mobile", seconds=20)
     carol = api_user(server, "carol_music", display_name="Carol Music")
     with song.path.open("rb") as f:
@@ -116,8 +121,22 @@ def test_music_screen_on_a_phone(server, new_page, tmp_path):
     login_as(page, server, carol, "#/music")
     row = page.locator("#my-music .track-row", has_text="Phone Song")
     expect(row).to_be_visible()
-    row.locator(".tr-play").click()
+    # The first stream request meets an expired link (403): the player asks for the track again and plays.
+    problems.allow(r"403")
+    refused = []
+
+    def expire_once(route):
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.fulfill(status=403, content_type="application/json", body='{"error": {"code": "expired"}}')
+
+    page.route("**/media/tracks/**", expire_once)
+    with page.expect_response(lambda r: "/api/tracks/" in r.url and r.request.method == "GET"):
+        row.locator(".tr-play").click()
     wait_playing_past(page, 0.3)
+    assert len(refused) == 1
     expect(page.locator("#player")).to_be_visible()
     # the bar sits above the bottom navigation, not over it
     bar = page.locator("#player").bounding_box()
