@@ -19,6 +19,12 @@ def test_presence_repaints_only_that_persons_dot_and_keeps_the_chat_list(server,
     boris_item = page.locator(f'.chat-item[data-chat-id="{to_boris["id"]}"]')
     vera_item = page.locator(f'.chat-item[data-chat-id="{to_vera["id"]}"]')
     expect(boris_item.locator(".dot")).not_to_have_class("dot online")
+    # Once the socket is up and its catch-up (which reloads the list) is done, the list stays as drawn.
+    page.evaluate("""async () => {
+        const { session } = await import('/static/js/stores/session.js');
+        if (!session.get().connects) await new Promise((done) => session.subscribe((s) => s.connects, done));
+    }""")
+    page.wait_for_load_state("networkidle")
     before = {"boris": boris_item.element_handle(), "vera": vera_item.element_handle()}
 
     other = new_page(server)
