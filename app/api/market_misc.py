@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import g
 
 from app.api.base import ApiBlueprint
-from app.schemas.market import MarkReadIn, NotificationPage, NotificationQuery, StatsOut, UnreadOut, UserStatsOut
+from app.events.notifications import NotificationPage
+from app.schemas.market import MarkReadIn, NotificationQuery, StatsOut, UnreadOut, UserStatsOut
 from app.services import notifications, reviews
 
 bp = ApiBlueprint("market_misc", __name__, tag="notifications", url_prefix="/api")

@@ -15,7 +15,15 @@ from sqlalchemy.orm import aliased
 from app.db import write_tx
 from app.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.events import emit_after_commit
-from app.events.messenger import ChatCreated, ChatDeleted, ChatUpdated, MemberAdded, MemberRemoved, MemberUpdated
+from app.events.messenger import (
+    ChatAdded,
+    ChatCreated,
+    ChatDeleted,
+    ChatUpdated,
+    MemberAdded,
+    MemberRemoved,
+    MemberUpdated,
+)
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
@@ -141,13 +149,8 @@ def list_items(user_id: int, rows: list[Any]) -> list[dict[str, Any]]:
 def _added_note(chat: Chat, user_ids: list[int] | set[int], by: int | None) -> None:
     """The `chat:added` notification (stored, and pushed after the commit) to users put in a chat by someone else."""
     actor = db.session.get(User, by) if by is not None else None
-    payload = {
-        "chat_id": chat.id,
-        "type": chat.type,
-        "name": chat.name,
-        "by": brief(actor) if actor is not None else None,
-    }
-    notify([uid for uid in user_ids if uid != by], "chat:added", payload)
+    payload = ChatAdded(chat_id=chat.id, type=chat.type, name=chat.name, by=brief(actor) if actor else None)
+    notify([uid for uid in user_ids if uid != by], payload)
 
 
 def get_chat(user_id: int, chat_id: int) -> dict[str, Any]:

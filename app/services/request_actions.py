@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Conflict, NotFound
 from app.events import emit_after_commit
-from app.events.market import RequestUpdated
+from app.events.market import OfferAccepted, OfferNew, OfferRejected, RequestStatus, RequestUpdated
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.market import Master, Offer, Request
@@ -60,11 +60,8 @@ def _close_live_offers(request_id: int, except_id: int | None = None) -> list[in
 
 
 def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
-    notify(
-        [u for u in user_ids if u != by],
-        "request:status",
-        {"request_id": req.id, "title": req.title, "status": req.status, "by": by, "chat_id": req.chat_id},
-    )
+    note = RequestStatus(request_id=req.id, title=req.title, status=req.status, by=by, chat_id=req.chat_id)
+    notify([u for u in user_ids if u != by], note)
 
 
 def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
@@ -98,7 +95,7 @@ def make_offer(user_id: int, request_id: int, message: str, price: int | None) -
         except IntegrityError:
             raise Conflict("You already have a live offer on this request.", code="offer_exists") from None
         out = offer_out(offer)
-        notify([req.customer_id], "offer:new", {"offer": out, "request_id": req.id, "title": req.title})
+        notify([req.customer_id], OfferNew(offer=out, request_id=req.id, title=req.title))
         return out
 
 
@@ -136,8 +133,8 @@ def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
         req.chat_id = chat.id
         db.session.flush()
         note = {"request_id": req.id, "title": req.title, "offer_id": offer.id}
-        notify([offer.master_id], "offer:accepted", {**note, "chat_id": chat.id})
-        notify(losers, "offer:rejected", {**note, "reason": "another offer was accepted"})
+        notify([offer.master_id], OfferAccepted(**note, chat_id=chat.id))
+        notify(losers, OfferRejected(**note, reason="another offer was accepted"))
         return {"request": _publish(req, audience), "chat": _chat_out(chat, req.id)}
 
 
@@ -148,7 +145,7 @@ def reject_offer(user_id: int, offer_id: int) -> dict[str, Any]:
         wf.decide(req.status, "reject_offer", roles_of(req, user_id, offer))
         offer.status = wf.decide_offer(offer.status, "reject_offer")
         db.session.flush()
-        notify([offer.master_id], "offer:rejected", {"request_id": req.id, "title": req.title, "offer_id": offer.id})
+        notify([offer.master_id], OfferRejected(request_id=req.id, title=req.title, offer_id=offer.id))
         return offer_out(offer)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.db import write_tx
 from app.errors import Forbidden, NotFound, ValidationError
+from app.events.market import RequestNew
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
@@ -197,7 +198,7 @@ def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         db.session.flush()
         recipients = [master_id] if master_id is not None else category_masters(category_id, exclude=user_id)
         out = request_out(req)
-        notify(recipients, "request:new", {"request": out, "direct": master_id is not None})
+        notify(recipients, RequestNew(request=out, direct=master_id is not None))
         return out
 
 

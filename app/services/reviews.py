@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
 from app.errors import Conflict
+from app.events.market import ReviewNew
 from app.extensions import db
 from app.models import User
 from app.models.market import Master, Request, Review, Service
@@ -60,7 +61,7 @@ def add_review(user_id: int, request_id: int, rating: int, text: str) -> dict[st
                 .values(rating_sum=Service.rating_sum + rating, rating_count=Service.rating_count + 1)
             )
         out = review_out(review, db.session.get(User, user_id))
-        notify([req.executor_id], "review:new", {"review": out, "title": req.title})
+        notify([req.executor_id], ReviewNew(review=out, title=req.title))
         return out
 
 
