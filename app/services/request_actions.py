@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.market import Master, Offer, Request
 from app.services import workflow as wf
+from app.services.chats import chat_out, open_order_chat
 from app.services.notifications import notify
 from app.services.requests import category_masters, load_request, offer_out, request_out, roles_of
 
@@ -109,14 +110,10 @@ def _load_offer(offer_id: int) -> tuple[Offer, Request]:
 
 
 def _open_order_chat(req: Request, master_id: int) -> Any:
-    from app.services.chats import open_order_chat
-
     return open_order_chat(req.customer_id, master_id, req.title, request_id=req.id)
 
 
 def _chat_out(chat: Any, request_id: int) -> dict[str, Any]:
-    from app.services.chats import chat_out
-
     return chat_out(chat, request_id=request_id)
 
 

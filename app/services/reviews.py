@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import User
 from app.models.market import Master, Request, Review, Service
 from app.services import workflow as wf
-from app.services.catalog import get_master, review_out
+from app.services.catalog import get_master, recent_reviews, review_out
 from app.services.notifications import notify
 from app.services.requests import load_request, roles_of
 from app.services.users import get_user
@@ -67,8 +67,6 @@ def add_review(user_id: int, request_id: int, rating: int, text: str) -> dict[st
 
 def master_reviews(master_id: int, limit: int, before: int | None) -> tuple[list[dict[str, Any]], int | None]:
     """A master's reviews, newest first; NotFound for a user without a card."""
-    from app.services.catalog import recent_reviews
-
     get_master(master_id)
     return recent_reviews(master_id, limit, before)
 
