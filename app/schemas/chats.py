@@ -199,9 +199,32 @@ class PresenceEvent(Out):
 
 
 class SyncOut(Out):
-    ok: bool
+    """`chat:sync`'s ack: the messages after `after_seq`, in order, and whether more remain."""
+
+    ok: Literal[True]
     messages: list[MessageOut]
     has_more: bool
+
+
+class MessageAck(Out):
+    """`message:send` and `message:edit`'s ack: the stored message."""
+
+    ok: Literal[True]
+    message: MessageOut
+
+
+class ReadAck(Out):
+    """`chat:read`'s ack: my read mark now."""
+
+    ok: Literal[True]
+    seq: int
+
+
+class PingAck(Out):
+    """`ping`'s ack: who the server thinks I am."""
+
+    ok: Literal[True]
+    user_id: int
 
 
 class SearchOut(Out):
