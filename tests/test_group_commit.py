@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from app.errors import Forbidden, ValidationError
-from app.services import messages as svc
+from app.services import message_store as svc
+from app.services import messages
 from tests.chat_helpers import events, group, send
 
 
@@ -83,7 +84,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
     def sender(n: int) -> None:
         with app.test_request_context():
             try:
-                answers[n] = svc.send_message(users[n].id, g["id"], f"from {n}", f"t{n}")
+                answers[n] = messages.send_message(users[n].id, g["id"], f"from {n}", f"t{n}")
             except Exception as exc:  # recorded for the assertion below
                 answers[n] = exc
 

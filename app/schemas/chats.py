@@ -117,7 +117,20 @@ class AttachmentOut(Out):
     url: str
 
 
+class SystemOut(Out):
+    """What a service message records: who (`actor`) did what (`action`) to whom (`target`)."""
+
+    action: Literal["created", "added", "removed", "left", "renamed", "promoted", "demoted"]
+    actor: UserBrief
+    target: UserBrief | None = Field(description="added, removed, promoted, demoted: the member concerned")
+    name: str | None = Field(description="created, renamed: the group's name then")
+    role: Literal["owner", "admin", "member"] | None = Field(description="promoted, demoted: the new role")
+
+
 class MessageOut(Out):
+    """A message. `kind` "service" is a group's own history (body empty, `system` says what happened):
+    it takes a seq like any message, never counts as unread, and cannot be edited or deleted."""
+
     id: int
     chat_id: int
     seq: int
@@ -129,6 +142,8 @@ class MessageOut(Out):
     created_at: str
     edited_at: str | None
     deleted: bool
+    kind: Literal["text", "service"] = "text"
+    system: SystemOut | None = None
 
 
 class MemberOut(Out):

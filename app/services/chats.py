@@ -31,8 +31,8 @@ from app.models.chat import Chat, ChatMember, Message
 from app.models.market import Request
 from app.permissions import ADMIN_ROLES, access_chat, access_group_admin, member_ids, membership
 from app.presence import presence
-from app.services.messages import messages_out
 from app.services.notifications import notify
+from app.shapes.messages import messages_out
 from app.shapes.users import brief
 
 
