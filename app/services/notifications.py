@@ -7,7 +7,6 @@ each user's event goes out after the commit, to that user's private room.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
@@ -17,17 +16,6 @@ from app.events.notifications import NOTIFICATION_KINDS, NotificationNew, Notifi
 from app.extensions import db
 from app.models.base import isoformat, utcnow
 from app.models.notification import Notification
-
-
-def notification_out(n: Notification) -> dict[str, Any]:
-    """A notification as the contract shows it (and as the `notification` event carries it)."""
-    return {
-        "id": n.id,
-        "kind": n.kind,
-        "payload": n.payload,
-        "created_at": isoformat(n.created_at),
-        "read_at": isoformat(n.read_at),
-    }
 
 
 def notify(user_ids: Iterable[int], payload: NotificationPayload) -> None:
