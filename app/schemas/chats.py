@@ -159,6 +159,24 @@ class PeerOut(UserBrief):
     online: bool | None = None
 
 
+class OrderOut(Out):
+    """An order chat's order, as the viewer sees it: what its head shows and the buttons it offers."""
+
+    request_id: int
+    title: str
+    status: Literal["open", "active", "completed", "cancelled", "declined", "deleted"]
+    price: int | None = Field(description="the master's accepted offer's price, else the service's")
+    budget: int | None
+    customer: UserBrief
+    executor: UserBrief = Field(description="the master of this order chat")
+    reviewed: bool
+    my_side: Literal["customer", "master"]
+    current: bool = Field(description="false once the customer refused this executor: no action is offered then")
+    actions: list[Literal["complete", "refuse_executor", "cancel", "review"]] = Field(
+        description="what I may do now: POST /api/requests/{request_id}/complete, /refuse-executor, /cancel, /review"
+    )
+
+
 class ChatOut(Out):
     """A chat; `members` in full views and events, `last_message`/`unread`/`role` for the viewer."""
 
@@ -178,6 +196,7 @@ class ChatOut(Out):
     unread: int = 0
     last_read_seq: int = 0
     role: Literal["owner", "admin", "member"] | None = None
+    order: OrderOut | None = Field(None, description="order chats, with a viewer: the order, live (chat:updated)")
 
 
 class ChatPage(Out):
@@ -194,6 +213,7 @@ class MemberEvent(Out):
     chat_id: int
     user_id: int
     role: Literal["owner", "admin", "member"]
+    by: int | None = Field(None, description="who did it (added, removed, changed the role); the user on leaving")
 
 
 class ReadEvent(Out):

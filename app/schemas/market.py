@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, Strict, model_validator
 
+from app.schemas.chats import ChatOut
 from app.schemas.common import Model
 from app.schemas.users import UserBrief
 
@@ -264,7 +265,7 @@ class OfferPage(BaseModel):
 
 class AcceptOut(BaseModel):
     request: RequestOut
-    chat: dict[str, Any] | None
+    chat: ChatOut | None = Field(description="the order chat as I see it, with its `order`")
 
 
 class ReviewIn(Model):

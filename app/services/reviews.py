@@ -19,6 +19,7 @@ from app.models import User
 from app.models.market import Master, Request, Review, Service
 from app.services import workflow as wf
 from app.services.catalog import get_master, recent_reviews, review_out
+from app.services.chats import order_changed
 from app.services.notifications import notify
 from app.services.requests import load_request, roles_of
 from app.services.users import get_user
@@ -62,6 +63,7 @@ def add_review(user_id: int, request_id: int, rating: int, text: str) -> dict[st
             )
         out = review_out(review, db.session.get(User, user_id))
         notify([req.executor_id], ReviewNew(review=out, title=req.title))
+        order_changed([req.chat_id])  # the order chat's head drops its review button
         return out
 
 

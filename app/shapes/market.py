@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
+from app.models.chat import Chat, ChatMember
 from app.models.market import Master, Offer, Request, Review, Service
 from app.models.notification import Notification
 from app.services import workflow as wf
@@ -136,3 +137,75 @@ def notification_out(n: Notification) -> dict[str, Any]:
         "created_at": isoformat(n.created_at),
         "read_at": isoformat(n.read_at),
     }
+
+
+def orders_for(chats: list[Chat], viewer_id: int) -> dict[int, dict[str, Any]]:
+    """The `order` of each order chat as `viewer_id` sees it, in a fixed number of queries.
+
+    `{request_id, title, status, price, budget, customer, executor, reviewed, my_side, current,
+    actions}`: `executor` is the chat's master; `current` is false once the customer refused him
+    (the request went back to open, or on to someone else), and then no action is offered;
+    `actions` are what the viewer may do now (workflow.order_actions); `price` is the master's
+    accepted offer's, else the service's the request was sent to.
+    """
+    chats = [c for c in chats if c.type == "order" and c.request_id is not None]
+    if not chats:
+        return {}
+    chat_ids = [c.id for c in chats]
+    reqs = {r.id: r for r in db.session.scalars(select(Request).where(Request.id.in_({c.request_id for c in chats})))}
+    members: dict[int, list[int]] = {}
+    for chat_id, user_id in db.session.execute(
+        select(ChatMember.chat_id, ChatMember.user_id).where(ChatMember.chat_id.in_(chat_ids))
+    ):
+        members.setdefault(chat_id, []).append(user_id)
+    masters = {}
+    for chat in chats:
+        req = reqs.get(chat.request_id)
+        if req is not None:
+            others = [uid for uid in members.get(chat.id, []) if uid != req.customer_id]
+            masters[chat.id] = others[0] if others else req.customer_id
+    user_ids = set(masters.values()) | {r.customer_id for r in reqs.values()}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    reviewed = set(db.session.scalars(select(Review.request_id).where(Review.request_id.in_(reqs))))
+    offer_prices: dict[tuple[int, int], int | None] = {}
+    for request_id, master_id, price in db.session.execute(
+        select(Offer.request_id, Offer.master_id, Offer.price)
+        .where(Offer.request_id.in_(reqs), Offer.status.in_((wf.ACCEPTED, wf.REJECTED)))
+        .order_by(Offer.id)
+    ):
+        offer_prices[(request_id, master_id)] = price  # the latest one wins
+    service_ids = {r.service_id for r in reqs.values() if r.service_id is not None}
+    service_prices = dict(
+        db.session.execute(select(Service.id, Service.price).where(Service.id.in_(service_ids))).all()
+        if service_ids
+        else []
+    )
+    out = {}
+    for chat in chats:
+        req = reqs.get(chat.request_id)
+        if req is None or chat.id not in masters:
+            continue
+        master_id = masters[chat.id]
+        current = req.chat_id == chat.id
+        roles: set[str] = set()
+        if viewer_id == req.customer_id:
+            roles.add(wf.CUSTOMER)
+        if current and viewer_id == req.executor_id:
+            roles.add(wf.EXECUTOR)
+        price = offer_prices.get((req.id, master_id))
+        if price is None and req.service_id is not None:
+            price = service_prices.get(req.service_id)
+        out[chat.id] = {
+            "request_id": req.id,
+            "title": req.title,
+            "status": req.status,
+            "price": price,
+            "budget": req.budget,
+            "customer": brief(users[req.customer_id]),
+            "executor": brief(users[master_id]),
+            "reviewed": req.id in reviewed,
+            "my_side": "customer" if viewer_id == req.customer_id else "master",
+            "current": current,
+            "actions": wf.order_actions(req.status, roles, req.id in reviewed) if current else [],
+        }
+    return out
