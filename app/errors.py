@@ -56,7 +56,59 @@ class UnsupportedMediaType(DomainError):
 
 
 class ValidationError(DomainError):
+    """Bad input (422). `details.fields` maps each bad field to `{code, message, ...params}`:
+    a stable machine code (`too_short`, `required`, `invalid_email`...), one human sentence, and the
+    numbers a client needs to say it in its own language (`min_length`, `max`...)."""
+
     status, code = 422, "validation_error"
+
+    def __init__(self, message: str | None, details: dict[str, Any] | None = None, code: str | None = None):
+        details = dict(details or {})
+        fields = details.get("fields")
+        if isinstance(fields, dict):
+            details["fields"] = fields = {str(k): field_problem_of(v) for k, v in fields.items()}
+        super().__init__(message or fields_summary(fields or {}), details, code)
+
+    @classmethod
+    def field(
+        cls,
+        field: str,
+        code: str,
+        message: str,
+        *,
+        summary: str | None = None,
+        error_code: str | None = None,
+        **params: Any,
+    ) -> ValidationError:
+        """The error for one bad field: details.fields[field] = {code, message, **params}; the top-level
+        message is `summary`, else "Check the field <field>."; the error's code `error_code` or
+        validation_error."""
+        return cls(summary, {"fields": {field: field_problem(code, message, **params)}}, code=error_code)
+
+
+def field_problem(code: str, message: str, **params: Any) -> dict[str, Any]:
+    """One field's problem as `details.fields[field]` carries it."""
+    return {"code": code, "message": message, **params}
+
+
+def field_problem_of(value: Any) -> dict[str, Any]:
+    """A field's problem in the {code, message} shape, from one already in it or from a bare sentence."""
+    if isinstance(value, dict) and "code" in value and "message" in value:
+        return value
+    return field_problem("invalid", str(value))
+
+
+def fields_summary(fields: dict[str, Any]) -> str:
+    """The top-level message of a validation error: which fields to fix, without repeating what is wrong
+    with them (each field's own `message` says that, once). A problem with the body as a whole is its own
+    message."""
+    names = [name for name in fields if name != "body"]
+    if not names:
+        body = fields.get("body")
+        return body["message"] if isinstance(body, dict) else "The request is not valid."
+    if len(names) == 1:
+        return f"Check the field {names[0]}."
+    return "Check the fields " + ", ".join(names) + "."
 
 
 class RateLimited(DomainError):

@@ -18,8 +18,13 @@ Price = Field(None, ge=0, le=100_000_000)
 
 
 class CityOut(BaseModel):
+    """A reference city: `name` in the request's language, and both spellings. Profiles, cards and requests
+    store a listed city as its `name_ru` (the canonical spelling), any other city as typed."""
+
     id: int
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
 
 
 class CityList(BaseModel):
@@ -28,13 +33,15 @@ class CityList(BaseModel):
 
 
 class CityQuery(Model):
-    q: str = Field("", max_length=64)
+    q: str = Field("", max_length=64, description="any part of a name in either language (Kazan, казань, ...)")
 
 
 class CategoryOut(BaseModel):
     id: int
     parent_id: int | None
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
     slug: str
     children: list[CategoryOut] = Field(default_factory=list)
 

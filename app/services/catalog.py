@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.models.market import Category, Master, Review, Service, master_categories
-from app.services.reference import check_categories, check_city, with_descendants
+from app.services.reference import check_categories, check_city, city_filter_key, with_descendants
 from app.shapes.users import brief
 
 SHORT_ABOUT = 280
@@ -155,8 +155,12 @@ def _set_categories(master_id: int, category_ids: list[int]) -> None:
 
 def _check_range(price_from: int | None, price_to: int | None) -> None:
     if price_from is not None and price_to is not None and price_from > price_to:
-        raise ValidationError(
-            "price_from must not exceed price_to.", {"fields": {"price_to": "must be at least price_from"}}
+        raise ValidationError.field(
+            "price_to",
+            "out_of_range",
+            f"Must be at least price_from ({price_from}).",
+            min=price_from,
+            summary="price_from must not exceed price_to.",
         )
 
 
@@ -227,7 +231,7 @@ def list_masters(
             Master.user_id.in_(select(master_categories.c.master_id).where(master_categories.c.category_id.in_(ids)))
         )
     if city:
-        stmt = stmt.where(Master.city == check_city(city))
+        stmt = stmt.where(Master.city_key == city_filter_key(city))  # any spelling finds the city
     for clause in _like_words(Master.search_text, q):
         stmt = stmt.where(clause)
     if min_rating is not None:
@@ -341,7 +345,7 @@ def list_services(
     if master_id is not None:
         stmt = stmt.where(Service.master_id == master_id)
     if city:
-        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city == check_city(city))
+        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city_key == city_filter_key(city))
     if min_rating is not None:
         stmt = stmt.where(Service.rating_count > 0, Service.rating_sum >= min_rating * Service.rating_count)
     if min_price is not None:

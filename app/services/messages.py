@@ -83,9 +83,16 @@ def message_out(message: Message) -> dict[str, Any]:
 def _check_body(body: str, allow_empty: bool) -> str:
     limit = current_app.config["MESSAGE_MAX_LENGTH"]
     if len(body) > limit:
-        raise ValidationError(f"A message is at most {limit} characters.", {"fields": {"body": f"max {limit}"}})
+        raise ValidationError.field(
+            "body",
+            "too_long",
+            f"Must be at most {limit} characters.",
+            max_length=limit,
+            unit="characters",
+            summary=f"A message is at most {limit} characters.",
+        )
     if not body and not allow_empty:
-        raise ValidationError("A message cannot be empty.", {"fields": {"body": "empty"}})
+        raise ValidationError.field("body", "required", "Write something.", summary="A message cannot be empty.")
     return body
 
 
@@ -182,11 +189,21 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
     if job.reply_to is not None:
         target = session.get(Message, job.reply_to)
         if target is None or target.chat_id != chat_id:
-            raise ValidationError("reply_to must be a message of this chat.", {"fields": {"reply_to": "bad"}})
+            raise ValidationError.field(
+                "reply_to",
+                "unknown_message",
+                "Must be a message of this chat.",
+                summary="reply_to must be a message of this chat.",
+            )
     if job.attachment_id is not None:
         attachment = session.get(Attachment, job.attachment_id)
         if attachment is None or attachment.owner_id != user_id or attachment.chat_id not in (None, chat_id):
-            raise ValidationError("attachment_id must be your own upload.", {"fields": {"attachment_id": "bad"}})
+            raise ValidationError.field(
+                "attachment_id",
+                "unknown_attachment",
+                "Must be your own upload.",
+                summary="attachment_id must be your own upload.",
+            )
         attachment.chat_id = chat_id
         session.flush()
     now = utcnow()

@@ -90,9 +90,12 @@ export function modal(title, ...content) {
 }
 
 export function errorText(err) {
-  if (err && err.details && err.details.fields) {
-    const parts = Object.entries(err.details.fields).map(([k, v]) => `${k}: ${v}`);
-    if (parts.length) return `${err.message} (${parts.join("; ")})`;
+  // details.fields[field] = {code, message, ...params}: each field's problem, said once
+  const fields = err && err.details && err.details.fields;
+  if (fields && Object.keys(fields).length) {
+    return Object.entries(fields)
+      .map(([k, v]) => (k === "body" ? "" : `${k}: `) + ((v && v.message) || v))
+      .join(" ");
   }
   return (err && err.message) || "Network error; try again.";
 }
