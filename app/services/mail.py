@@ -24,9 +24,9 @@ def build_message(to: str, subject: str, text: str, language: str | None = None)
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="masterchat.local")
-    if language:
-        msg["Content-Language"] = language
     msg.set_content(text)
+    if language:
+        msg["Content-Language"] = language  # after set_content, which drops every Content-* header
     return msg
 
 
