@@ -11,7 +11,9 @@ from app.schemas.users import UserBrief
 
 # JSON bodies take real numbers only: "5" or true for an integer is a 422, not a silent cast
 Int = Annotated[int, Strict()]
-Price = Field(None, ge=0, le=100_000_000)
+# Whole units of the server's CURRENCY (default RUB; OpenAPI info.x-currency), never a fraction.
+MONEY = "whole units of the server's CURRENCY (default RUB)"
+Price = Field(None, ge=0, le=100_000_000, description=MONEY)
 
 
 # ---- reference data -------------------------------------------------------------------------
@@ -100,7 +102,7 @@ class ServiceOut(BaseModel):
     category_id: int
     title: str
     description: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     rating: float | None
     rating_count: int
     created_at: str
@@ -123,8 +125,8 @@ class MasterShort(BaseModel):
     user: UserBrief
     about: str
     city: str
-    price_from: int | None
-    price_to: int | None
+    price_from: int | None = Field(..., description=MONEY)
+    price_to: int | None = Field(..., description=MONEY)
     category_ids: list[int]
     rating: float | None
     rating_count: int
@@ -223,7 +225,7 @@ class RequestOut(BaseModel):
     category_id: int
     title: str
     description: str
-    budget: int | None
+    budget: int | None = Field(..., description=MONEY)
     city: str
     master_id: int | None
     service_id: int | None
@@ -259,7 +261,7 @@ class OfferOut(BaseModel):
     request_id: int
     master: UserBrief
     message: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     status: str
     created_at: str
 
