@@ -154,7 +154,14 @@ def test_upgrading_a_database_fills_english_names_and_master_city_keys(config, t
         db.session.execute(
             text(
                 "INSERT INTO masters (user_id, about, city, rating, rating_sum, rating_count, completed_orders,"
-                " search_text, created_at) VALUES (1, '', 'Казань', 0, 0, 0, 0, '', '2026-01-01 00:00:00')"
+                " search_text, created_at) VALUES (1, '', 'Казань', 0, 0, 0, 0, 'k сантехника',"
+                " '2026-01-01 00:00:00')"
+            )
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO master_categories (master_id, category_id)"
+                " SELECT 1, id FROM categories WHERE slug = 'plumbing'"
             )
         )
         db.session.commit()
@@ -164,6 +171,8 @@ def test_upgrading_a_database_fills_english_names_and_master_city_keys(config, t
         assert db.session.scalar(select(Category.name_en).where(Category.slug == "plumbing")) == "Plumbing"
         assert db.session.get(Master, 1).city_key == city_key("Казань")
         items, _next = catalog.list_masters(city="kazan")
+        assert [m["user"]["id"] for m in items] == [1]
+        items, _next = catalog.list_masters(q="Plumbing")  # the category's English name, added to the search text
         assert [m["user"]["id"] for m in items] == [1]
         db.session.remove()
         db.engine.dispose()
@@ -280,3 +289,11 @@ def test_bad_city_everywhere_is_422_and_changes_nothing(market, client):
     assert client.get("/api/users/me", headers=customer.headers).get_json()["bio"] == ""
     card = client.get(f"/api/masters/{master.id}").get_json()
     assert card["city"] == "Москва" and card["about"] == ""
+
+
+def test_the_catalogue_search_knows_category_names_in_both_languages(market, client):
+    plumber = market.master("plumbing", about="Краны и трубы")
+    market.master("math", about="Алгебра")
+    for q in ("plumbing", "Сантехника"):
+        items = client.get("/api/masters", query_string={"q": q}).get_json()["items"]
+        assert [m["user"]["id"] for m in items] == [plumber.id], q

@@ -129,12 +129,13 @@ def master_card(master_id: int) -> dict[str, Any]:
 def _refresh_search_text(master: Master) -> None:
     user = db.session.get(User, master.user_id)
     titles = db.session.scalars(select(Service.title).where(Service.master_id == master.user_id))
-    names = db.session.scalars(
-        select(Category.name)
+    names = db.session.execute(
+        select(Category.name, Category.name_en)
         .join(master_categories, master_categories.c.category_id == Category.id)
         .where(master_categories.c.master_id == master.user_id)
-    )
-    parts = [user.username, user.display_name, master.about, *titles, *names]
+    ).all()
+    # both languages' category names: "plumbing" finds a plumber as "сантехника" does
+    parts = [user.username, user.display_name, master.about, *titles, *(n for pair in names for n in pair)]
     master.search_text = " ".join(p for p in parts if p).casefold()
 
 

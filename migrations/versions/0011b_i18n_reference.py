@@ -64,6 +64,21 @@ def upgrade():
     rows = [{"name": ru, "name_en": en} for ru, en in NEW_CITIES if ru not in have]
     if rows:
         op.bulk_insert(cities, rows)
+    # A master card's search text gets its categories' English names, as the app now writes it.
+    links = bind.execute(
+        sa.text(
+            "SELECT mc.master_id, c.slug FROM master_categories mc JOIN categories c ON c.id = mc.category_id"
+        )
+    ).all()
+    extra = {}
+    for master_id, slug in links:
+        if slug in CATEGORY_EN:
+            extra.setdefault(master_id, []).append(CATEGORY_EN[slug].casefold())
+    if extra:
+        bind.execute(
+            sa.text("UPDATE masters SET search_text = search_text || :extra WHERE user_id = :id"),
+            [{"id": master_id, "extra": " " + " ".join(names)} for master_id, names in extra.items()],
+        )
     masters = bind.execute(sa.text("SELECT user_id, city FROM masters WHERE city <> ''")).all()
     if masters:
         bind.execute(
