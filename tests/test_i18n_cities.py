@@ -297,3 +297,21 @@ def test_the_catalogue_search_knows_category_names_in_both_languages(market, cli
     for q in ("plumbing", "Сантехника"):
         items = client.get("/api/masters", query_string={"q": q}).get_json()["items"]
         assert [m["user"]["id"] for m in items] == [plumber.id], q
+
+
+# ---- money ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("currency", [None, "EUR"])
+def test_prices_are_documented_in_the_servers_currency(config, currency):
+    from app import create_app
+
+    if currency:
+        config.CURRENCY = currency
+    doc = create_app(config).test_client().get("/api/openapi.json").get_json()
+    expected = currency or "RUB"
+    assert doc["info"]["x-currency"] == expected and expected in doc["info"]["description"]
+    schemas = doc["components"]["schemas"]
+    for model, field in [("ServiceOut", "price"), ("MasterShort", "price_from"), ("RequestOut", "budget"),
+                         ("OfferOut", "price"), ("RequestIn", "budget")]:  # fmt: skip
+        assert "CURRENCY" in schemas[model]["properties"][field]["description"], (model, field)
