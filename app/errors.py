@@ -81,7 +81,7 @@ class ValidationError(DomainError):
         **params: Any,
     ) -> ValidationError:
         """The error for one bad field: details.fields[field] = {code, message, **params}; the top-level
-        message is `summary`, else "Check the field <field>."; the error's code `error_code` or
+        message is `summary`, else "<field>: <message>"; the error's code `error_code` or
         validation_error."""
         return cls(summary, {"fields": {field: field_problem(code, message, **params)}}, code=error_code)
 
@@ -99,16 +99,21 @@ def field_problem_of(value: Any) -> dict[str, Any]:
 
 
 def fields_summary(fields: dict[str, Any]) -> str:
-    """The top-level message of a validation error: which fields to fix, without repeating what is wrong
-    with them (each field's own `message` says that, once). A problem with the body as a whole is its own
-    message."""
-    names = [name for name in fields if name != "body"]
-    if not names:
-        body = fields.get("body")
-        return body["message"] if isinstance(body, dict) else "The request is not valid."
-    if len(names) == 1:
-        return f"Check the field {names[0]}."
-    return "Check the fields " + ", ".join(names) + "."
+    """The top-level message of a validation error: every field's problem once, in one line, for clients
+    that show one line ("password: must be at least 8 characters."); a problem with the body as a whole is
+    its own sentence. A client that shows each field's `message` beside its field shows this one instead
+    of, not as well as, those."""
+    if not fields:
+        return "The request is not valid."
+    parts = []
+    for name, problem in fields.items():
+        text = str(problem.get("message", "") if isinstance(problem, dict) else problem).strip().rstrip(".")
+        if name == "body":
+            parts.append(text)
+        else:
+            first = text.split(" ", 1)[0]
+            parts.append(f"{name}: {text[:1].lower() + text[1:] if first[1:].islower() else text}")
+    return "; ".join(parts) + "."
 
 
 class RateLimited(DomainError):

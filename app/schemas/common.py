@@ -52,7 +52,7 @@ _NUMBER = {"int_parsing", "int_type", "float_parsing", "float_type", "decimal_pa
 _DATE = {"date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_past",
          "date_future", "datetime_parsing", "datetime_type", "datetime_from_date_parsing"}  # fmt: skip
 _PLAIN = {
-    "missing": ("required", "This field is required."),
+    "missing": ("required", "Required."),
     "int_from_float": ("not_an_integer", "Must be a whole number."),
     "bool_type": ("not_a_boolean", "Must be true or false."),
     "bool_parsing": ("not_a_boolean", "Must be true or false."),
@@ -78,7 +78,7 @@ def field_problem_from_pydantic(err: Any) -> dict[str, Any]:
     if kind == "string_too_short":
         n = ctx.get("min_length", 1)
         if n <= 1:
-            return field_problem("required", "This field is required.")
+            return field_problem("required", "Required.")
         return field_problem("too_short", f"Must be at least {n} characters.", min_length=n, unit="characters")
     if kind == "string_too_long":
         n = ctx.get("max_length")

@@ -90,13 +90,8 @@ export function modal(title, ...content) {
 }
 
 export function errorText(err) {
-  // details.fields[field] = {code, message, ...params}: each field's problem, said once
-  const fields = err && err.details && err.details.fields;
-  if (fields && Object.keys(fields).length) {
-    return Object.entries(fields)
-      .map(([k, v]) => (k === "body" ? "" : `${k}: `) + ((v && v.message) || v))
-      .join(" ");
-  }
+  // Said once: the server's message already names each bad field and its problem
+  // (details.fields[field] = {code, message, ...params} is there for showing them beside the fields).
   return (err && err.message) || "Network error; try again.";
 }
 
