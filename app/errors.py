@@ -66,7 +66,7 @@ class ValidationError(DomainError):
         details = dict(details or {})
         fields = details.get("fields")
         if isinstance(fields, dict):
-            details["fields"] = fields = {str(k): field_problem_of(v) for k, v in fields.items()}
+            details["fields"] = fields = {str(k): field_problem_of(v, message) for k, v in fields.items()}
         super().__init__(message or fields_summary(fields or {}), details, code)
 
     @classmethod
@@ -91,11 +91,12 @@ def field_problem(code: str, message: str, **params: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **params}
 
 
-def field_problem_of(value: Any) -> dict[str, Any]:
-    """A field's problem in the {code, message} shape, from one already in it or from a bare sentence."""
+def field_problem_of(value: Any, sentence: str | None = None) -> dict[str, Any]:
+    """A field's problem in the {code, message} shape: as given when already in it; from a bare word
+    ("bad", "empty": older call sites) it is code `invalid` with the error's own sentence, if it has one."""
     if isinstance(value, dict) and "code" in value and "message" in value:
         return value
-    return field_problem("invalid", str(value))
+    return field_problem("invalid", sentence or str(value))
 
 
 def fields_summary(fields: dict[str, Any]) -> str:

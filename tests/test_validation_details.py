@@ -114,3 +114,14 @@ def test_socket_acks_carry_the_same_field_problems(app, make_user, socket_client
     assert ack["ok"] is False and ack["error"]["code"] == "validation_error"
     assert ack["error"]["details"]["fields"]["chat_id"]["code"] == "not_a_number"
     assert ack["error"]["message"] == "chat_id: must be a number."
+
+
+def test_an_older_call_site_with_a_bare_word_still_gets_the_shape():
+    from app.errors import ValidationError
+
+    err = ValidationError("reply_to must be a message of this chat.", {"fields": {"reply_to": "bad"}})
+    assert err.details["fields"]["reply_to"] == {
+        "code": "invalid",
+        "message": "reply_to must be a message of this chat.",
+    }
+    assert ValidationError(None, {"fields": {"x": "bad"}}).to_dict()["message"] == "x: bad."
