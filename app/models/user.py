@@ -28,6 +28,7 @@ class User(db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     avatar: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(2), nullable=True)  # 'ru' | 'en'; None: follow the browser
     is_master: Mapped[bool] = mapped_column(default=False)
     share_listening: Mapped[bool] = mapped_column(default=False)  # music: my chat partners see what I play
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,10 +2,11 @@
 // state it changes (views subscribe to those stores, never to the socket). SERVER_EVENTS must equal
 // the server's app.events.SERVER_EVENTS: tests/test_client_events.py fails when they differ.
 import * as sock from "./socket.js";
-import { handlers as messengerEvents, recover } from "./stores/messenger.js";
+import { handlers as messengerEvents } from "./stores/messenger.js";
 import { handlers as marketEvents } from "./stores/market.js";
 import { handlers as musicEvents } from "./stores/music.js";
 import { handlers as notificationEvents, loadNotifications } from "./stores/notifications.js";
+import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
 
 export const SERVER_EVENTS = [

@@ -1,9 +1,8 @@
-// The messenger's state: chats, members, presence, typing, read marks, and the loaded messages with
-// the outbox of unacknowledged sends. Every message is keyed by id once stored and by client_id while
+// The messenger's state: chats, members, presence, typing, read marks, and the loaded messages (what
+// I send and the catch-up after a reconnect are in outbox.js). Every message is keyed by id once stored and by client_id while
 // pending, so nothing shows twice. The socket's messenger events arrive here through events.js.
 import { api, qs } from "../api.js";
-import { call, CallError } from "../net.js";
-import * as sock from "../socket.js";
+import { call } from "../net.js";
 import { t } from "../i18n.js";
 import { me } from "./session.js";
 import { createStore, withKey } from "./store.js";
@@ -35,13 +34,15 @@ export function onMessage(fn) {
   return () => messageListeners.delete(fn);
 }
 
-function messageChanged(chatId, msg) {
+/** Tell the onMessage listeners about one message (outbox.js too). */
+export function messageChanged(chatId, msg) {
   for (const fn of messageListeners) {
     try { fn(chatId, msg); } catch (err) { console.warn("message listener failed", err); }
   }
 }
 
-function bumpLog(chatId) {
+/** A chat's messages changed in bulk: the open chat redraws them. */
+export function bumpLog(chatId) {
   const revs = S().logRevs;
   messenger.set({ logRevs: withKey(revs, chatId, (revs.get(chatId) || 0) + 1) });
 }
@@ -51,7 +52,7 @@ class MessageLog {
     this.chatId = chatId;
     this.bySeq = new Map(); // seq -> message
     this.byId = new Map();
-    this.pending = new Map(); // client_id -> optimistic message
+    this.pending = new Map(); // client_id -> optimistic message (outbox.js)
     this.hasMoreBefore = true;
     this.loaded = false;
     this.loadingOlder = null;
@@ -83,9 +84,15 @@ export function log(chatId) {
   return logs.get(chatId);
 }
 
+/** Every message log held (the reconnect's catch-up walks them). */
+export function allLogs() {
+  return [...logs.values()];
+}
+
 // ---- chats -------------------------------------------------------------------------------------
 
-function patchChat(id, patch) {
+/** Merge `patch` into a chat of the list. */
+export function patchChat(id, patch) {
   const chats = S().chats;
   const old = chats.get(id);
   if (!old) return;
@@ -265,101 +272,6 @@ export function applyMessage(msg, notify = true) {
   }
   if (changed && notify) messageChanged(msg.chat_id, msg);
   return changed;
-}
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return `${Date.now().toString(16)}-${Math.random().toString(16).slice(2)}`;
-}
-
-/** Show the message at once, then send it; `sending` -> stored (replaced by the server copy) or `failed`. */
-export function sendMessage(chatId, body, { replyTo = null, attachment = null } = {}) {
-  const l = log(chatId);
-  const msg = {
-    id: null, seq: null, chat_id: l.chatId, client_id: newClientId(), body, sender: me(),
-    reply_to: replyTo, attachment, created_at: new Date().toISOString(), status: "sending",
-  };
-  l.pending.set(msg.client_id, msg);
-  messageChanged(l.chatId, msg);
-  deliver(msg);
-  return msg;
-}
-
-const NO_ANSWER = "no_answer";
-
-async function deliver(msg) {
-  msg.status = "sending";
-  messageChanged(msg.chat_id, msg);
-  if (!sock.isOnline()) return; // stays in the outbox; sent on reconnect
-  const payload = { chat_id: msg.chat_id, body: msg.body, client_id: msg.client_id };
-  if (msg.reply_to) payload.reply_to = typeof msg.reply_to === "object" ? msg.reply_to.id : msg.reply_to;
-  if (msg.attachment) payload.attachment_id = msg.attachment.id;
-  try {
-    const ack = await call("message:send", payload);
-    if (ack.message) applyMessage(ack.message);
-  } catch (err) {
-    if (err instanceof CallError) {
-      msg.status = "failed";
-      msg.error = err.message || t("msg.not_sent");
-      msg.reason = "refused";
-      messageChanged(msg.chat_id, msg);
-    } else if (log(msg.chat_id).pending.has(msg.client_id)) {
-      // Timed out or the connection dropped: the reconnect resends (the server dedupes by client_id).
-      msg.status = sock.isOnline() ? "failed" : "sending";
-      msg.error = t("msg.no_answer");
-      msg.reason = NO_ANSWER;
-      messageChanged(msg.chat_id, msg);
-    }
-  }
-}
-
-/** Send a failed message again. */
-export function retry(chatId, clientId) {
-  const msg = log(chatId).pending.get(clientId);
-  if (msg) deliver(msg);
-}
-
-/** Drop a failed message from the outbox. */
-export function discard(chatId, clientId) {
-  log(chatId).pending.delete(clientId);
-  bumpLog(Number(chatId));
-}
-
-/** After a (re)connect: catch up every open chat, then resend what was never acknowledged. */
-export async function recover() {
-  messenger.set({ presence: new Map() }); // whatever changed while we were away
-  await loadChats().catch(() => {});
-  for (const l of logs.values()) {
-    if (!l.loaded) continue;
-    try { await syncChat(l.chatId); } catch (err) { console.warn("sync failed", l.chatId, err); }
-  }
-  for (const l of logs.values()) {
-    for (const msg of [...l.pending.values()]) if (msg.status !== "failed" || msg.reason === NO_ANSWER) deliver(msg);
-  }
-}
-
-/** Tell the server I have read a chat up to its newest loaded message. */
-export async function markRead(chatId) {
-  const l = log(chatId);
-  const seq = l.maxSeq;
-  const chat = S().chats.get(l.chatId);
-  if (!seq || (chat && (chat.last_read_seq || 0) >= seq && !chat.unread)) return;
-  if (!sock.isOnline()) return; // marked after the reconnect's catch-up instead
-  if (chat) patchChat(l.chatId, { last_read_seq: seq, unread: 0 });
-  await call("chat:read", { chat_id: l.chatId, seq }, () => api("POST", `/chats/${l.chatId}/read`, { seq })).catch(() => {});
-}
-
-/** Edit my message (socket, else REST). Raises CallError/ApiError when refused. */
-export async function editMessage(msg, body) {
-  const ack = await call("message:edit", { message_id: msg.id, body },
-    async () => ({ message: await api("PATCH", `/messages/${msg.id}`, { body }) }));
-  if (ack.message) applyMessage(ack.message);
-}
-
-/** Delete my message (or, as a group admin, anyone's) for everyone. Raises CallError/ApiError. */
-export async function deleteMessage(msg) {
-  await call("message:delete", { message_id: msg.id }, () => api("DELETE", `/messages/${msg.id}`));
-  applyMessage({ ...msg, deleted: true, body: "", attachment: null });
 }
 
 /** Who is typing in a chat now (user ids). */

@@ -9,6 +9,7 @@ import { icon } from "../icons.js";
 import { t } from "../i18n.js";
 import * as sock from "../socket.js";
 import * as store from "../stores/messenger.js";
+import * as outbox from "../stores/outbox.js";
 import { isMe } from "../stores/session.js";
 import { messageKey, messageNode, messagePreview } from "./message.js";
 
@@ -71,10 +72,10 @@ export async function chatWindow(pane, chatId, go) {
     onEdit: (msg) => { editing = msg; replyTo = null; input.value = msg.body; renderComposerBar(); input.focus(); },
     onDelete: async (msg) => {
       if (!(await confirmBox(t("msg.delete_confirm"), t("msg.delete")))) return;
-      try { await store.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
+      try { await outbox.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
     },
-    onRetry: (msg) => store.retry(chatId, msg.client_id),
-    onDiscard: (msg) => store.discard(chatId, msg.client_id),
+    onRetry: (msg) => outbox.retry(chatId, msg.client_id),
+    onDiscard: (msg) => outbox.discard(chatId, msg.client_id),
   });
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
@@ -103,7 +104,7 @@ export async function chatWindow(pane, chatId, go) {
   };
 
   const readIfVisible = () => {
-    if (document.visibilityState === "visible" && nearBottom()) store.markRead(chatId);
+    if (document.visibilityState === "visible" && nearBottom()) outbox.markRead(chatId);
   };
 
   // ---- composer ----
@@ -148,11 +149,11 @@ export async function chatWindow(pane, chatId, go) {
     if (editing) {
       const msg = editing;
       if (!body || body === msg.body) { editing = null; input.value = ""; renderComposerBar(); return; }
-      try { await store.editMessage(msg, body); editing = null; input.value = ""; renderComposerBar(); } catch (err) { toast(errorText(err), "error"); }
+      try { await outbox.editMessage(msg, body); editing = null; input.value = ""; renderComposerBar(); } catch (err) { toast(errorText(err), "error"); }
       return;
     }
     if (!body) return;
-    store.sendMessage(chatId, body, { replyTo: replyTo ? replyTo.id : null });
+    outbox.sendMessage(chatId, body, { replyTo: replyTo ? replyTo.id : null });
     input.value = "";
     input.style.height = "auto";
     replyTo = null;
@@ -169,7 +170,7 @@ export async function chatWindow(pane, chatId, go) {
     attachBtn.disabled = true;
     try {
       const att = await api("POST", "/attachments", form);
-      store.sendMessage(chatId, input.value.trim(), { attachment: att, replyTo: replyTo ? replyTo.id : null });
+      outbox.sendMessage(chatId, input.value.trim(), { attachment: att, replyTo: replyTo ? replyTo.id : null });
       input.value = "";
       replyTo = null;
       renderComposerBar();

@@ -50,8 +50,8 @@ export async function requestDetail({ view, args, go }) {
   };
   await reload();
   const offs = [
-    market.subscribe((s) => s.requests.get(id), () => reload(false)),
-    market.subscribe((s) => s.offerRevs.get(id), () => reload(false)),
+    market.subscribe((s) => s.requests.get(id), () => reload(false).catch((err) => console.warn("request reload", err))),
+    market.subscribe((s) => s.offerRevs.get(id), () => reload(false).catch((err) => console.warn("request reload", err))),
   ];
   return () => offs.forEach((f) => f());
 }
