@@ -2,18 +2,14 @@
 
 One module for every upload that claims to be audio (music tracks and chat attachments). The
 file's name is never trusted: mutagen (a well-kept tag reader) parses the container, and a short
-structural check per format refuses truncated files (an MP3 whose last frame runs past the end,
-an Ogg stream without its final page, an MP4 or WAV whose boxes or chunks overrun the file, a
-FLAC whose last frame is cut or fails its CRC).
+structural check per format (app.services.audio_integrity) refuses truncated or damaged files.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 import logging
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,13 +17,14 @@ from typing import Any, BinaryIO
 import mutagen
 from mutagen.aac import AAC
 from mutagen.flac import FLAC, Picture
-from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGFrame
+from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from app.errors import UnsupportedMediaType
+from app.services.audio_integrity import Damaged, check_complete, file_size
 
 log = logging.getLogger("masterchat.audio")
 
@@ -81,9 +78,11 @@ def probe(path: str | Path) -> AudioInfo:
             duration = float(getattr(audio.info, "length", 0) or 0)
             if not 0 < duration <= MAX_DURATION_S:
                 raise NotAudio("The file holds no playable audio (its duration is unreadable).")
-            _COMPLETE[fmt](f, audio)
+            check_complete(fmt, f, audio)
         except NotAudio:
             raise
+        except Damaged as err:
+            raise NotAudio(str(err)) from None
         except Exception:
             # mutagen and the checks raise many kinds of errors on crafted files (MutagenError, struct.error,
             # IndexError, EOFError...): every one means "not audio we accept".
@@ -120,207 +119,6 @@ def _open(f: BinaryIO) -> tuple[Any, str]:
     raise NotAudio(f"The file is not audio we can play ({ACCEPTED}).")
 
 
-# ----- completeness, per format -----
-
-
-def _file_size(f: BinaryIO) -> int:
-    f.seek(0, io.SEEK_END)
-    return f.tell()
-
-
-def _mp3_complete(f: BinaryIO, audio: MP3) -> None:
-    """Walk the MPEG frames: the last must end inside the file, and a Xing/LAME frame count must be met."""
-    size = _file_size(f)
-    first = audio.info.frame_offset  # type: ignore[attr-defined]
-    if first > 1024 * 1024:
-        raise NotAudio("No MP3 audio near the start of the file.")
-    pos, frames = first, 0
-    while pos < size:
-        f.seek(pos)
-        try:
-            MPEGFrame(f)
-        except HeaderNotFoundError:
-            break
-        pos, frames = f.tell(), frames + 1
-    if pos > size:
-        raise NotAudio("The MP3 file is truncated (its last frame is cut).")
-    samples = 384 if audio.info.layer == 1 else (576 if audio.info.version >= 2 and audio.info.layer == 3 else 1152)
-    walked = frames * samples / audio.info.sample_rate
-    if frames < 2 or walked + 0.1 < audio.info.length * 0.97:
-        raise NotAudio("The MP3 file is truncated (fewer frames than its header says).")
-
-
-def _ogg_complete(f: BinaryIO, _audio: Any) -> None:
-    """The stream's last page must be whole and carry the end-of-stream flag."""
-    from mutagen.ogg import OggPage
-
-    size = _file_size(f)
-    f.seek(max(0, size - 65536 - 27 - 255))
-    tail = f.read()
-    index = tail.rfind(b"OggS")
-    if index < 0:
-        raise NotAudio("The Ogg file is truncated.")
-    page_io = io.BytesIO(tail[index:])
-    page = OggPage(page_io)
-    if page_io.tell() != len(tail) - index or not page.last:
-        raise NotAudio("The Ogg file is truncated (its final page is missing).")
-
-
-def _mp4_complete(f: BinaryIO, _audio: Any) -> None:
-    """The top-level boxes must tile the file exactly, with the audio's `mdat` among them."""
-    size, pos, seen = _file_size(f), 0, set()
-    while pos < size:
-        f.seek(pos)
-        header = f.read(8)
-        if len(header) < 8:
-            raise NotAudio("The M4A file is truncated.")
-        length, kind = struct.unpack(">I4s", header)
-        if length == 1:
-            length = struct.unpack(">Q", f.read(8))[0]
-        elif length == 0:
-            length = size - pos
-        if length < 8 or pos + length > size:
-            raise NotAudio("The M4A file is truncated (a box runs past its end).")
-        seen.add(kind)
-        pos += length
-    if not {b"moov", b"mdat"} <= seen:
-        raise NotAudio("The M4A file holds no audio data.")
-
-
-def _wav_complete(f: BinaryIO, _audio: Any) -> None:
-    """Every RIFF chunk must fit in the file, the `data` chunk included."""
-    size = _file_size(f)
-    pos, seen = 12, set()
-    while pos + 8 <= size:
-        f.seek(pos)
-        kind, length = struct.unpack("<4sI", f.read(8))
-        if pos + 8 + length > size:
-            raise NotAudio("The WAV file is truncated (its data runs past the end).")
-        seen.add(kind)
-        pos += 8 + length + (length & 1)
-    if b"data" not in seen or b"fmt " not in seen:
-        raise NotAudio("The WAV file holds no audio data.")
-
-
-def _adts_complete(f: BinaryIO, _audio: Any) -> None:
-    """Walk the ADTS frames: the last must end exactly at the end of the file (or before an ID3v1 tag)."""
-    size, pos, frames = _file_size(f), 0, 0
-    f.seek(0)
-    data = f.read()
-    while pos + 7 <= size and data[pos] == 0xFF and data[pos + 1] & 0xF6 == 0xF0:
-        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
-        if length < 7:
-            break
-        pos, frames = pos + length, frames + 1
-    if pos > size or frames < 2 or (size - pos not in (0, 128)):
-        raise NotAudio("The AAC file is truncated or damaged.")
-
-
-def _crc8_table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-        table.append(crc)
-    return table
-
-
-def _crc16_table() -> list[int]:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x8005) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-        table.append(crc)
-    return table
-
-
-_CRC8, _CRC16 = _crc8_table(), _crc16_table()
-
-
-def _crc8(data: bytes) -> int:
-    crc = 0
-    for b in data:
-        crc = _CRC8[crc ^ b]
-    return crc
-
-
-def _crc16(data: bytes) -> int:
-    crc = 0
-    for b in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[(crc >> 8) ^ b]
-    return crc
-
-
-def _flac_frame_end(frame: bytes, streaminfo: Any) -> int | None:
-    """Samples up to the end of the FLAC frame at the start of `frame`, if its header is valid, else None."""
-    if len(frame) < 6 or frame[0] != 0xFF or frame[1] & 0xFE != 0xF8:
-        return None
-    variable = frame[1] & 1
-    bs_code, sr_code = frame[2] >> 4, frame[2] & 0x0F
-    if bs_code == 0 or sr_code == 0x0F:
-        return None
-    # the frame or sample number, UTF-8 style
-    first, pos = frame[4], 5
-    extra = 0
-    while first & (0x80 >> extra) and extra < 7:
-        extra += 1
-    if extra == 1:
-        return None
-    number = first & (0x7F >> extra) if extra else first
-    for _ in range(max(extra - 1, 0)):
-        if pos >= len(frame) or frame[pos] & 0xC0 != 0x80:
-            return None
-        number, pos = (number << 6) | (frame[pos] & 0x3F), pos + 1
-    if bs_code == 1:
-        block = 192
-    elif bs_code <= 5:
-        block = 576 << (bs_code - 2)
-    elif bs_code == 6:
-        block, pos = frame[pos] + 1, pos + 1
-    elif bs_code == 7:
-        block, pos = (frame[pos] << 8 | frame[pos + 1]) + 1, pos + 2
-    else:
-        block = 256 << (bs_code - 8)
-    pos += {12: 1, 13: 2, 14: 2}.get(sr_code, 0)
-    if pos >= len(frame) or _crc8(frame[:pos]) != frame[pos]:
-        return None
-    start = number if variable else number * streaminfo.min_blocksize
-    return start + block
-
-
-def _flac_complete(f: BinaryIO, audio: FLAC) -> None:
-    """The file must end with a whole frame (its CRC-16 right) that ends at the stream's last sample."""
-    info = audio.info
-    size = _file_size(f)
-    window = min(size, max(info.max_framesize or 0, 65536) + 16)
-    f.seek(size - window)
-    tail = f.read()
-    total = info.total_samples
-    index = len(tail)
-    while True:
-        index = tail.rfind(b"\xff", 0, index)
-        if index < 0:
-            raise NotAudio("The FLAC file is truncated (its last frame is cut).")
-        end = _flac_frame_end(tail[index:], info)
-        if end is not None and _crc16(tail[index:-2]) == struct.unpack(">H", tail[-2:])[0]:
-            if total and end != total:
-                raise NotAudio("The FLAC file is truncated (it ends before its last sample).")
-            return
-
-
-_COMPLETE: dict[str, Callable[[BinaryIO, Any], None]] = {
-    "mp3": _mp3_complete,
-    "opus": _ogg_complete,
-    "ogg": _ogg_complete,
-    "m4a": _mp4_complete,
-    "aac": _adts_complete,
-    "flac": _flac_complete,
-    "wav": _wav_complete,
-}
-
-
 # ----- tags -----
 
 
@@ -343,7 +141,7 @@ def _first(tags: Any, *keys: str) -> str:
 
 def _read_riff_info(f: BinaryIO, info: AudioInfo) -> None:
     """Title, artist and album from a WAV file's LIST/INFO chunk (what ffmpeg and most editors write)."""
-    size, pos = _file_size(f), 12
+    size, pos = file_size(f), 12
     while pos + 8 <= size:
         f.seek(pos)
         kind, length = struct.unpack("<4sI", f.read(8))
