@@ -117,10 +117,12 @@ def test_music_screen_on_a_phone_and_an_expired_stream_link(server, new_page, pr
     with song.path.open("rb") as f:
         assert api_call(server, carol, "POST", "/tracks", files={"file": ("p.mp3", f)}).status_code == 201
     assert api_call(server, carol, "POST", "/playlists", json={"name": "Road trip"}).status_code == 201
-    page = new_page(server, viewport=PHONE)
+    page = new_page(server, viewport=PHONE, locale="ru-RU")  # and in Russian
     login_as(page, server, carol, "#/music")
     row = page.locator("#my-music .track-row", has_text="Phone Song")
     expect(row).to_be_visible()
+    expect(page.locator(".tabs a.active")).to_have_text("Моя музыка")
+    expect(row.locator(".tr-play")).to_have_attribute("aria-label", "Играть «Phone Song»")
     # The first stream request meets an expired link (403): the player asks for the track again and plays.
     problems.allow(r"403")
     refused = []
@@ -143,6 +145,9 @@ def test_music_screen_on_a_phone_and_an_expired_stream_link(server, new_page, pr
     nav = page.locator("#nav").bounding_box()
     assert bar["y"] + bar["height"] <= nav["y"] + 1
     shot(page, "music-phone")
+    page.goto(server.url + "/#/music/playlists")
+    expect(page.locator("#playlists .playlist-item")).to_contain_text("0 треков")
+    shot(page, "music-playlists-phone")
 
 
 def test_playlist_order_by_dragging(server, new_page, tmp_path):
@@ -185,3 +190,31 @@ def test_playlist_order_by_dragging(server, new_page, tmp_path):
     with page.expect_response(lambda r: r.url.endswith(f"/api/playlists/{pid}") and r.request.method == "PATCH"):
         page.locator("#playlist-public").check()
     assert api_call(server, erin, "GET", f"/playlists/{pid}").json()["name"] == "Morning"
+
+
+def test_chat_partners_see_what_i_listen_to_once_i_allow_it(server, new_page, tmp_path):
+    song = encode(tmp_path, "mp3", "Night Drive", "Frank Band", "Roads", seconds=30)
+    frank = api_user(server, "frank_music", display_name="Frank Music")
+    gina = api_user(server, "gina_music", display_name="Gina Music")
+    with song.path.open("rb") as f:
+        assert api_call(server, frank, "POST", "/tracks", files={"file": ("n.mp3", f)}).status_code == 201
+    assert api_call(server, frank, "POST", "/chats", json={"type": "direct", "user_id": gina["user"]["id"]}).ok
+
+    pg = new_page(server)
+    login_as(pg, server, gina, "#/music")
+    expect(pg.locator(".music h1")).to_be_visible()
+    pf = new_page(server)
+    login_as(pf, server, frank, "#/settings")
+    box = pf.locator("#share-listening")
+    expect(box).not_to_be_checked()
+    box.check()
+    expect(pf.locator("#toast")).to_have_text("Setting saved.")
+    pf.goto(server.url + "/#/music")
+    pf.locator("#my-music .track-row", has_text="Night Drive").locator(".tr-play").click()
+    wait_playing_past(pf, 0.2)
+
+    listening = pg.locator(".listening .listening-item", has_text="Frank Music")
+    expect(listening).to_contain_text("Night Drive")
+    listening.locator(".tr-play").click()
+    wait_playing_past(pg, 0.2)
+    expect(pg.locator("#player .pl-title")).to_have_text("Night Drive")
