@@ -67,3 +67,14 @@ def test_now_listening_only_when_shared_and_only_to_partners(client, make_user, 
     assert stopped["user_id"] == alice.id and stopped["track"] is None
     assert sa.emit("music:listening", {"track_id": 999999}, callback=True)["error"]["code"] == "not_found"
     assert sa.emit("music:listening", {"track_id": "x"}, callback=True)["error"]["code"] == "validation_error"
+
+
+def test_now_listening_is_rate_limited(client, make_user, audio_samples, app):
+    alice = make_user()
+    t = track(client, alice, audio_samples["mp3"])
+    client.patch("/api/users/me", headers=alice.headers, json={"share_listening": True})
+    codes = [
+        client.post("/api/music/listening", headers=alice.headers, json={"track_id": t["id"]}).status_code
+        for _ in range(15)
+    ]
+    assert codes[:10] == [200] * 10 and 429 in codes[10:]

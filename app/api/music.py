@@ -96,7 +96,7 @@ def remove_from_my_music(track_id: int):
     service.remove_from_my_music(g.user.id, track_id)
 
 
-@bp.route_spec("/music/listening", "POST", body=ListeningIn, response=ListeningAck, errors=(401, 404, 422))
+@bp.route_spec("/music/listening", "POST", body=ListeningIn, response=ListeningAck, errors=(401, 404, 422, 429))
 def now_listening(body: ListeningIn):
     """Tell the people allowed to see it (profile `share_listening`) what I play now; null: stopped."""
     return {"ok": True, "shared": listening.set_listening(g.user.id, body.track_id)}

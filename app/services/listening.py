@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from flask import current_app
+
+from app.errors import RateLimited
 from app.events import emit_now
 from app.events.music import Listening
 from app.extensions import db
 from app.models import User
 from app.permissions import access_track
+from app.ratelimit import limiter
 from app.services.chats import chat_partners
 from app.shapes.music import track_out
 from app.shapes.users import brief
 
+LISTENING_BURST = 10
 LISTENING_AUDIENCE: list[Callable[[int], Iterable[int]]] = [chat_partners]
 
 
@@ -33,8 +38,13 @@ def listening_audience(user_id: int) -> list[int]:
 def set_listening(user_id: int, track_id: int | None) -> bool:
     """Tell the audience what I play now (None: stopped), if I share it; returns whether it was shared.
 
-    Called by `music:listening` and POST /api/music/listening; NotFound for an unknown track.
+    Called by `music:listening` and POST /api/music/listening; NotFound for an unknown track,
+    RateLimited past LISTENING_BURST changes in a row (refilled one a second): each one reaches many sockets.
     """
+    if current_app.config["RATE_LIMITS"]:
+        allowed, retry_after = limiter().take(f"listening:{user_id}", 1.0, LISTENING_BURST)
+        if not allowed:
+            raise RateLimited(f"Too many track changes; try again in {retry_after} s.", retry_after)
     track = access_track(user_id, track_id) if track_id is not None else None
     user = db.session.get(User, user_id)
     if user is None or not user.share_listening:

@@ -235,7 +235,7 @@ function render() {
   clear(ui.mute, musicIcon(p.muted || p.volume === 0 ? "mute" : "volume"));
   ui.mute.setAttribute("aria-label", p.muted ? t("player.unmute") : t("player.mute"));
   ui.volume.value = String(p.muted ? 0 : p.volume);
-  ui.prev.disabled = ui.next.disabled = p.queue.length < 2 && p.repeat !== "all";
+  ui.next.disabled = p.queue.length < 2 && p.repeat !== "all"; // prev stays: it goes back to the start
   markRows();
 }
 
