@@ -184,6 +184,34 @@ def test_playlist_order_by_dragging(server, new_page, tmp_path):
     page.locator("#playlist-tracks .track-row", has_text="Second Wind").locator(".tr-up").click()
     expect(rows).to_have_text(["Third Rail", "Second Wind", "First Light"])
     shot(page, "music-playlist-laptop")
+
+    # Play all: next, previous, the end of a track moves on, repeat one stays, shuffle keeps to the list.
+    title = page.locator("#player .pl-title")
+    page.locator("#play-all").click()
+    expect(title).to_have_text("Third Rail")
+    page.locator("#player .pl-next").click()
+    expect(title).to_have_text("Second Wind")
+    page.locator("#player .pl-prev").click()  # within its first 3 seconds: the previous track
+    expect(title).to_have_text("Third Rail")
+    wait_playing_past(page, 0.2)
+    page.evaluate("() => { const a = document.getElementById('player-audio'); a.currentTime = a.duration - 0.3; }")
+    expect(title).to_have_text("Second Wind")  # ended: the next one
+    repeat = page.locator("#player .pl-repeat")
+    repeat.click()
+    expect(repeat).to_have_attribute("aria-label", "Repeat the list")
+    repeat.click()
+    expect(repeat).to_have_attribute("aria-label", "Repeat the track")
+    wait_playing_past(page, 0.2)
+    page.evaluate("() => { const a = document.getElementById('player-audio'); a.currentTime = a.duration - 0.3; }")
+    page.wait_for_function("() => document.getElementById('player-audio').currentTime < 1")
+    expect(title).to_have_text("Second Wind")  # repeat one: the same track again
+    page.locator("#player .pl-shuffle").click()
+    expect(page.locator("#player .pl-shuffle")).to_have_attribute("aria-pressed", "true")
+    seen = set()
+    for _ in range(3):
+        page.locator("#player .pl-next").click()
+        seen.add(title.inner_text())
+    assert seen <= {"Third Rail", "Second Wind", "First Light"} and len(seen) >= 2
     # private until shared
     erin = api_user(server, "erin_music")
     assert api_call(server, erin, "GET", f"/playlists/{pid}").status_code == 404
