@@ -136,6 +136,10 @@ if __name__ == "__main__":
 
     # After start-up, so that the app's own objects are frozen out of every later collection.
     tune(app.config, socketio.start_background_task)
+    from app import metrics
+
+    metrics.forget_dead_workers()  # live gauges of crashed workers sharing PROMETHEUS_MULTIPROC_DIR
+    socketio.start_background_task(metrics.gc_flusher)
     host, port = app.config["HOST"], app.config["PORT"]
     kwargs = {}
     if app.config["CERT_FILE"]:

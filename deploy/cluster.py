@@ -76,6 +76,8 @@ def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) 
         "HOST": "127.0.0.1",
         "UPLOAD_DIR": str(prefix / "uploads"),
         "MAIL_OUTBOX": str(prefix / "outbox"),
+        # Every worker writes its metrics here and /metrics (any worker) adds them up (app/metrics.py).
+        "PROMETHEUS_MULTIPROC_DIR": str(prefix / "metrics"),
     }
     for item in args.env or []:
         name, _, value = item.partition("=")
@@ -91,8 +93,8 @@ def _wait_http(url: str, proc: subprocess.Popen | None, log: Path, timeout: floa
         if proc is not None and proc.poll() is not None:
             raise SystemExit(f"{url}: process exited; last log lines:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url + "/api/openapi.json", timeout=2):  # noqa: S310 (http://127.0.0.1 only)
-                return
+            with urllib.request.urlopen(url + "/readyz", timeout=2):  # noqa: S310 (http://127.0.0.1 only)
+                return  # 200: database answers, schema at head, Redis answers
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s (see {log})")
@@ -123,6 +125,9 @@ def start(args: argparse.Namespace) -> None:
         stop(args)
     ensure_database(args.database_url)
     env = worker_env(args, prefix)
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # the client library wants it empty at start
+    metrics_dir.mkdir(parents=True)
     migrate = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi:app", "db", "upgrade"],
         cwd=ROOT,
