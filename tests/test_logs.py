@@ -61,9 +61,7 @@ def test_json_lines_with_sockets_and_no_token_password_or_reset_link(tmp_path):
     password, new_password = "first-Secret-77", "second-Secret-88"
     try:
         body = server.signup("logann", password)
-        res = requests.post(
-            server.url + "/api/auth/login", json={"login": "logann", "password": password}, timeout=10
-        )
+        res = requests.post(server.url + "/api/auth/login", json={"login": "logann", "password": password}, timeout=10)
         tokens = res.json()
         sock = socketio_client.Client(reconnection=False)
         sock.connect(server.url, auth={"token": tokens["access_token"]}, transports=["websocket"], wait_timeout=10)
