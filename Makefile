@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format migrate bench bench-cluster loadtest cluster cluster-stop clean help
+.PHONY: run demo test lint format migrate bench bench-cluster loadtest cluster cluster-stop clean help
 
 help:
 	@echo "make run    - set up .venv, migrate, serve on http://127.0.0.1:5000"
+	@echo "make demo   - fill the database with a demo marketplace and messenger, print the logins"
 	@echo "make test   - set up .venv, ruff, then the whole pytest suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (see docs/PERFORMANCE.md)"
@@ -29,6 +30,11 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 
 run: $(STAMP)
 	$(BIN)/python wsgi.py
+
+# A believable marketplace and messenger in Russian and English (app/demo/), once per database.
+demo: $(STAMP)
+	FLASK_APP=wsgi:app $(BIN)/flask db upgrade
+	FLASK_APP=wsgi:app $(BIN)/flask demo
 
 migrate: $(STAMP)
 	FLASK_APP=wsgi:app $(BIN)/flask db upgrade

@@ -130,8 +130,21 @@ def upgrade_schema() -> None:
         upgrade()
 
 
+def hint_demo() -> None:
+    """On an empty database, say how to get a marketplace to try (`make demo`)."""
+    from app.demo import is_empty
+
+    with app.app_context():
+        if is_empty():
+            app.logger.warning(
+                "The database is empty. For a marketplace to try (masters, orders, chats, in Russian and "
+                "English), stop the server and run `make demo` (or `flask --app wsgi:app demo`); it prints the logins."
+            )
+
+
 if __name__ == "__main__":
     upgrade_schema()
+    hint_demo()
     from app.gc_tuning import tune
 
     # After start-up, so that the app's own objects are frozen out of every later collection.
