@@ -153,6 +153,10 @@ if __name__ == "__main__":
 
     metrics.forget_dead_workers()  # live gauges of crashed workers sharing PROMETHEUS_MULTIPROC_DIR
     socketio.start_background_task(metrics.gc_flusher)
+    from app.services.admin import watch_actions
+
+    # Bans and revocations made with `flask admin ...` close the sockets here within 2 s.
+    socketio.start_background_task(watch_actions, app)
     host, port = app.config["HOST"], app.config["PORT"]
     kwargs = {}
     if app.config["CERT_FILE"]:

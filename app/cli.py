@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     from app.demo import demo_command
 
     app.cli.add_command(demo_command)
+    from app.admin_cli import admin_cli
+
+    app.cli.add_command(admin_cli)
 
 
 @click.command("seed-users")
