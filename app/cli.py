@@ -25,6 +25,10 @@ def register(app: Flask) -> None:
     from app.admin_cli import admin_cli
 
     app.cli.add_command(admin_cli)
+    from app.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-users")
