@@ -14,7 +14,7 @@ help:
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (see docs/PERFORMANCE.md)"
 	@echo "make loadtest - one load test against a server from 'make run' (LOADTEST_ARGS=...)"
-	@echo "make cluster - two workers behind nginx on :8000, local PostgreSQL + Redis (make cluster-stop)"
+	@echo "make cluster - two workers behind nginx (https://localhost:8443, http :8000 redirects), PostgreSQL + Redis"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,7 +71,8 @@ LOADTEST_ARGS ?= --url http://127.0.0.1:5000 --users 200 --room-size 10 --rate 5
 loadtest: $(DEV_STAMP)
 	nice -n 10 $(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
-# Two workers (5001, 5002) behind nginx (http://127.0.0.1:8000) on the local PostgreSQL (database
+# Two workers (5001, 5002) behind nginx (https://localhost:8443 with a self-signed certificate made for
+# localhost; http://127.0.0.1:8000 redirects there; --no-tls for plain http) on the local PostgreSQL (database
 # masterchat) and Redis: see README "Running in production". CLUSTER_ARGS adds deploy/cluster.py options.
 CLUSTER_ARGS ?=
 cluster: $(STAMP)

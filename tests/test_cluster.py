@@ -85,6 +85,7 @@ def cluster(tmp_path_factory):
         "--env",
         f"REDIS_CHANNEL=mc-test-{uuid.uuid4().hex[:8]}",
     ]
+    args.append("--no-tls")  # plain http through nginx here; tests/e2e/test_https_ui.py runs the https cluster
     if not NGINX:
         args.append("--no-nginx")
     started = subprocess.run([*common, "start", *args], capture_output=True, text=True, timeout=120)
