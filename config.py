@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
     MESSAGE_GROUP_COMMIT: bool = True
     ATTACHMENT_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1)
+    # --- client (issue 11) -------------------------------------------------------------------------
+    # The currency prices are shown in (ISO 4217; the page's <meta name="currency">, the client's fmt.money).
+    CURRENCY: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
     # --- operations --------------------------------------------------------------------------------
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object per line
@@ -115,11 +118,12 @@ class Settings(BaseSettings):
     def _networks(cls, value: Any) -> Any:
         return [ip_network(item, strict=False) if isinstance(item, str) else item for item in _comma_list(value)]
 
-    @field_validator("LOG_LEVEL", "LOG_FORMAT", "APP_ENV", "ASYNC_MODE", mode="before")
+    @field_validator("LOG_LEVEL", "LOG_FORMAT", "APP_ENV", "ASYNC_MODE", "CURRENCY", mode="before")
     @classmethod
     def _case(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str):
-            return value.strip().upper() if info.field_name == "LOG_LEVEL" else value.strip().lower()
+            upper = info.field_name in ("LOG_LEVEL", "CURRENCY")
+            return value.strip().upper() if upper else value.strip().lower()
         return value
 
 

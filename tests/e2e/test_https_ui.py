@@ -112,7 +112,7 @@ def test_two_people_log_in_and_chat_over_https_and_wss(tls_cluster, browser, pro
     contexts = []
 
     def page_for():
-        ctx = browser.new_context(viewport=LAPTOP, base_url=tls_cluster.url, ignore_https_errors=True)
+        ctx = browser.new_context(viewport=LAPTOP, base_url=tls_cluster.url, ignore_https_errors=True, locale="en-US")
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
         page = ctx.new_page()
