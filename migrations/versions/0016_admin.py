@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = '0016'
-down_revision = '0003'
+down_revision = '0011b'
 branch_labels = None
 depends_on = None
 
