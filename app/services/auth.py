@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
-from app.errors import Conflict, Unauthorized, ValidationError
+from app.errors import Conflict, Forbidden, Unauthorized, ValidationError
 from app.extensions import db, socketio
 from app.i18n import browser_locale, user_locale
 from app.models import AuthSession, PasswordReset, RefreshToken, User
@@ -83,6 +83,8 @@ def login(login_name: str, password: str, *, ip: str, user_agent: str = "") -> t
     ok = check_password(password, user.password_hash if user else None)
     if user is None or not ok:
         raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    if user.banned_at is not None:  # site administration (app/services/admin.py)
+        raise Forbidden("This account is banned.", {"reason": user.banned_reason or ""}, code="account_banned")
     with write_tx():
         tokens = _open_session(user, user_agent)
     return user, tokens

@@ -1,7 +1,7 @@
 """music: tracks, my music, playlists; messages.track_id; users.share_listening
 
 Revision ID: 0015
-Revises: 0011b (written on 0003)
+Revises: 0016 (written on 0003)
 Create Date: 2026-12-01 08:30:00
 
 """
@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = '0015'
-down_revision = '0011b'  # written on '0003'; chained after main's migrations when merging main
+down_revision = '0016'  # written on '0003'; chained after main's migrations when merging main
 branch_labels = None
 depends_on = None
 

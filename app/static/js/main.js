@@ -18,6 +18,7 @@ import { close as closePlayer, mountPlayer } from "./components/player.js";
 import { reset as resetMusic } from "./stores/music.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
+import { adminRoutes } from "./views/admin.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -25,7 +26,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes].map((r) => {
+const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };
