@@ -154,3 +154,18 @@ def test_only_the_uploader_edits_and_deletes(client, make_user, audio_samples, a
     assert client.get("/api/music", headers=bob.headers).get_json()["items"] == []
     assert stored_files(app, "tracks") == [] and stored_files(app, "covers") == []
     assert_error(client.get(t["stream_url"]), 404)
+
+
+def test_a_track_may_be_larger_than_other_uploads(client, make_user, app, tmp_path):
+    """MAX_CONTENT_LENGTH (12 MB) bounds other bodies; a track may reach TRACK_MAX_BYTES (30 MB)."""
+    import subprocess
+
+    big = tmp_path / "long.wav"
+    source = ["-f", "lavfi", "-i", "sine=frequency=220:duration=90"]
+    wav = ["-ac", "2", "-ar", "44100", "-c:a", "pcm_s16le", str(big)]
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *source, *wav], check=True, timeout=60)
+    data = big.read_bytes()
+    assert app.config["MAX_CONTENT_LENGTH"] < len(data) < app.config["TRACK_MAX_BYTES"]
+    res = upload_track(client, make_user(), data, "long.wav")
+    assert res.status_code == 201, res.get_json()
+    assert res.get_json()["duration_s"] == pytest.approx(90, abs=0.1)
