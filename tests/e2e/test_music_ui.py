@@ -61,8 +61,10 @@ def test_upload_add_play_across_screens_seek_and_share(server, new_page, tmp_pat
     bobs.locator(".tr-play").click()
     expect(page.locator("#player .pl-title")).to_have_text("Bobs Blues")
     wait_playing_past(page, 0.5)
-    metadata = page.evaluate("() => { const m = navigator.mediaSession.metadata; return [m.title, m.artist]; }")
-    assert metadata == ["Bobs Blues", "Bob Trio"]
+    metadata = page.evaluate(
+        "() => { const s = navigator.mediaSession; return [s.metadata.title, s.metadata.artist, s.playbackState]; }"
+    )
+    assert metadata == ["Bobs Blues", "Bob Trio", "playing"]
     page.evaluate("() => { window.__audio = document.getElementById('player-audio'); }")
     shot(page, "music-playing-laptop")
 

@@ -120,6 +120,8 @@ export function close() {
   delete audio.dataset.trackId;
   audio.load();
   store.setPlayer({ queue: [], index: -1, playing: false });
+  playbackState("none");
+  if ("mediaSession" in navigator) navigator.mediaSession.metadata = null;
   announce(null);
 }
 
@@ -152,6 +154,10 @@ function installMediaSession() {
   for (const [action, fn] of Object.entries(actions)) {
     try { navigator.mediaSession.setActionHandler(action, fn); } catch { /* this browser lacks the action */ }
   }
+}
+
+function playbackState(state) {
+  if ("mediaSession" in navigator) navigator.mediaSession.playbackState = state;
 }
 
 function positionState() {
@@ -304,8 +310,8 @@ export function mountPlayer(container) {
   clear(bar, ui.inner, audio);
   build();
   onLocale(() => { build(); render(); });
-  audio.addEventListener("play", () => { store.setPlayer({ playing: true }); announce(store.currentTrack()?.id ?? null); });
-  audio.addEventListener("pause", () => store.setPlayer({ playing: false }));
+  audio.addEventListener("play", () => { store.setPlayer({ playing: true }); playbackState("playing"); announce(store.currentTrack()?.id ?? null); });
+  audio.addEventListener("pause", () => { store.setPlayer({ playing: false }); playbackState("paused"); });
   audio.addEventListener("ended", () => { if (player().repeat !== "one") next(true); });
   audio.addEventListener("timeupdate", () => { progress(); positionState(); });
   audio.addEventListener("loadedmetadata", progress);
