@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.concurrency import run_blocking
 from app.db import on_commit, write_tx
 from app.errors import DomainError, NotFound, PayloadTooLarge, ValidationError
 from app.extensions import db
+from app.models.chat import Message
 from app.models.music import MusicEntry, Track
 from app.permissions import access_track
 from app.services import audio
@@ -127,6 +128,8 @@ def delete_track(user_id: int, track_id: int) -> None:
     with write_tx() as session:
         track = access_track(user_id, track_id, edit=True)
         files = [(TRACKS_DIR, track.stored_name)] + ([(COVERS_DIR, track.cover)] if track.cover else [])
+        # messages.track_id has no ON DELETE action (see migration 0015): the messages keep their text.
+        session.execute(update(Message).where(Message.track_id == track.id).values(track_id=None))
         session.delete(track)
 
         def _unlink() -> None:

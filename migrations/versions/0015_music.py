@@ -16,15 +16,6 @@ branch_labels = None
 depends_on = None
 
 
-def _restore_fts_triggers():
-    """SQLite's batch mode copies the messages table to change a constraint, which drops its FTS5 triggers."""
-    if op.get_bind().dialect.name == 'sqlite':
-        from app.models.chat import MESSAGES_FTS_DDL
-
-        for statement in MESSAGES_FTS_DDL[1:]:
-            op.execute(statement)
-
-
 def upgrade():
     op.create_table('tracks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -86,23 +77,28 @@ def upgrade():
     with op.batch_alter_table('playlist_items', schema=None) as batch_op:
         batch_op.create_index('ix_playlist_items_track_id', ['track_id'], unique=False)
 
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('track_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            'fk_messages_track_id_tracks', 'tracks', ['track_id'], ['id'], ondelete='SET NULL'
-        )
-    _restore_fts_triggers()
-    with op.batch_alter_table('users', schema=None, recreate='never') as batch_op:
-        batch_op.add_column(sa.Column('share_listening', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Columns are added with ALTER TABLE, never by copying the table (batch mode's way on SQLite): with
+    # foreign keys on, dropping the old copy would fire its ON DELETE actions (every reply_to set to NULL,
+    # cascades into other tables that reference it).
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE messages ADD COLUMN track_id INTEGER REFERENCES tracks (id)')
+    else:
+        op.add_column('messages', sa.Column('track_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_messages_track_id_tracks', 'messages', 'tracks', ['track_id'], ['id'])
+    op.create_index('ix_messages_track_id', 'messages', ['track_id'], unique=False)
+    op.add_column('users', sa.Column('share_listening', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('share_listening')
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_messages_track_id_tracks', type_='foreignkey')
-        batch_op.drop_column('track_id')
-    _restore_fts_triggers()
+    op.drop_index('ix_messages_track_id', table_name='messages')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite >= 3.35 drops a column in place (no table copy, see upgrade)
+        op.execute('ALTER TABLE messages DROP COLUMN track_id')
+        op.execute('ALTER TABLE users DROP COLUMN share_listening')
+    else:
+        op.drop_constraint('fk_messages_track_id_tracks', 'messages', type_='foreignkey')
+        op.drop_column('messages', 'track_id')
+        op.drop_column('users', 'share_listening')
     with op.batch_alter_table('playlist_items', schema=None) as batch_op:
         batch_op.drop_index('ix_playlist_items_track_id')
     op.drop_table('playlist_items')
