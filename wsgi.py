@@ -10,6 +10,12 @@ ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
 # The listen queue. eventlet.listen's default is 50: at hundreds of connects per second the queue
 # overflows, the kernel drops SYNs and each dropped client retries after 1 s (connect p99 ~1 s).
 LISTEN_BACKLOG = int(os.environ.get("LISTEN_BACKLOG", "2048"))
+# Every connection's reads and writes time out (docs/SECURITY.md, "Transport"): a body that never
+# arrives or a reader that never reads lets go of its greenlet. Above Engine.IO's ping interval plus
+# timeout (25 + 20 s), so a healthy idle websocket (a pong every 25 s) is never cut.
+HTTP_SOCKET_TIMEOUT = float(os.environ.get("HTTP_SOCKET_TIMEOUT", "60"))
+# A kept-alive or fresh connection that sends no request line within this many seconds is closed.
+HTTP_IDLE_TIMEOUT = float(os.environ.get("HTTP_IDLE_TIMEOUT", "30"))
 if ASYNC_MODE == "eventlet":
     import eventlet
 
@@ -48,6 +54,17 @@ elif ASYNC_MODE == "gevent":
 
     gevent.server._tcp_listener = _tcp_listener_nodelay
 
+    import gevent.pywsgi
+
+    _handle = gevent.pywsgi.WSGIServer.handle
+
+    def _handle_with_timeout(self, sock, address):
+        # pywsgi has no socket_timeout: every accepted socket gets one here (reads, writes, idle).
+        sock.settimeout(min(HTTP_SOCKET_TIMEOUT, HTTP_IDLE_TIMEOUT))
+        return _handle(self, sock, address)
+
+    gevent.pywsgi.WSGIServer.handle = _handle_with_timeout
+
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.
     import importlib
@@ -80,4 +97,6 @@ if __name__ == "__main__":
     if app.config["ASYNC_MODE"] == "eventlet":
         # eventlet's wsgi server caps connections at 1024 unless told otherwise.
         kwargs["max_size"] = int(os.environ.get("MAX_CONNECTIONS", "20000"))
+        kwargs["socket_timeout"] = HTTP_SOCKET_TIMEOUT
+        kwargs["keepalive"] = HTTP_IDLE_TIMEOUT  # a number: the idle limit while waiting for a request
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)

@@ -142,8 +142,10 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     register_error_handlers(app)
     register_blueprints(app)
     from app.api.base import chunked_input_terminated, no_websocket_compression
+    from app.guards import polling_guard
 
     app.wsgi_app = no_websocket_compression(chunked_input_terminated(app.wsgi_app))
+    app.wsgi_app = polling_guard(app.wsgi_app, app.config["SOCKET_MAX_FRAME"])
     from app import cli
 
     cli.register(app)
