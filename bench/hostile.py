@@ -128,7 +128,11 @@ def main() -> None:
                 json={"email": "by@example.com", "username": "bystander", "password": "correct-horse-9"},
                 timeout=10,
             ).json()
-            print(json.dumps({"mode": args.mode, "env": env_extra, "baseline": bystander(url, user["access_token"], args.calls)}))
+            print(
+                json.dumps(
+                    {"mode": args.mode, "env": env_extra, "baseline": bystander(url, user["access_token"], args.calls)}
+                )
+            )
             for kind in args.kinds.split(","):
                 for n in [int(c) for c in args.counts.split(",")]:
                     t = time.monotonic()
@@ -138,7 +142,9 @@ def main() -> None:
                     alive = proc.poll() is None
                     for s in socks:
                         s.close()
-                    print(json.dumps({"kind": kind, "hostile": n, "open_s": round(opened, 1), "alive": alive, **result}))
+                    print(
+                        json.dumps({"kind": kind, "hostile": n, "open_s": round(opened, 1), "alive": alive, **result})
+                    )
                     sys.stdout.flush()
                     time.sleep(1)
         finally:
