@@ -105,6 +105,9 @@ class Config:
         self.GC_FREEZE_INTERVAL = float(os.environ.get("GC_FREEZE_INTERVAL") or 60)
         self.GC_FULL_INTERVAL = float(os.environ.get("GC_FULL_INTERVAL") or 3600)
         self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
+        # --- Security limits (issue 13; docs/SECURITY.md explains each number) ---
+        self.EMAIL_CHANGE_TTL = _int("EMAIL_CHANGE_TTL", 24 * 3600)  # seconds a new-address link stays valid
+        # --- end of security limits ---
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

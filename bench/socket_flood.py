@@ -23,7 +23,7 @@ import requests
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hostile import start_server  # noqa: E402
+from hostile import start_server
 
 EVENTS = {
     "chat:sync": lambda chat, msg: {"chat_id": chat, "after_seq": 0, "limit": 200},

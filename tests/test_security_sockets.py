@@ -40,7 +40,7 @@ FLOODS = {
 
 @pytest.mark.parametrize("event", sorted(FLOODS))
 def test_a_flood_of_each_event_is_limited_and_a_bystander_is_still_served(pair, event):
-    alice, bob, chat, message, alice_sock, bob_sock = pair
+    _alice, _bob, chat, message, alice_sock, bob_sock = pair
     make_payload, n = FLOODS[event]
     acks, limited = _flood(alice_sock, event, make_payload(chat, message), n)
     assert limited, f"{n} {event} frames in a row were all served"

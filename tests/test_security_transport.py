@@ -96,7 +96,7 @@ def test_body_that_never_arrives_is_cut_off_by_the_read_timeout(guarded_server):
         f"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n"
         f"Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
     ).encode()
-    raw, took = _raw_request(guarded_server.port, head, timeout=10)
+    _raw, took = _raw_request(guarded_server.port, head, timeout=10)
     assert took < 5.0  # HTTP_SOCKET_TIMEOUT=2 here: the server lets go, it does not wait forever
 
 

@@ -45,7 +45,14 @@ class ProfilePatch(Model):
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[+0-9 ()-]{0,32}$")] | None = None
     birth_date: date | None = None
     username: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
-    email: EmailStr | None = Field(None, max_length=254)
+    email: EmailStr | None = Field(None, max_length=254)  # needs current_password; confirmed by mail
+    current_password: str | None = Field(None, max_length=1024)
+
+
+class EmailConfirmIn(Model):
+    """The token from the link mailed to the new address."""
+
+    token: str = Field(min_length=1, max_length=2048)
 
 
 class UserSearchQuery(Model):

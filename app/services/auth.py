@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.ratelimit import enforce
 from app.realtime import disconnect_sessions_after_commit
 from app.security import check_password, hash_password, make_access_token, new_token, token_hash
+from app.services.account_email import void_reset_links
 from app.services.mail import deliver_now
 
 
@@ -188,9 +189,15 @@ def _live_reset(token: str) -> PasswordReset:
     reset = db.session.execute(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
     ).scalar_one_or_none()
-    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow() or _stale(reset):
         raise ValidationError("This reset link is invalid or has expired.", code="invalid_reset_token")
     return reset
+
+
+def _stale(reset: PasswordReset) -> bool:
+    """A link issued before the user's last password change (it may have been written after the void)."""
+    changed = db.session.execute(select(User.password_changed_at).where(User.id == reset.user_id)).scalar_one()
+    return reset.created_at < changed
 
 
 def confirm_password_reset(token: str, password: str, ip: str | None = None) -> None:
@@ -230,6 +237,7 @@ def change_password(user: User, session_id: int, old_password: str, password: st
         user = db.session.get(User, user.id)
         user.password_hash = password_hash
         user.password_changed_at = utcnow()
+        void_reset_links(user.id)  # a link mailed before the change must not undo it
         _revoke_sessions(user.id, "password_change", keep=session_id)
 
 

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.presence import presence
+from app.services.account_email import check_current_password, request_email_change
 from app.services.uploads import read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
@@ -44,12 +45,25 @@ def get_user(user_id: int) -> User:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
-    """Apply profile changes; Conflict when a new username or email is taken."""
+    """Apply profile changes; Conflict when a new username is taken.
+
+    A new email needs `current_password` (ValidationError without it, Unauthorized when wrong) and
+    takes effect only when confirmed from the new mailbox (app.services.account_email); the answer is
+    the same whether or not the address is registered.
+    """
+    changes = dict(changes)
+    current_password = changes.pop("current_password", None)
+    new_email = changes.pop("email", None)
+    if new_email is not None:
+        check_current_password(user, current_password)  # before anything else is written
     try:
-        return _update_profile(user, dict(changes))
+        user = _update_profile(user, changes)
     except IntegrityError:
         # Two users racing for the same name both pass the check; the unique index stops the second.
-        raise Conflict("That username or email is already taken.", code="account_taken") from None
+        raise Conflict("That username is already taken.", code="account_taken") from None
+    if new_email is not None:
+        request_email_change(user, new_email)
+    return user
 
 
 def _update_profile(user: User, changes: dict[str, Any]) -> User:
@@ -64,12 +78,6 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
             if clash:
                 raise Conflict("That username is already taken.", {"field": "username"}, code="username_taken")
             user.username, user.username_lower = new, new.lower()
-        if "email" in changes and changes["email"] is not None:
-            new = changes.pop("email").lower()
-            clash = db.session.execute(select(User.id).where(User.email == new, User.id != user.id)).first()
-            if clash:
-                raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
-            user.email = new
         if "city" in changes:
             from app.services.reference import check_city
 

@@ -55,7 +55,7 @@ MAX_FRAME_DEPTH = 16
 class Bucket:
     """One token bucket (per process; a socket lives in one worker)."""
 
-    __slots__ = ("tokens", "stamp")
+    __slots__ = ("stamp", "tokens")
 
     def __init__(self, limit: Limit) -> None:
         self.tokens = float(limit.burst)
@@ -140,7 +140,7 @@ def _user_buckets() -> dict[tuple[int, str], Bucket]:
 
 
 def charge(conn: Connection, name: str, cost: float, limit: Limit | None) -> None:
-    """Take `cost` from the connection's budget, the user's and the user's bucket for `name`; RateLimited if any is empty."""
+    """Take `cost` from the connection's, the user's and the user's `name` bucket; RateLimited if one is empty."""
     if not current_app.config["RATE_LIMITS"]:
         return
     users = _user_buckets()
