@@ -108,9 +108,12 @@ def main() -> None:
             chat = requests.post(
                 url + "/api/chats", json={"type": "direct", "user_id": b["user"]["id"]}, headers=headers, timeout=10
             ).json()["id"]
-            for i in range(300):
+            for i in range(150):
                 msg = requests.post(
-                    url + "/api/messages", json={"chat_id": chat, "body": f"m{i}"}, headers=headers, timeout=10
+                    url + "/api/messages",
+                    json={"chat_id": chat, "body": f"m{i}", "client_id": f"seed{i}"},
+                    headers=headers,
+                    timeout=10,
                 ).json()["id"]
             print(
                 json.dumps({"mode": args.mode, "frames": args.frames, "baseline": bystander(url, b["access_token"], 3)})
