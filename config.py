@@ -107,6 +107,8 @@ class Config:
         self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
         # --- Security limits (issue 13; docs/SECURITY.md explains each number) ---
         self.EMAIL_CHANGE_TTL = _int("EMAIL_CHANGE_TTL", 24 * 3600)  # seconds a new-address link stays valid
+        self.IMAGE_DECODES = _int("IMAGE_DECODES", 2)  # images decoded at once per worker (~100 MB each at most)
+        self.UPLOAD_RATE = _int("UPLOAD_RATE", 30)  # uploads (images, audio, avatars) per user per 5 minutes
         # --- end of security limits ---
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False

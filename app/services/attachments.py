@@ -19,7 +19,7 @@ from app.errors import NotFound, UnsupportedMediaType
 from app.models.chat import Attachment
 from app.permissions import access_attachment
 from app.services.messages import attachment_out
-from app.services.uploads import read_limited, store_image, stored_path, upload_dir
+from app.services.uploads import check_upload_rate, read_limited, store_image, stored_path, upload_dir
 
 KIND_DIR = "attachments"
 
@@ -50,6 +50,7 @@ def sniff_audio(data: bytes) -> tuple[str, str] | None:
 
 def upload(user_id: int, stream, filename: str) -> dict[str, Any]:
     """Store an uploaded image or audio file for the user; PayloadTooLarge, UnsupportedMediaType."""
+    check_upload_rate(user_id)
     data = read_limited(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
     if _is_image(data):
         name, content_type, size = store_image(data, KIND_DIR, max_side=2048)

@@ -14,7 +14,7 @@ from app.models import User
 from app.models.base import isoformat
 from app.presence import presence
 from app.services.account_email import check_current_password, request_email_change
-from app.services.uploads import read_limited, store_image, upload_dir
+from app.services.uploads import check_upload_rate, read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
 
@@ -115,6 +115,7 @@ def search_users(query: str, limit: int, after: int | None) -> tuple[list[User],
 
 def set_avatar(user: User, stream, max_bytes: int) -> User:
     """Check, re-encode and store an uploaded avatar; the old file is removed."""
+    check_upload_rate(user.id)
     data = read_limited(stream, max_bytes)
     name, _content_type, _size = store_image(data, "avatars", max_side=512)
     with write_tx():
