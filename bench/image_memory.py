@@ -54,7 +54,8 @@ try:
 except Exception as exc:
     outcome = type(exc).__name__ + ": " + str(exc)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"peak_mb": round((peak - base) / 1024, 1), "seconds": round(time.monotonic() - t, 2), "outcome": outcome}}))
+took = round(time.monotonic() - t, 2)
+print(json.dumps({{"peak_mb": round((peak - base) / 1024, 1), "seconds": took, "outcome": outcome}}))
 """
     env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))}
     res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, check=True)
