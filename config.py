@@ -109,6 +109,8 @@ class Config:
         self.EMAIL_CHANGE_TTL = _int("EMAIL_CHANGE_TTL", 24 * 3600)  # seconds a new-address link stays valid
         self.IMAGE_DECODES = _int("IMAGE_DECODES", 2)  # images decoded at once per worker (~100 MB each at most)
         self.UPLOAD_RATE = _int("UPLOAD_RATE", 30)  # uploads (images, audio, avatars) per user per 5 minutes
+        # seconds before its access token expires that a socket is asked to send auth:refresh, else closed
+        self.AUTH_EXPIRY_NOTICE = _int("AUTH_EXPIRY_NOTICE", 60)
         # --- end of security limits ---
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False

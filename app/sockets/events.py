@@ -84,6 +84,7 @@ class Connection:
     user_id: int
     session_id: int
     expires_at: float = math.inf
+    warn_at: float = math.inf
     warned: bool = False
     buckets: dict[str, Bucket] = field(default_factory=dict, repr=False, compare=False)
 
