@@ -58,4 +58,4 @@ def get_user(user_id: int):
 def search(query: UserSearchQuery):
     """Search users by username and display name."""
     users, next_cursor = service.search_users(query.q, query.limit, query.after)
-    return {"items": [service.profile(u, g.user.id) for u in users], "next": next_cursor}
+    return {"items": service.profiles(users, g.user.id), "next": next_cursor}

@@ -22,7 +22,7 @@ class UserOut(BaseModel):
     telegram: str
     created_at: str
     is_master: bool
-    online: bool
+    online: bool | None = Field(None, description="null unless the viewer may see it: themself and chat partners")
     email: str | None = None
     phone: str | None = None
     birth_date: str | None = None

@@ -12,14 +12,23 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
+from app.permissions import can_see_presence, presence_visible_to
 from app.presence import presence
 from app.services.account_email import check_current_password, request_email_change
 from app.services.uploads import check_upload_rate, read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
 
-def profile(user: User, viewer_id: int | None, online: bool | None = None) -> dict[str, Any]:
-    """A profile as the contract shows it; private fields only to its owner."""
+def profile(
+    user: User, viewer_id: int | None, online: bool | None = None, *, presence_checked: bool = False
+) -> dict[str, Any]:
+    """A profile as the contract shows it; private fields only to its owner.
+
+    `online` is null unless the viewer may see it (app.permissions.presence_visible_to); pass the
+    answer in `online` with presence_checked=True when it is already known (lists: profiles()).
+    """
+    if not presence_checked and online is None and can_see_presence(viewer_id, user.id):
+        online = presence().is_online(user.id)
     data: dict[str, Any] = {
         **brief(user),
         "bio": user.bio,
@@ -27,13 +36,22 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         "telegram": user.telegram,
         "created_at": isoformat(user.created_at),
         "is_master": user.is_master,
-        "online": presence().is_online(user.id) if online is None else online,
+        "online": online,
     }
     if viewer_id == user.id:
         data["email"] = user.email
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
     return data
+
+
+def profiles(users: list[User], viewer_id: int) -> list[dict[str, Any]]:
+    """Profiles of a list of users with one presence-visibility query for all of them."""
+    visible = presence_visible_to(viewer_id, [u.id for u in users])
+    online = presence()
+    return [
+        profile(u, viewer_id, online.is_online(u.id) if u.id in visible else None, presence_checked=True) for u in users
+    ]
 
 
 def get_user(user_id: int) -> User:
