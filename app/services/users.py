@@ -15,6 +15,8 @@ from app.models.base import isoformat
 from app.permissions import can_see_presence, presence_visible_to
 from app.presence import presence
 from app.services.account_email import check_current_password, request_email_change
+from app.services.catalog import refresh_master_search
+from app.services.reference import check_city
 from app.services.uploads import check_upload_rate, read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
@@ -42,6 +44,7 @@ def profile(
         data["email"] = user.email
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
+        data["locale"] = user.locale
     return data
 
 
@@ -97,18 +100,14 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                 raise Conflict("That username is already taken.", {"field": "username"}, code="username_taken")
             user.username, user.username_lower = new, new.lower()
         if "city" in changes:
-            from app.services.reference import check_city
-
-            changes["city"] = check_city(changes["city"])  # the reference list's spelling, or unknown_city
-        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date"):
+            changes["city"] = check_city(changes["city"])  # a listed city's canonical spelling, else as typed
+        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date", "locale"):
             if field in changes:
                 value = changes[field]
-                if value is None and field != "birth_date":
+                if value is None and field not in ("birth_date", "locale"):
                     value = ""
                 setattr(user, field, value)
         if {"username", "display_name"} & touched:
-            from app.services.catalog import refresh_master_search
-
             refresh_master_search(user.id)
     return user
 

@@ -22,7 +22,7 @@ from app.errors import Forbidden
 from app.events import emit_to_rooms
 from app.events.auth import AuthExpiring
 from app.extensions import socketio
-from app.schemas.auth import SocketRefreshIn
+from app.schemas.auth import SocketRefreshAck, SocketRefreshIn
 from app.sockets.events import Connection, Limit, connections, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -75,7 +75,7 @@ def _sweep() -> None:
             _sweeper["running"] = False
 
 
-@socket_event("auth:refresh", SocketRefreshIn, limit=Limit(rate=1, burst=5))
+@socket_event("auth:refresh", SocketRefreshIn, SocketRefreshAck, limit=Limit(rate=1, burst=5))
 def auth_refresh(conn: Connection, payload: SocketRefreshIn) -> dict[str, Any]:
     """Extend this socket's authority with a fresh access token of the same user and login session."""
     user_id, session_id, expires_at = authenticate_socket_token(payload.token)

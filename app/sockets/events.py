@@ -29,7 +29,8 @@ from sqlalchemy.exc import DataError
 
 from app.errors import DomainError, RateLimited, Unauthorized, ValidationError, out_of_range
 from app.extensions import db, socketio
-from app.schemas.common import validate
+from app.schemas.common import OkAck, validate
+from app.sockets.frames import TooDeep
 
 log = logging.getLogger("masterchat.sockets")
 
@@ -93,6 +94,8 @@ _CONNECTIONS: dict[str, Connection] = {}
 
 # client -> server events and their payload schemas (filled by the handler modules)
 CLIENT_EVENTS: dict[str, type[BaseModel] | None] = {}
+# ... and the schema of each one's successful ack (a failed ack is always ErrorAck)
+CLIENT_ACKS: dict[str, type[BaseModel]] = {}
 # client -> server events and their (cost, per-user limit)
 EVENT_LIMITS: dict[str, tuple[float | Callable[[Any], float], Limit | None]] = {}
 # events a socket may still send after its token expired (the refresh itself)
@@ -177,12 +180,15 @@ def frame_depth(data: Any, limit: int = MAX_FRAME_DEPTH) -> int:
 def socket_event(
     name: str,
     schema: type[BaseModel] | None = None,
+    ack: type[BaseModel] = OkAck,
     *,
     cost: float | Callable[[Any], float] = 1,
     limit: Limit | None = DEFAULT_LIMIT,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(conn, payload) -> dict | None` as the handler of client event `name`.
 
+    `schema` validates the payload, `ack` is the shape of the successful acknowledgement
+    (`{"ok": true, **fn's result}`); both are published in /api/asyncapi.json.
     `cost` (tokens, or a function of the validated payload) is charged to the connection's and the
     user's budgets and to the per-user bucket `limit` of this event (None: the budgets only, for an
     event whose service limits it itself); an empty bucket answers `rate_limited`.
@@ -191,6 +197,7 @@ def socket_event(
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         CLIENT_EVENTS[name] = schema
         EVENT_LIMITS[name] = (cost, limit)
+        CLIENT_ACKS[name] = ack
 
         @functools.wraps(fn)
         def handler(data: Any = None, *_extra: Any) -> dict[str, Any]:
@@ -199,7 +206,7 @@ def socket_event(
                 if name not in UNEXPIRING_EVENTS and conn.expires_at <= time.time():
                     raise Unauthorized("The access token has expired; send auth:refresh.", code="token_expired")
                 try:
-                    if frame_depth(data) > MAX_FRAME_DEPTH:
+                    if isinstance(data, TooDeep) or frame_depth(data) > MAX_FRAME_DEPTH:
                         raise ValidationError("The payload is nested too deeply.", {"limit_depth": MAX_FRAME_DEPTH})
                     payload = validate(schema, data) if schema is not None else data
                 except DomainError:

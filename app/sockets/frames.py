@@ -1,27 +1,35 @@
 """Frames that cannot be decoded still get an error ack (docs/SECURITY.md, "Socket events").
 
 A frame nested thousands deep made python-socketio's json.loads raise RecursionError before any
-handler ran: no ack, a traceback in the log. Its packet decoder now turns that error into a call
-of the internal event BAD_FRAME_EVENT with the packet's own ack id, answered below with
-`validation_error`. Frames nested less deeply but past MAX_FRAME_DEPTH are refused by socket_event.
+handler ran: no ack, a traceback in the log. Its packet decoder now reads the event's name from the
+front of such a frame and hands the handler TOO_DEEP instead of the payload; socket_event answers it
+with `validation_error` under the packet's own ack id (and charges it like any event). Frames nested
+less deeply but past MAX_FRAME_DEPTH are refused by socket_event after decoding.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from flask import request
 from socketio import packet
 
-from app.errors import ValidationError
-from app.extensions import socketio
-from app.sockets.events import MAX_FRAME_DEPTH, charge, error_ack, get_connection
+_EVENT_NAME = re.compile(r'\s*\[\s*"((?:[^"\\]|\\.){1,200})"')
 
-BAD_FRAME_EVENT = "__bad_frame__"
+
+class TooDeep:
+    """Stands in for a payload that was nested too deeply to decode."""
+
+    def __repr__(self) -> str:
+        return "TOO_DEEP"
+
+
+TOO_DEEP = TooDeep()
 
 
 class FrameJSON:
-    """The packet decoder's json module, with RecursionError turned into a BAD_FRAME_EVENT call."""
+    """The packet decoder's json module, with RecursionError turned into [event name, TOO_DEEP]."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -30,25 +38,21 @@ class FrameJSON:
         """As the wrapped module."""
         return self.inner.dumps(*args, **kwargs)
 
-    def loads(self, *args: Any, **kwargs: Any) -> Any:
-        """As the wrapped module, except that a too deeply nested document becomes [BAD_FRAME_EVENT, reason]."""
+    def loads(self, text: Any, *args: Any, **kwargs: Any) -> Any:
+        """As the wrapped module, except that a too deeply nested event becomes [its name, TOO_DEEP]."""
         try:
-            return self.inner.loads(*args, **kwargs)
+            return self.inner.loads(text, *args, **kwargs)
         except RecursionError:
-            return [BAD_FRAME_EVENT, "too_deep"]
+            match = _EVENT_NAME.match(text) if isinstance(text, str) else None
+            if match is None:
+                raise ValueError("frame nested too deeply") from None
+            return [json.loads(f'"{match.group(1)}"'), TOO_DEEP]
 
 
-if not isinstance(packet.Packet.json, FrameJSON):
-    packet.Packet.json = FrameJSON(packet.Packet.json)
+def install() -> None:
+    """Wrap python-socketio's packet decoder (once per process)."""
+    if not isinstance(packet.Packet.json, FrameJSON):
+        packet.Packet.json = FrameJSON(packet.Packet.json)
 
 
-@socketio.on(BAD_FRAME_EVENT)
-def bad_frame(*_args: Any) -> dict[str, Any]:
-    """The ack of an undecodable frame: `validation_error` (limited like any event)."""
-    try:
-        conn = get_connection(request.sid)  # type: ignore[attr-defined]
-        if conn is not None:
-            charge(conn, "frame", 1, None)
-        raise ValidationError("The payload is nested too deeply.", {"limit_depth": MAX_FRAME_DEPTH})
-    except Exception as err:  # DomainError: RateLimited or ValidationError
-        return error_ack(err)  # type: ignore[arg-type]
+install()
