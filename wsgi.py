@@ -65,8 +65,9 @@ elif ASYNC_MODE == "gevent":
     _handle = gevent.pywsgi.WSGIServer.handle
 
     def _handle_with_timeout(self, sock, address):
-        # pywsgi has no socket_timeout: every accepted socket gets one here (reads, writes, idle).
-        sock.settimeout(min(HTTP_SOCKET_TIMEOUT, HTTP_IDLE_TIMEOUT))
+        # pywsgi has no socket_timeout: every accepted socket gets one here (reads, writes, and idle:
+        # pywsgi has no separate idle limit, so an idle connection is closed after HTTP_SOCKET_TIMEOUT).
+        sock.settimeout(HTTP_SOCKET_TIMEOUT)
         return _handle(self, sock, address)
 
     gevent.pywsgi.WSGIServer.handle = _handle_with_timeout
