@@ -1,7 +1,7 @@
 """site administrators, bans, deleted accounts, the admin audit log
 
 Revision ID: 0016
-Revises: 0011b
+Revises: 0003
 Create Date: 2026-12-01 08:30:00
 
 """
@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = '0016'
-down_revision = '0011b'  # written against '0003'; chained after main's head when main was merged in
+down_revision = '0011b'
 branch_labels = None
 depends_on = None
 
