@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -128,6 +128,21 @@ class ErrorObject(BaseModel):
 class ErrorEnvelope(BaseModel):
     """The contract's error shape."""
 
+    error: ErrorObject
+
+
+class OkAck(BaseModel):
+    """A socket event's acknowledgement when it carries nothing more."""
+
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+
+
+class ErrorAck(BaseModel):
+    """A socket event's acknowledgement when it failed: the contract's error object."""
+
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
     error: ErrorObject
 
 

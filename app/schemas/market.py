@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, Strict, model_validator
 
+from app.schemas.chats import ChatOut
 from app.schemas.common import Model
 from app.schemas.users import UserBrief
 
@@ -273,7 +274,7 @@ class OfferPage(BaseModel):
 
 class AcceptOut(BaseModel):
     request: RequestOut
-    chat: dict[str, Any] | None
+    chat: ChatOut | None = Field(description="the order chat as I see it, with its `order`")
 
 
 class ReviewIn(Model):
@@ -313,31 +314,13 @@ class UserStatsOut(BaseModel):
 
 # ---- notifications ---------------------------------------------------------------------------
 
-NotificationKind = Literal[
-    "request:new", "offer:new", "offer:accepted", "offer:rejected", "request:status", "review:new", "chat:added"
-]
-
-
-class NotificationOut(BaseModel):
-    """A stored notification; also the payload of the `notification` server event."""
-
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    created_at: str
-    read_at: str | None = None
+# NotificationOut (one payload model per kind) and NotificationPage: app/events/notifications.py
 
 
 class NotificationQuery(Model):
     unread: int = Field(0, ge=0, le=1)
     limit: int = Field(50, ge=1, le=200)
     before: int | None = Field(None, ge=0)
-
-
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next: int | None
-    unread: int
 
 
 class MarkReadIn(Model):

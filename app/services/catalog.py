@@ -14,19 +14,11 @@ from app.db import write_tx
 from app.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import User
-from app.models.base import isoformat
 from app.models.market import Category, Master, Review, Service, master_categories
 from app.services.reference import check_categories, check_city, city_filter_key, with_descendants
-from app.shapes.users import brief
-
-SHORT_ABOUT = 280
-
+from app.shapes.market import review_out, service_out, short_card
 
 # ---- master cards ----------------------------------------------------------------------------
-
-
-def _rating(total: int, count: int) -> float | None:
-    return round(total / count, 2) if count else None
 
 
 def _category_ids(master_ids: list[int]) -> dict[int, list[int]]:
@@ -39,52 +31,6 @@ def _category_ids(master_ids: list[int]) -> dict[int, list[int]]:
     for mid, cid in rows:
         out[mid].append(cid)
     return out
-
-
-def short_card(master: Master, user: User, category_ids: list[int]) -> dict[str, Any]:
-    """A card as the catalogue lists it."""
-    about = master.about if len(master.about) <= SHORT_ABOUT else master.about[: SHORT_ABOUT - 1] + "…"
-    return {
-        "user": brief(user),
-        "about": about,
-        "city": master.city,
-        "price_from": master.price_from,
-        "price_to": master.price_to,
-        "category_ids": category_ids,
-        "rating": _rating(master.rating_sum, master.rating_count),
-        "rating_count": master.rating_count,
-        "completed_orders": master.completed_orders,
-        "created_at": isoformat(master.created_at),
-    }
-
-
-def service_out(s: Service) -> dict[str, Any]:
-    """A service as the contract shows it, with its average rating."""
-    return {
-        "id": s.id,
-        "master_id": s.master_id,
-        "category_id": s.category_id,
-        "title": s.title,
-        "description": s.description,
-        "price": s.price,
-        "rating": _rating(s.rating_sum, s.rating_count),
-        "rating_count": s.rating_count,
-        "created_at": isoformat(s.created_at),
-    }
-
-
-def review_out(r: Review, customer: User) -> dict[str, Any]:
-    """A review as the contract shows it."""
-    return {
-        "id": r.id,
-        "request_id": r.request_id,
-        "master_id": r.master_id,
-        "service_id": r.service_id,
-        "customer": brief(customer),
-        "rating": r.rating,
-        "text": r.text,
-        "created_at": isoformat(r.created_at),
-    }
 
 
 def recent_reviews(master_id: int, limit: int, before: int | None = None) -> tuple[list[dict[str, Any]], int | None]:

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.presence import presence
+from app.services.catalog import refresh_master_search
 from app.services.reference import check_city
 from app.services.uploads import read_limited, store_image, upload_dir
 from app.shapes.users import brief
@@ -81,8 +82,6 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                     value = ""
                 setattr(user, field, value)
         if {"username", "display_name"} & touched:
-            from app.services.catalog import refresh_master_search
-
             refresh_master_search(user.id)
     return user
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '0011b'
-down_revision = '0003'
+down_revision = '0011a'
 branch_labels = None
 depends_on = None
 
