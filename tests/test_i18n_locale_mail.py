@@ -109,3 +109,11 @@ def test_minutes_are_spelled_with_their_noun(minutes, ru, en):
     assert ru in render_mail("password_reset", "ru", name="a", minutes=minutes, link="L")[1]
     assert en in render_mail("password_reset", "en", name="a", minutes=minutes, link="L")[1]
     assert render_mail("password_reset", "xx", name="a", minutes=1, link="L")[0] == "Сброс пароля в Masterchat"
+
+
+@pytest.mark.parametrize(("hours", "ru"), [(1, "1 часа"), (2, "2 часов"), (21, "21 часа"), (24, "24 часов")])
+def test_hours_are_spelled_with_their_noun(hours, ru):
+    _subject, body = render_mail("email_change_confirm", "ru", name="a", hours=hours, link="L")
+    assert f"в течение {ru}" in body
+    english = render_mail("email_change_confirm", "en", name="a", hours=hours, link="L")[1]
+    assert f"within {hours} hour{'s' if hours != 1 else ''} " in english
