@@ -125,6 +125,7 @@ def test_an_older_call_site_with_a_bare_word_still_gets_the_shape():
         "message": "reply_to must be a message of this chat.",
     }
     assert ValidationError(None, {"fields": {"x": "bad"}}).to_dict()["message"] == "x: bad."
+    assert ValidationError("Send x.", {"fields": {"x": "required"}}).details["fields"]["x"]["code"] == "required"
 
 
 def test_message_errors_name_their_field_with_a_code(client, make_user):

@@ -48,8 +48,8 @@ def check_current_password(user: User, current_password: str | None) -> None:
     """The gate of an email change: ValidationError without the password, Unauthorized when it is wrong."""
     enforce(f"email-change:user:{user.id}", 10, 3600, "email change attempts")
     if not current_password:
-        raise ValidationError(
-            "Changing the email needs your current password.", {"fields": {"current_password": "required"}}
+        raise ValidationError.field(
+            "current_password", "required", "Required.", summary="Changing the email needs your current password."
         )
     if not check_password(current_password, user.password_hash):
         raise Unauthorized("The current password is wrong.", code="invalid_credentials")
