@@ -10,6 +10,11 @@ let everConnected = false;
 let serverEvents = [];
 let dispatch = () => {};
 
+/** `auth:expiring`: the server wants a fresh token for this socket before its own expires (else it closes it). */
+export async function refreshAuth() {
+  if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
+}
+
 /** Deliver each of these server events to dispatch(name, payload) (called once, by events.js). */
 export function handleServerEvents(names, fn) {
   serverEvents = names;
@@ -69,10 +74,6 @@ export function connect() {
     }
   });
   for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
-  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
-  socket.on("auth:expiring", async () => {
-    if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
-  });
 }
 
 export function disconnect() {
