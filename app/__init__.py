@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -106,7 +105,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app = MasterchatFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config)
     app.url_map.converters["int"] = IdConverter
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app import logs, ops
+
+    logs.setup_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
@@ -151,6 +152,8 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
+    logs.init_app(app)  # request ids and access lines (app/logs.py)
+    ops.init_app(app)  # /healthz, /readyz, /metrics (app/ops.py)
     from app.api.base import chunked_input_terminated, no_websocket_compression
     from app.guards import polling_guard
 

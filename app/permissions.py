@@ -6,6 +6,7 @@ A chat that does not exist is NotFound; one the user is not a member of is Forbi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -87,6 +88,13 @@ def access_chat_members(user_id: int, chat_id: int) -> list[int]:
     if db.session.get(Chat, chat_id) is None:
         raise NotFound("No such chat.")
     raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})
+
+
+def require_site_admin(user: Any) -> Any:
+    """The user, when they are a site administrator (not banned, not deleted); Forbidden otherwise."""
+    if not getattr(user, "is_admin", False) or user.banned_at is not None or user.deleted_at is not None:
+        raise Forbidden("Site administrators only.", {"reason": "not_site_admin"})
+    return user
 
 
 _MINE = ChatMember.__table__.alias("presence_mine")

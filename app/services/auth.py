@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
-from app.errors import Conflict, RateLimited, Unauthorized, ValidationError
+from app.errors import Conflict, Forbidden, RateLimited, Unauthorized, ValidationError
 from app.extensions import db, socketio
 from app.i18n import browser_locale, user_locale
 from app.models import AuthSession, PasswordReset, RefreshToken, User
@@ -122,6 +122,8 @@ def login(login_name: str, password: str, *, ip: str, user_agent: str = "") -> t
             if not trusted:
                 lim.hit(account_key, LOGIN_PER_ACCOUNT_UNTRUSTED[0], LOGIN_PER_ACCOUNT_UNTRUSTED[1])
         raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    if user.banned_at is not None:  # site administration (app/services/admin.py)
+        raise Forbidden("This account is banned.", {"reason": user.banned_reason or ""}, code="account_banned")
     if limits:
         lim.mark(f"login:trusted:{account}:{ip}", LOGIN_TRUST_DAYS * 86400)
     with write_tx():

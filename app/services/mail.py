@@ -45,7 +45,10 @@ def deliver(msg: EmailMessage, config: dict) -> None:
             outbox = Path(config["MAIL_OUTBOX"])
             outbox.mkdir(parents=True, exist_ok=True)
             path = outbox / f"{uuid.uuid4().hex}.eml"
-            path.write_bytes(bytes(msg))
+            # Written aside and renamed: whoever reads the outbox never sees half a mail.
+            partial = path.with_suffix(".part")
+            partial.write_bytes(bytes(msg))
+            partial.replace(path)
             log.info("mail to %s written to %s (no MAIL_SERVER set)", msg["To"], path)
     except Exception:
         log.exception("could not deliver mail to %s", msg["To"])

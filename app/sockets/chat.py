@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Any
 
+from app import metrics
 from app.schemas.chats import (
     ChatReadIn,
     MessageAck,
@@ -27,9 +29,11 @@ if chat_partners not in presence_audience:
 @socket_event("message:send", MessageSendIn, ack=MessageAck, limit=None)  # MESSAGE_RATE, in the service
 def message_send(conn: Connection, payload: MessageSendIn) -> dict[str, Any]:
     """Store and broadcast a message; the ack carries the stored message (also on a client_id replay)."""
-    message, _created = service.send_message(
+    started = perf_counter()
+    message, created = service.send_message(
         conn.user_id, payload.chat_id, payload.body, payload.client_id, payload.reply_to, payload.attachment_id
     )
+    metrics.message_sent(started, created)
     return {"message": message}
 
 

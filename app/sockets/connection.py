@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from app import logs, metrics
 from app.auth import authenticate_socket_token
 from app.errors import DomainError
 from app.events import emit_now
@@ -56,6 +57,8 @@ def on_connect(auth: Any = None) -> None:
     register_connection(conn)
     join_room(user_room(user_id))
     join_room(session_room(session_id))
+    metrics.socket_connected()
+    logs.socket_event("connect", user_id, sid, session_id)
     if presence().connect(user_id, sid, session_id):
         emit_now(Presence, {"user_id": user_id, "online": True}, _audience(user_id))
 
@@ -66,6 +69,8 @@ def on_disconnect(*_args: Any) -> None:
     conn = forget_connection(request.sid)  # type: ignore[attr-defined]
     if conn is None:
         return
+    metrics.socket_disconnected()
+    logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
         try:
             emit_now(Presence, {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))

@@ -10,11 +10,6 @@ let everConnected = false;
 let serverEvents = [];
 let dispatch = () => {};
 
-/** `auth:expiring`: the server wants a fresh token for this socket before its own expires (else it closes it). */
-export async function refreshAuth() {
-  if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
-}
-
 /** Deliver each of these server events to dispatch(name, payload) (called once, by events.js). */
 export function handleServerEvents(names, fn) {
   serverEvents = names;
@@ -75,6 +70,14 @@ export function connect() {
   });
   for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
 }
+
+/** The connection's own server events (events.js routes them here like a store's). */
+export const handlers = {
+  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
+  "auth:expiring": async () => {
+    if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
+  },
+};
 
 export function disconnect() {
   if (!socket) return;
