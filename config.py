@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     # --- client (issue 11) -------------------------------------------------------------------------
     # The currency prices are shown in (ISO 4217; the page's <meta name="currency">, the client's fmt.money).
     CURRENCY: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
+    # --- security limits (issue 13; docs/SECURITY.md explains each number) ----------------------------
+    EMAIL_CHANGE_TTL: int = Field(24 * 3600, ge=60)  # seconds a new-address confirmation link stays valid
+    IMAGE_DECODES: int = Field(2, ge=1)  # images decoded at once per worker (~100 MB each at most)
+    UPLOAD_RATE: int = Field(30, ge=1)  # uploads (images, audio, avatars) per user per 5 minutes
+    # seconds before its access token expires that a socket is asked to send auth:refresh, else closed
+    AUTH_EXPIRY_NOTICE: int = Field(60, ge=1)
+    # every connection's reads/writes time out after this (above Engine.IO's ping interval + timeout)
+    HTTP_SOCKET_TIMEOUT: float = Field(60.0, gt=0)
+    HTTP_IDLE_TIMEOUT: float = Field(30.0, gt=0)  # a connection that sends no request line within this is closed
     # --- operations --------------------------------------------------------------------------------
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object per line

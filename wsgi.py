@@ -44,10 +44,21 @@ ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet").strip().lower() if SERVING
 # The listen queue. eventlet.listen's default is 50: at hundreds of connects per second the queue
 # overflows, the kernel drops SYNs and each dropped client retries after 1 s (connect p99 ~1 s).
 LISTEN_BACKLOG = _listen_backlog() if SERVING else 0
+# Every connection's reads and writes time out (docs/SECURITY.md, "Transport"): a body that never
+# arrives or a reader that never reads lets go of its greenlet. Above Engine.IO's ping interval plus
+# timeout (25 + 20 s), so a healthy idle websocket (a pong every 25 s) is never cut. Read here for
+# gevent's handler, before the app exists; config.py validates it (and HTTP_IDLE_TIMEOUT) again.
+HTTP_SOCKET_TIMEOUT = float(os.environ.get("HTTP_SOCKET_TIMEOUT") or 60)
 if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+
+    import eventlet.wsgi
+
+    # eventlet answers a header line over 8 kB with an empty 400 of its own; let lines up to the total
+    # header limit (64 kB) reach the app, which answers in the contract's shape (a 10 kB token: 401).
+    eventlet.wsgi.MAX_HEADER_LINE = eventlet.wsgi.MAX_TOTAL_HEADER_SIZE
 
     import socket
 
@@ -81,6 +92,18 @@ elif ASYNC_MODE == "gevent":
         return sock
 
     gevent.server._tcp_listener = _tcp_listener_nodelay
+
+    import gevent.pywsgi
+
+    _handle = gevent.pywsgi.WSGIServer.handle
+
+    def _handle_with_timeout(self, sock, address):
+        # pywsgi has no socket_timeout: every accepted socket gets one here (reads, writes, and idle:
+        # pywsgi has no separate idle limit, so an idle connection is closed after HTTP_SOCKET_TIMEOUT).
+        sock.settimeout(HTTP_SOCKET_TIMEOUT)
+        return _handle(self, sock, address)
+
+    gevent.pywsgi.WSGIServer.handle = _handle_with_timeout
 
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.
@@ -167,5 +190,7 @@ if __name__ == "__main__":
     if app.config["ASYNC_MODE"] == "eventlet":
         # eventlet's wsgi server caps connections at 1024 unless told otherwise.
         kwargs["max_size"] = app.config["MAX_CONNECTIONS"]
+        kwargs["socket_timeout"] = app.config["HTTP_SOCKET_TIMEOUT"]
+        kwargs["keepalive"] = app.config["HTTP_IDLE_TIMEOUT"]  # a number: the idle limit while waiting for a request
     # Access lines come from app/logs.py (one per request, with its id), not from the WSGI server.
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)

@@ -22,7 +22,7 @@ from app.models.chat import Message
 from app.models.music import MusicEntry, Track
 from app.permissions import access_track
 from app.services import audio
-from app.services.uploads import store_image, stored_path, upload_dir
+from app.services.uploads import check_upload_rate, store_image, stored_path, upload_dir
 from app.shapes.music import track_out, tracks_out
 
 TRACKS_DIR, COVERS_DIR = "tracks", "covers"
@@ -58,9 +58,10 @@ def upload_track(
 
     The file is checked by its content (app.services.audio.probe); title, artist, album, duration and
     cover come from its tags, `title`/`artist` override them. PayloadTooLarge (TRACK_MAX_BYTES),
-    NotAudio (415: not audio, truncated, or lying about its type), ValidationError (empty). Nothing
-    is left on disk or in the database when it fails.
+    NotAudio (415: not audio, truncated, or lying about its type), ValidationError (empty),
+    RateLimited (UPLOAD_RATE). Nothing is left on disk or in the database when it fails.
     """
+    check_upload_rate(user_id)  # UPLOAD_RATE, shared with avatars and attachments
     folder = upload_dir(TRACKS_DIR)
     part = folder / f".part-{secrets.token_hex(16)}"
     final: Path | None = None

@@ -18,6 +18,7 @@ from app.extensions import db, socketio
 from app.presence import presence
 from app.realtime import session_room, user_room
 from app.schemas.chats import PingAck
+from app.sockets.auth import watch_expiry
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -43,7 +44,7 @@ def on_connect(auth: Any = None) -> None:
     """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
-        user_id, session_id = authenticate_socket_token(token)
+        user_id, session_id, expires_at = authenticate_socket_token(token)
     except DomainError:
         raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
     except Exception:
@@ -51,7 +52,9 @@ def on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
-    register_connection(Connection(sid=sid, user_id=user_id, session_id=session_id))
+    conn = Connection(sid=sid, user_id=user_id, session_id=session_id, expires_at=expires_at)
+    watch_expiry(conn)
+    register_connection(conn)
     join_room(user_room(user_id))
     join_room(session_room(session_id))
     metrics.socket_connected()

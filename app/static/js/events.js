@@ -10,6 +10,7 @@ import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
 
 export const SERVER_EVENTS = [
+  "auth:expiring",
   "chat:created",
   "chat:deleted",
   "chat:member_added",
@@ -28,7 +29,7 @@ export const SERVER_EVENTS = [
 ];
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [messengerEvents, marketEvents, notificationEvents, musicEvents];
+const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents, musicEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);
