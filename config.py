@@ -105,6 +105,17 @@ class Config:
         self.GC_FREEZE_INTERVAL = float(os.environ.get("GC_FREEZE_INTERVAL") or 60)
         self.GC_FULL_INTERVAL = float(os.environ.get("GC_FULL_INTERVAL") or 3600)
         self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
+        # --- Faults (issue 12, docs/RELIABILITY.md): Redis timeouts, presence heartbeat, drain, port ---
+        self.REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT") or 1.0)  # s, every Redis call (socket timeout)
+        self.REDIS_RETRY = float(os.environ.get("REDIS_RETRY") or 1.0)  # s between reconnects of the queue listener
+        self.PUBLISH_BUFFER = _int("PUBLISH_BUFFER", 20_000)  # emits held for Redis while it is away
+        self.PUBLISH_MAX_AGE = float(os.environ.get("PUBLISH_MAX_AGE") or 30)  # s; older ones: clients told to resync
+        self.PRESENCE_TTL = _int("PRESENCE_TTL", 30)  # s a dead worker's users stay online
+        self.PRESENCE_GRACE = float(os.environ.get("PRESENCE_GRACE") or 3)  # s a reconnect has before "offline"
+        self.PRESENCE_BATCH = _int("PRESENCE_BATCH", 500)  # offline announcements per worker per second, at most
+        self.SESSION_CHECK_INTERVAL = float(os.environ.get("SESSION_CHECK_INTERVAL") or 1)  # s, revoked sessions
+        self.DRAIN_TIMEOUT = float(os.environ.get("DRAIN_TIMEOUT") or 10)  # s SIGTERM may take before exit
+        self.REUSE_PORT = _bool("REUSE_PORT", False)  # share the port with another server (SO_REUSEPORT)
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

@@ -87,8 +87,20 @@ return {ok, tostring(tokens)}
 
         self._redis = redis_client(url)
         self._bucket = self._redis.register_script(self._BUCKET)
+        # While Redis is away (or hung) each worker limits on its own instead of failing the request.
+        self._fallback = MemoryRateLimiter()
 
     def hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
+        from app.redis_client import guarded
+
+        return guarded(lambda: self._hit(key, limit, window), lambda: self._fallback.hit(key, limit, window))
+
+    def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
+        from app.redis_client import guarded
+
+        return guarded(lambda: self._take(key, rate, burst), lambda: self._fallback.take(key, rate, burst))
+
+    def _hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
         now = time.time()
         slot = int(now // window)
         rkey = f"mc:rl:{key}:{slot}"
@@ -100,7 +112,7 @@ return {ok, tostring(tokens)}
             return False, max(1, math.ceil((slot + 1) * window - now))
         return True, 0
 
-    def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
+    def _take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
         ok, tokens = self._bucket(keys=[f"mc:tb:{key}"], args=[rate, burst, time.time()])
         if ok:
             return True, 0

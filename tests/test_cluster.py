@@ -84,6 +84,8 @@ def cluster(tmp_path_factory):
         "BCRYPT_ROUNDS=4",
         "--env",
         f"REDIS_CHANNEL=mc-test-{uuid.uuid4().hex[:8]}",
+        "--env",
+        "PRESENCE_GRACE=1",
     ]
     if not NGINX:
         args.append("--no-nginx")
@@ -235,11 +237,11 @@ def test_nginx_spreads_sockets_over_the_workers_and_relays_both_ways(cluster):
         assert peers[1].send(chat["id"], "through nginx", "n1")["ok"] is True
         for p in peers:
             assert p.wait_for(lambda q: q.messages(chat["id"]), timeout=2)
-        # least_conn put the four websockets on both workers: each worker registered sockets in presence
+        # least_conn put the four websockets on both workers: each worker registered its users in presence
         import redis
 
         store = redis.Redis.from_url(cluster.redis_url, decode_responses=True)
-        per_worker = [store.scard(f"mc:presence-worker:{w.url.removeprefix('http://')}") for w in cluster.workers]
+        per_worker = [store.scard(f"mc:pw:{w.url.removeprefix('http://')}") for w in cluster.workers]
         assert all(n >= 1 for n in per_worker) and sum(per_worker) >= 4, per_worker
     finally:
         for p in peers:

@@ -49,11 +49,16 @@ def on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
+    # End the handshake's read transaction before presence is recorded: the audience query below
+    # must see every chat committed until now. On SQLite the snapshot of the token check would
+    # hide a direct chat created meanwhile, whose creator then read "offline" and heard no
+    # later `presence` (issue 12, item 6).
+    db.session.close()
     register_connection(Connection(sid=sid, user_id=user_id, session_id=session_id))
     join_room(user_room(user_id))
     join_room(session_room(session_id))
     if presence().connect(user_id, sid, session_id):
-        emit_now(Presence, {"user_id": user_id, "online": True}, _audience(user_id))
+        announce(user_id, True)
 
 
 @socketio.on("disconnect")
@@ -62,11 +67,18 @@ def on_disconnect(*_args: Any) -> None:
     conn = forget_connection(request.sid)  # type: ignore[attr-defined]
     if conn is None:
         return
+    # With Redis, the user goes offline PRESENCE_GRACE later (app/upkeep.py announces it) unless they
+    # reconnect meanwhile; True here means offline now (one process, or Redis unavailable).
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
-        try:
-            emit_now(Presence, {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
-        except Exception:
-            log.exception("presence broadcast failed for user %s", conn.user_id)
+        announce(conn.user_id, False)
+
+
+def announce(user_id: int, online: bool) -> None:
+    """Tell the people who share a chat with the user that they came online or went offline."""
+    try:
+        emit_now(Presence, {"user_id": user_id, "online": online}, _audience(user_id))
+    except Exception:
+        log.exception("presence broadcast failed for user %s", user_id)
 
 
 @socketio.on_error_default
