@@ -55,26 +55,40 @@ def redis_client(url: str, retries: int = 1, **options: Any) -> Any:
 
 
 class Breaker:
-    """After a Redis failure, skip Redis for `cool_down` seconds (callers use their fallback)."""
+    """After a Redis failure, skip Redis for `cool_down` seconds (callers use their fallback).
+
+    Then one caller at a time probes Redis (half-open) while the others keep to their fallback,
+    so a hung Redis costs one REDIS_TIMEOUT per cool-down, not one per call.
+    """
 
     def __init__(self, cool_down: float = 1.0) -> None:
         self.cool_down = cool_down
         self._open_until = 0.0
+        self._probing = False
         self.failures = 0
 
     def available(self) -> bool:
-        """Whether a Redis call is worth trying now."""
-        return time.monotonic() >= self._open_until
+        """Whether this caller should try Redis now."""
+        if not self._open_until:
+            return True
+        if time.monotonic() < self._open_until or self._probing:
+            return False
+        self._probing = True
+        return True
 
     def failed(self, exc: BaseException | None = None) -> None:
         """Record a failed call: skip Redis for a while."""
         self.failures += 1
-        if self.available():
-            log.warning("Redis unavailable (%s); using local fallbacks for %.1f s", exc, self.cool_down)
+        if not self._open_until:
+            log.warning("Redis unavailable (%s); using local fallbacks", exc)
+        self._probing = False
         self._open_until = time.monotonic() + self.cool_down
 
     def ok(self) -> None:
         """Record a successful call."""
+        if self._open_until:
+            log.warning("Redis is back")
+        self._probing = False
         self._open_until = 0.0
 
 

@@ -76,7 +76,7 @@ def _run(app: Flask) -> None:
                 except Exception as exc:
                     store._dirty = True
                     log.warning("presence heartbeat failed: %s", exc)
-            if redis_presence and breaker.available():
+            if redis_presence and not store._dirty:
                 try:
                     store.batch = per_tick
                     for user_id in store.due_offline():

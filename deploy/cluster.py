@@ -3,6 +3,9 @@
     python deploy/cluster.py start [--port 8000] [--workers 5001,5002] [--database-url URL] [--redis-url URL]
     python deploy/cluster.py stop  [--prefix DIR]
     python deploy/cluster.py env   [--prefix DIR]     # the environment of the workers, for `flask seed-users`
+    python deploy/cluster.py kill-worker  --worker 5001 [--signal TERM|KILL]   # TERM drains it
+    python deploy/cluster.py start-worker --worker 5001
+    python deploy/cluster.py restart-worker --worker 5001 [--signal TERM|KILL]   # a rolling restart step
 
 `make cluster` and `make cluster-stop` call it. It creates the PostgreSQL database if missing,
 applies the migrations once, generates a SECRET_KEY shared by every worker (into the prefix
@@ -132,7 +135,9 @@ def start(args: argparse.Namespace) -> None:
     )
     if migrate.returncode != 0:
         raise SystemExit(f"migration failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-3000:]}")
-    state: dict = {"workers": {}, "port": args.port, "nginx": None}
+    # The workers' settings, so that `start-worker` brings one back exactly as it was.
+    saved = {k: getattr(args, k) for k in _WORKER_ARGS}
+    state: dict = {"workers": {}, "port": args.port, "nginx": None, "args": saved}
     procs = []
     for port in workers:
         log = prefix / f"worker-{port}.log"
@@ -158,7 +163,8 @@ def start(args: argparse.Namespace) -> None:
     print(f"Masterchat cluster: http://127.0.0.1:{args.port} -> workers {', '.join(str(p) for p in workers)}")
 
 
-def _kill(pid: int, timeout: float = 10.0) -> None:
+def _kill(pid: int, timeout: float = 15.0) -> None:
+    """SIGTERM the process group (a worker drains within DRAIN_TIMEOUT), SIGKILL it after `timeout`."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -191,10 +197,71 @@ def stop(args: argparse.Namespace) -> None:
     print("cluster stopped")
 
 
+_WORKER_ARGS = ("app_env", "async_mode", "database_url", "redis_url", "public_url", "port", "env")
+
+
+def _state(prefix: Path) -> dict:
+    state_file = prefix / "cluster.json"
+    if not state_file.exists():
+        raise SystemExit(f"no cluster running from {prefix}")
+    return json.loads(state_file.read_text())
+
+
+def kill_worker(args: argparse.Namespace) -> float:
+    """Signal one worker (TERM: it drains and exits; KILL: a crash) and wait for it to exit; returns seconds."""
+    prefix = Path(args.prefix).resolve()
+    state = _state(prefix)
+    pid = state["workers"].get(str(args.worker))
+    if pid is None:
+        raise SystemExit(f"no worker on port {args.worker}")
+    started = time.monotonic()
+    sig = signal.SIGKILL if args.signal.upper() == "KILL" else signal.SIGTERM
+    try:
+        os.kill(pid, sig)  # the worker itself: its drain (app/upkeep.py) runs in it
+    except ProcessLookupError:
+        return 0.0
+    deadline = started + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                break
+        except ChildProcessError:  # not our child (started by another `cluster.py` call)
+            pass
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        _kill(pid, 0)
+    took = time.monotonic() - started
+    print(f"worker {args.worker} ({args.signal.upper()}) exited after {took:.2f} s")
+    return took
+
+
+def start_worker(args: argparse.Namespace) -> None:
+    """Start one worker of the cluster again (same environment) and wait until it answers."""
+    prefix = Path(args.prefix).resolve()
+    state = _state(prefix)
+    for name, value in state.get("args", {}).items():
+        setattr(args, name, value)
+    log = prefix / f"worker-{args.worker}.log"
+    proc = _start_process([sys.executable, "wsgi.py"], worker_env(args, prefix, args.worker), log)
+    state["workers"][str(args.worker)] = proc.pid
+    (prefix / "cluster.json").write_text(json.dumps(state))
+    _wait_http(f"http://127.0.0.1:{args.worker}", proc, log, args.timeout)
+    print(f"worker {args.worker} started")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: start, stop or env."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "env"])
+    parser.add_argument(
+        "command", choices=["start", "stop", "env", "kill-worker", "start-worker", "restart-worker"]
+    )
+    parser.add_argument("--worker", type=int, help="a worker's port (kill-worker, start-worker, restart-worker)")
+    parser.add_argument("--signal", default="TERM", help="TERM (drain) or KILL (kill-worker, restart-worker)")
     parser.add_argument("--prefix", default=str(ROOT / "instance" / "cluster"))
     parser.add_argument("--port", type=int, default=8000, help="nginx listens here")
     parser.add_argument("--workers", default="5001,5002", help="worker ports")
@@ -211,6 +278,13 @@ def main(argv: list[str] | None = None) -> None:
         start(args)
     elif args.command == "stop":
         stop(args)
+    elif args.command == "kill-worker":
+        kill_worker(args)
+    elif args.command == "start-worker":
+        start_worker(args)
+    elif args.command == "restart-worker":
+        kill_worker(args)
+        start_worker(args)
     else:
         prefix = Path(args.prefix).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
