@@ -157,14 +157,19 @@ local function held(sets, uid)
 end
 """
 # KEYS[1] my set; ARGV[1] user id. Returns 1 when the user was offline everywhere before this socket.
-_CONNECT = _LIVE + """
+_CONNECT = (
+    _LIVE
+    + """
 local was = redis.call('ZREM', 'mc:leaving', ARGV[1]) == 1 or held(live_sets(), ARGV[1])
 redis.call('SADD', KEYS[1], ARGV[1])
 if was then return 0 end
 return 1
 """
+)
 # ARGV: user ids. Returns those online (held by a live worker, or leaving within their grace).
-_ONLINE = _LIVE + """
+_ONLINE = (
+    _LIVE
+    + """
 local sets = live_sets()
 local found = {}
 for _, uid in ipairs(ARGV) do
@@ -172,8 +177,11 @@ for _, uid in ipairs(ARGV) do
 end
 return found
 """
+)
 # ARGV[1] now, ARGV[2] how many. Pops the users whose grace ran out; returns those no live worker holds.
-_DUE = _LIVE + """
+_DUE = (
+    _LIVE
+    + """
 local due = redis.call('ZRANGEBYSCORE', 'mc:leaving', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local sets = live_sets()
 local gone = {}
@@ -183,6 +191,7 @@ for _, uid in ipairs(due) do
 end
 return gone
 """
+)
 
 
 class RedisPresence:

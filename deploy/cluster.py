@@ -257,9 +257,7 @@ def start_worker(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Command line: start, stop or env."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "command", choices=["start", "stop", "env", "kill-worker", "start-worker", "restart-worker"]
-    )
+    parser.add_argument("command", choices=["start", "stop", "env", "kill-worker", "start-worker", "restart-worker"])
     parser.add_argument("--worker", type=int, help="a worker's port (kill-worker, start-worker, restart-worker)")
     parser.add_argument("--signal", default="TERM", help="TERM (drain) or KILL (kill-worker, restart-worker)")
     parser.add_argument("--prefix", default=str(ROOT / "instance" / "cluster"))

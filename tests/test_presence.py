@@ -5,6 +5,7 @@ next heartbeat, a dead worker's users go offline, and Redis being away degrades 
 worker knows instead of failing.
 """
 
+import threading
 import time
 
 import pytest
@@ -127,3 +128,35 @@ def test_redis_away_degrades_to_this_workers_sockets(make_store):
     assert store.disconnect(31, "s1") is True  # offline at once: nobody else can announce it
     with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: the upkeep loop logs it)
         store.heartbeat()
+
+
+def test_a_direct_chat_opened_while_the_peer_connects_gets_the_peers_presence(app, client, make_user, socket_client):
+    """Issue 12, item 6: the peer's connect checked its token, then the chat was created and its
+    creator read "offline", then the peer's presence was recorded: the creator must hear `presence`."""
+    alice, bob = make_user(), make_user()
+    alice_socket = socket_client(alice)
+    store = app.extensions["masterchat.presence"]
+    real_connect = store.connect
+    seen: list[bool] = []
+
+    def connect_after_the_chat(user_id, sid, session_id=None):
+        if user_id == bob.id and not seen:
+
+            def alice_opens_the_chat() -> None:  # another thread: its own app context and database session
+                res = client.post("/api/chats", json={"type": "direct", "user_id": bob.id}, headers=alice.headers)
+                assert res.status_code == 201, res.get_json()
+                seen.append(client.get(f"/api/users/{bob.id}", headers=alice.headers).get_json()["online"])
+
+            other = threading.Thread(target=alice_opens_the_chat)
+            other.start()
+            other.join(10)
+        return real_connect(user_id, sid, session_id)
+
+    store.connect = connect_after_the_chat
+    try:
+        socket_client(bob)
+    finally:
+        store.connect = real_connect
+    assert seen == [False], "the creator's read raced the peer's connect"
+    heard = [e["args"][0] for e in alice_socket.get_received() if e["name"] == "presence"]
+    assert {"user_id": bob.id, "online": True} in heard, heard
