@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         prefix = Path(args.prefix).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
+        if (prefix / "cluster.json").exists():  # the running cluster's own settings
+            for name, value in _state(prefix).get("args", {}).items():
+                setattr(args, name, value)
         env = worker_env(args, prefix)
         for name in ("APP_ENV", "INSTANCE_PATH", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL"):
             print(f"export {name}={env[name]}")

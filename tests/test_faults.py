@@ -10,6 +10,7 @@ every reconnect; unacknowledged sends are resent with the same client_id.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -426,3 +427,29 @@ def test_sigterm_drains_a_worker_and_its_clients_reconnect_to_the_other(cluster)
         for p in peers:
             p.close()
         cluster.run("start-worker", "--worker", str(cluster.ports[0]))
+
+
+def test_the_load_tester_restarts_a_worker_mid_run_and_counts_the_recovery(cluster, tmp_path):
+    if cluster.front is None:
+        _unavailable("nginx is not installed (apt-get install nginx)")
+    env = dict(os.environ)
+    for line in cluster.run("env").stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value
+    out = tmp_path / "restart.json"
+    restart = f"{sys.executable} {ROOT / 'deploy' / 'cluster.py'} restart-worker --prefix {cluster.prefix}"
+    restart += f" --worker {cluster.ports[0]}"
+    cmd = [sys.executable, "-m", "loadtest", "--url", cluster.front.url, "--users", "60", "--room-size", "6"]
+    cmd += ["--rate", "20", "--duration", "8", "--procs", "2", "--grace", "10", "--json", str(out), "--quiet"]
+    cmd += ["--db", env["DATABASE_URL"], "--app-dir", str(ROOT), "--no-plot"]
+    cmd += ["--restart-cmd", restart, "--restart-at", "2", "--reconnect-spread", "1"]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    result = json.loads(out.read_text())
+    restarted = result["restart"]
+    summary = {k: v for k, v in result.items() if k != "restart"}
+    assert restarted["returncode"] == 0, restarted
+    assert restarted["dropped_clients"] > 0 and restarted["not_recovered"] == 0, restarted
+    assert result["acked"] == result["sent"] and result["lost"] == 0, summary  # live or by the sync
+    assert restarted["stable_samples_during"] > 0, restarted
+    print("restart:", {k: v for k, v in restarted.items() if k != "output"})
