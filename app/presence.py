@@ -4,6 +4,7 @@ Kept behind one interface so that several workers can share it through Redis. Ea
 always knows its own sockets (which user, which login session) in memory; Redis holds only
 what the workers share, and each worker can rebuild its part of it at any time:
 
+Keys start with `mc:<REDIS_CHANNEL>:` (below, `mc:`):
 - `mc:pw:<worker>`: the set of user ids with a socket on that worker;
 - `mc:alive:<worker>`: the worker's heartbeat, expiring after PRESENCE_TTL seconds;
 - `mc:workers`: the workers that registered, so a live one can clear a dead one's users;
@@ -139,13 +140,14 @@ def presence() -> Presence:
     return current_app.extensions["masterchat.presence"]
 
 
-# The sets of the live workers (listed in mc:workers, heartbeat key present). The keys are built
-# inside the scripts: fine on one Redis (not on Redis Cluster).
+# The sets of the live workers (listed in <prefix>workers, heartbeat key present). The keys are
+# built inside the scripts from the prefix in ARGV[1]: fine on one Redis (not on Redis Cluster).
 _LIVE = """
+local P = ARGV[1]
 local function live_sets()
   local sets = {}
-  for _, w in ipairs(redis.call('SMEMBERS', 'mc:workers')) do
-    if redis.call('EXISTS', 'mc:alive:' .. w) == 1 then table.insert(sets, 'mc:pw:' .. w) end
+  for _, w in ipairs(redis.call('SMEMBERS', P .. 'workers')) do
+    if redis.call('EXISTS', P .. 'alive:' .. w) == 1 then table.insert(sets, P .. 'pw:' .. w) end
   end
   return sets
 end
@@ -156,37 +158,38 @@ local function held(sets, uid)
   return false
 end
 """
-# KEYS[1] my set; ARGV[1] user id. Returns 1 when the user was offline everywhere before this socket.
+# KEYS[1] my set; ARGV[2] user id. Returns 1 when the user was offline everywhere before this socket.
 _CONNECT = (
     _LIVE
     + """
-local was = redis.call('ZREM', 'mc:leaving', ARGV[1]) == 1 or held(live_sets(), ARGV[1])
-redis.call('SADD', KEYS[1], ARGV[1])
+local was = redis.call('ZREM', P .. 'leaving', ARGV[2]) == 1 or held(live_sets(), ARGV[2])
+redis.call('SADD', KEYS[1], ARGV[2])
 if was then return 0 end
 return 1
 """
 )
-# ARGV: user ids. Returns those online (held by a live worker, or leaving within their grace).
+# ARGV[2..]: user ids. Returns those online (held by a live worker, or leaving within their grace).
 _ONLINE = (
     _LIVE
     + """
 local sets = live_sets()
 local found = {}
-for _, uid in ipairs(ARGV) do
-  if redis.call('ZSCORE', 'mc:leaving', uid) or held(sets, uid) then table.insert(found, uid) end
+for i = 2, #ARGV do
+  local uid = ARGV[i]
+  if redis.call('ZSCORE', P .. 'leaving', uid) or held(sets, uid) then table.insert(found, uid) end
 end
 return found
 """
 )
-# ARGV[1] now, ARGV[2] how many. Pops the users whose grace ran out; returns those no live worker holds.
+# ARGV[2] now, ARGV[3] how many. Pops the users whose grace ran out; returns those no live worker holds.
 _DUE = (
     _LIVE
     + """
-local due = redis.call('ZRANGEBYSCORE', 'mc:leaving', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local due = redis.call('ZRANGEBYSCORE', P .. 'leaving', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 local sets = live_sets()
 local gone = {}
 for _, uid in ipairs(due) do
-  redis.call('ZREM', 'mc:leaving', uid)
+  redis.call('ZREM', P .. 'leaving', uid)
   if not held(sets, uid) then table.insert(gone, uid) end
 end
 return gone
@@ -197,7 +200,9 @@ return gone
 class RedisPresence:
     """Presence shared by several workers through Redis (see the module's docstring)."""
 
-    def __init__(self, url: str, worker: str, ttl: float = 30, grace: float = 3, batch: int = 500) -> None:
+    def __init__(
+        self, url: str, worker: str, ttl: float = 30, grace: float = 3, batch: int = 500, namespace: str = "masterchat"
+    ) -> None:
         from app.redis_client import redis_client
 
         self._redis = redis_client(url, decode_responses=True)
@@ -206,6 +211,10 @@ class RedisPresence:
         self.grace = grace
         self.batch = batch
         self._local = _Local()
+        # Every key starts with mc:<namespace>: (REDIS_CHANNEL): clusters sharing a Redis database stay apart.
+        self._p = f"mc:{namespace}:"
+        self._leaving = f"{self._p}leaving"
+        self._workers = f"{self._p}workers"
         self._dirty = True  # Redis may not hold this worker's users: re-register at the next heartbeat
         self._draining = False  # drain() wrote every user's leaving already
         self._connect = self._redis.register_script(_CONNECT)
@@ -215,13 +224,10 @@ class RedisPresence:
 
     # keys
     def _set(self, worker: str | None = None) -> str:
-        return f"mc:pw:{worker or self.worker}"
-
-    _LEAVING = "mc:leaving"
-    _WORKERS = "mc:workers"
+        return f"{self._p}pw:{worker or self.worker}"
 
     def _alive(self, worker: str | None = None) -> str:
-        return f"mc:alive:{worker or self.worker}"
+        return f"{self._p}alive:{worker or self.worker}"
 
     def _guard(self, call, fallback):
         from app.redis_client import guarded
@@ -236,7 +242,7 @@ class RedisPresence:
     def connect(self, user_id: int, sid: str, session_id: int | None = None) -> bool:
         if not self._local.add(user_id, sid, session_id):
             return False  # another tab on this worker: already online
-        return bool(self._guard(lambda: int(self._connect(keys=[self._set()], args=[user_id])), lambda: 1))
+        return bool(self._guard(lambda: int(self._connect(keys=[self._set()], args=[self._p, user_id])), lambda: 1))
 
     def disconnect(self, user_id: int, sid: str, session_id: int | None = None) -> bool:
         if not self._local.remove(user_id, sid, session_id) or self._draining:
@@ -246,7 +252,7 @@ class RedisPresence:
         def leave() -> bool:
             pipe = self._redis.pipeline(transaction=True)
             pipe.srem(self._set(), user_id)
-            pipe.zadd(self._LEAVING, {str(user_id): due})
+            pipe.zadd(self._leaving, {str(user_id): due})
             pipe.execute()
             return False  # announced by due_offline() once the grace runs out
 
@@ -263,7 +269,7 @@ class RedisPresence:
         local = {uid for uid in ids if self._local.has(uid)}
 
         def ask() -> set[int]:
-            return {int(uid) for uid in self._online(args=ids)} | local
+            return {int(uid) for uid in self._online(args=[self._p, *ids])} | local
 
         return self._guard(ask, lambda: local)
 
@@ -285,9 +291,9 @@ class RedisPresence:
         users = self._local.users()
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._alive(), int(time.time()), ex=self.ttl)
-        pipe.sadd(self._WORKERS, self.worker)
+        pipe.sadd(self._workers, self.worker)
         pipe.scard(self._set())
-        pipe.smembers(self._WORKERS)
+        pipe.smembers(self._workers)
         _, _, count, workers = pipe.execute()
         if self._dirty or count != len(users):
             self._rebuild(users)
@@ -312,22 +318,22 @@ class RedisPresence:
 
     def _reap(self, worker: str) -> bool:
         """Hand a dead worker's users to the offline announcer (one live worker does it)."""
-        if not self._redis.set(f"mc:reap:{worker}", self.worker, nx=True, ex=self.ttl):
+        if not self._redis.set(f"{self._p}reap:{worker}", self.worker, nx=True, ex=self.ttl):
             return False
         users = self._redis.smembers(self._set(worker))
         pipe = self._redis.pipeline(transaction=True)
         if users:
             now = time.time()
-            pipe.zadd(self._LEAVING, dict.fromkeys(users, now))
+            pipe.zadd(self._leaving, dict.fromkeys(users, now))
         pipe.delete(self._set(worker))
-        pipe.srem(self._WORKERS, worker)
+        pipe.srem(self._workers, worker)
         pipe.execute()
         log.warning("presence: worker %s is gone; %d of its user(s) leave", worker, len(users))
         return True
 
     def due_offline(self) -> list[int]:
         """Users whose grace ran out and who have no socket on any live worker (at most `batch`)."""
-        gone = self._due(args=[time.time(), self.batch])
+        gone = self._due(args=[self._p, time.time(), self.batch])
         return [int(uid) for uid in gone]
 
     def forget_worker(self) -> int:
@@ -335,7 +341,7 @@ class RedisPresence:
         users = self._redis.smembers(self._set())
         pipe = self._redis.pipeline(transaction=True)
         if users:
-            pipe.zadd(self._LEAVING, dict.fromkeys(users, time.time()))
+            pipe.zadd(self._leaving, dict.fromkeys(users, time.time()))
         pipe.delete(self._set())
         pipe.execute()
         return len(users)
@@ -347,9 +353,9 @@ class RedisPresence:
         due = time.time() + self.grace
         pipe = self._redis.pipeline(transaction=True)
         if users:
-            pipe.zadd(self._LEAVING, dict.fromkeys(map(str, users), due))
+            pipe.zadd(self._leaving, dict.fromkeys(map(str, users), due))
         pipe.delete(self._set(), self._alive())
-        pipe.srem(self._WORKERS, self.worker)
+        pipe.srem(self._workers, self.worker)
         pipe.execute()
         return len(users)
 
@@ -365,6 +371,7 @@ def make_presence(redis_url: str | None, worker: str, config: dict | None = None
         ttl=cfg.get("PRESENCE_TTL", 30),
         grace=cfg.get("PRESENCE_GRACE", 3),
         batch=cfg.get("PRESENCE_BATCH", 500),
+        namespace=cfg.get("REDIS_CHANNEL", "masterchat"),
     )
     try:
         store.forget_worker()

@@ -411,7 +411,6 @@ class Coordinator:
         self._latency = (list(latency_at), list(latency))
         return result
 
-
     def _restart_summary(self, latency, latency_at, stable, recoveries, ever_dropped, synced) -> dict:
         """The restart's figures: who dropped, how fast each was back and caught up, and the p99 of the
         users who never dropped, for messages sent from the restart until the last client was back."""

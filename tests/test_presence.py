@@ -105,7 +105,7 @@ def test_a_dead_workers_users_go_offline_unless_online_elsewhere(make_store, red
     dead.connect(21, "s1")
     dead.connect(22, "s2")
     live.connect(22, "s3")
-    redis.Redis.from_url(redis_url).delete("mc:alive:w-dead")  # its heartbeat expired
+    redis.Redis.from_url(redis_url).delete("mc:masterchat:alive:w-dead")  # its heartbeat expired
     assert live.heartbeat() == ["w-dead"]
     assert live.due_offline() == [21]
     assert live.online_among([21, 22]) == {22}
