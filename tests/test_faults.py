@@ -399,6 +399,16 @@ def test_sigterm_drains_a_worker_and_its_clients_reconnect_to_the_other(cluster)
     chat_id = _group(peers[0], peers[1:])
     for p in peers:
         p.connect()
+    # A user on the drained worker who does not come back: the others must see them go offline.
+    leaver = CatchingUpPeer(w1)
+    leaver.client = sio.Client(reconnection=False)
+    requests.post(
+        cluster.front.url + "/api/chats",
+        json={"type": "direct", "user_id": leaver.id},
+        headers=peers[0].headers,
+        timeout=10,
+    ).raise_for_status()
+    leaver.connect()
     on_w1 = requests.get(f"{w1.url}/api/users/{peers[0].id}", headers=peers[0].headers, timeout=10)
     assert on_w1.status_code == 200
     senders = [Sender(p, chat_id, every=0.02) for p in peers[:4]]
@@ -421,10 +431,15 @@ def test_sigterm_drains_a_worker_and_its_clients_reconnect_to_the_other(cluster)
         for p in peers:
             assert _wait(lambda p=p: p.holds_all(chat_id, n), 15), p.id
         assert sum(p.connects for p in peers) > len(peers), "some clients were on the drained worker"
-        drained = [e for p in peers for e, _, _ in p.events if e == "server:draining"]
+        drained = [e for p in [*peers, leaver] for e, _, _ in p.events if e == "server:draining"]
+        assert drained, "clients were told to reconnect"
+        gone = {"user_id": leaver.id, "online": False}
+        assert _wait(lambda: any(e == "presence" and d == gone for e, d, _ in peers[0].events), 10)
+        profile = requests.get(f"{cluster.front.url}/api/users/{leaver.id}", headers=peers[0].headers, timeout=10)
+        assert profile.json()["online"] is False, "the drained worker cleared its presence"
         print(f"{took.strip()}; {len(drained)} client(s) told to reconnect; {n} messages, none lost")
     finally:
-        for p in peers:
+        for p in [*peers, leaver]:
             p.close()
         cluster.run("start-worker", "--worker", str(cluster.ports[0]))
 
