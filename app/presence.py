@@ -373,9 +373,16 @@ def make_presence(redis_url: str | None, worker: str, config: dict | None = None
         batch=cfg.get("PRESENCE_BATCH", 500),
         namespace=cfg.get("REDIS_CHANNEL", "masterchat"),
     )
+    return store
+
+
+def register_worker(store: Presence) -> None:
+    """When the server starts (never in a CLI command): clear what this worker left in Redis
+    before (a crash) and announce it live, so other workers count its users from its first socket."""
+    if not isinstance(store, RedisPresence):
+        return
     try:
         store.forget_worker()
-        store.heartbeat()  # live at once: other workers count its users from its first socket
+        store.heartbeat()
     except Exception as exc:
         log.warning("presence: Redis unavailable at start-up (%s); registering later", exc)
-    return store

@@ -142,6 +142,7 @@ class QueueManager(socketio.RedisManager):
         self._outbox: deque[tuple[float, dict]] = deque()
         self._wake = threading.Event()
         self._pub: Any = None  # the publisher's client (the listener has its own connection)
+        self._publisher_started = False
         self._lost_rooms: set[str] = set()
         self._lost_all = False
         self.published = 0
@@ -158,10 +159,19 @@ class QueueManager(socketio.RedisManager):
     def initialize(self) -> None:
         """Start the listener (python-socketio) and the publisher task."""
         super().initialize()
-        self.server.start_background_task(self._publisher)
+        self._start_publisher()
+
+    def _start_publisher(self) -> None:
+        # python-socketio initializes the manager at the first socket connect; an emit from a REST
+        # request can come first (a freshly restarted worker), so the first publish starts it too.
+        if not self._publisher_started and self.server is not None:
+            self._publisher_started = True
+            self.server.start_background_task(self._publisher)
 
     # --- publishing -----------------------------------------------------------------------------
     def _publish(self, data: dict) -> None:
+        if not self._publisher_started:
+            self._start_publisher()
         self._outbox.append((time.monotonic(), data))
         if len(self._outbox) > self.buffer:
             self._drop(self._outbox.popleft()[1])

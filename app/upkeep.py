@@ -50,7 +50,10 @@ def install_queue_hooks(manager: Any) -> None:
 
 
 def start(app: Flask) -> None:
-    """Run the upkeep loop in a background task of the server."""
+    """Register this worker's presence and run the upkeep loop in a background task of the server."""
+    from app.presence import register_worker
+
+    register_worker(app.extensions["masterchat.presence"])
     socketio.start_background_task(_run, app)
 
 

@@ -207,6 +207,17 @@ def _state(prefix: Path) -> dict:
     return json.loads(state_file.read_text())
 
 
+def _running(pid: int) -> bool:
+    """Whether pid is alive (a zombie, exited but not yet reaped by its parent, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
 def kill_worker(args: argparse.Namespace) -> float:
     """Signal one worker (TERM: it drains and exits; KILL: a crash) and wait for it to exit; returns seconds."""
     prefix = Path(args.prefix).resolve()
@@ -228,9 +239,7 @@ def kill_worker(args: argparse.Namespace) -> float:
                 break
         except ChildProcessError:  # not our child (started by another `cluster.py` call)
             pass
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _running(pid):
             break
         time.sleep(0.05)
     else:
