@@ -114,6 +114,7 @@ class Config:
         self.PRESENCE_GRACE = float(os.environ.get("PRESENCE_GRACE") or 3)  # s a reconnect has before "offline"
         self.PRESENCE_BATCH = _int("PRESENCE_BATCH", 500)  # offline announcements per worker per second, at most
         self.SESSION_CHECK_INTERVAL = float(os.environ.get("SESSION_CHECK_INTERVAL") or 1)  # s, revoked sessions
+        self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects doing their DB/Redis work at once
         self.DRAIN_TIMEOUT = float(os.environ.get("DRAIN_TIMEOUT") or 10)  # s SIGTERM may take before exit
         self.REUSE_PORT = _bool("REUSE_PORT", False)  # share the port with another server (SO_REUSEPORT)
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)

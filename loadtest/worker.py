@@ -259,7 +259,7 @@ class Worker:
                 task.add_done_callback(tasks.discard)
             await asyncio.sleep(0.005)
         if tasks:
-            await asyncio.wait(tasks, timeout=self.cfg["ack_timeout"] + 1)
+            await asyncio.wait(tasks, timeout=self.cfg["ack_timeout"] * (3 if self.cfg.get("reconnect") else 1) + 1)
 
     async def send_one(self, user: dict, n: int, pad: str) -> None:
         """Send one message:send and record its ack (or error, or timeout)."""
@@ -273,7 +273,7 @@ class Worker:
         payload = {"chat_id": user["chat_id"], "body": f"{ts:.6f}|{pad}", "client_id": client_id}
         self.inflight += 1
         try:
-            ack = await client.call("message:send", payload, timeout=self.cfg["ack_timeout"])
+            ack = await self._call_send(user["id"], client, payload)
         except Exception as err:
             record[4] = "timeout" if "imeout" in type(err).__name__ else "send_error"
             self.ack_errors[record[4]] += 1
@@ -290,6 +290,21 @@ class Worker:
             code = ack.get("error", {}).get("code", "bad_ack") if isinstance(ack, dict) else "bad_ack"
             record[4] = "error"
             self.ack_errors[code] += 1
+
+    async def _call_send(self, uid: int, client: Any, payload: dict) -> Any:
+        """message:send; with --reconnect, a send cut off by a dropped socket is resent with the same
+        client_id once the user is back (as the web client does): the server stores it once."""
+        deadline = time.monotonic() + 3 * self.cfg["ack_timeout"]
+        while True:
+            try:
+                return await client.call("message:send", payload, timeout=self.cfg["ack_timeout"])
+            except Exception:
+                if not self.cfg.get("reconnect") or time.monotonic() > deadline:
+                    raise
+            while (client := self.clients.get(uid)) is None or not client.connected:
+                if time.monotonic() > deadline:
+                    raise ConnectionError("not back in time")
+                await asyncio.sleep(0.2)
 
     # ---------------------------------------------------------------- receiving
 

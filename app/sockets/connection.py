@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from app.auth import authenticate_socket_token
@@ -36,9 +37,26 @@ def _audience(user_id: int) -> list[int]:
     return sorted(ids)
 
 
+_connect_slots: list[threading.BoundedSemaphore] = []
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """CONNECT_CONCURRENCY connects at a time do their database and Redis work: in a reconnect storm
+    (a worker restarted, its users arriving here) the others wait their turn instead of taking every
+    pooled database connection, so the sends of users already connected keep theirs."""
+    if not _connect_slots:
+        _connect_slots.append(threading.BoundedSemaphore(current_app.config.get("CONNECT_CONCURRENCY", 8)))
+    return _connect_slots[0]
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
     """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
+    with _slots():
+        _connect(auth)
+
+
+def _connect(auth: Any) -> None:
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
         user_id, session_id = authenticate_socket_token(token)
