@@ -117,6 +117,9 @@ class Config:
         self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects doing their DB/Redis work at once
         self.DRAIN_TIMEOUT = float(os.environ.get("DRAIN_TIMEOUT") or 10)  # s SIGTERM may take before exit
         self.REUSE_PORT = _bool("REUSE_PORT", False)  # share the port with another server (SO_REUSEPORT)
+        # --- Client (issue 11): the currency prices are shown in (ISO 4217 code; the page's
+        # <meta name="currency">, read by the client's fmt.money). ---
+        self.CURRENCY = os.environ.get("CURRENCY", "RUB").strip().upper() or "RUB"
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

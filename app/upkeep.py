@@ -144,7 +144,7 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
     from app.events.base import checked
     from app.events.system import ServerDraining
     from app.presence import RedisPresence
-    from app.services.messages import _group_commit
+    from app.services.message_store import _group_commit
 
     started = time.monotonic()
     deadline = started + timeout
