@@ -354,7 +354,13 @@ def test_user_profile_answers_while_redis_is_down(cluster):
 
 
 def test_a_second_server_on_a_taken_port_exits_with_a_clear_error(cluster):
-    env = {**os.environ, "APP_ENV": "testing", "PORT": str(cluster.ports[0]), "HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "ASYNC_MODE": "eventlet",
+        "PORT": str(cluster.ports[0]),
+        "HOST": "127.0.0.1",
+    }
     env["DATABASE_URL"] = "sqlite:///" + str(cluster.prefix / "never.db")
     done = subprocess.run([sys.executable, "wsgi.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
