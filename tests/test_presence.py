@@ -160,3 +160,28 @@ def test_a_direct_chat_opened_while_the_peer_connects_gets_the_peers_presence(ap
     assert seen == [False], "the creator's read raced the peer's connect"
     heard = [e["args"][0] for e in alice_socket.get_received() if e["name"] == "presence"]
     assert {"user_id": bob.id, "online": True} in heard, heard
+
+
+def test_a_session_revoked_behind_the_queues_back_is_closed_by_the_database_check(app, make_user, socket_client):
+    """Logout's message to the other workers can be lost (Redis away): each worker's check finds the
+    revocation in the database and closes its own sockets of that session."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import AuthSession
+    from app.models.base import utcnow
+    from app.upkeep import close_revoked
+
+    ann, bob = make_user(), make_user()
+    ann_socket, bob_socket = socket_client(ann), socket_client(bob)
+    since = utcnow() - timedelta(seconds=1)
+    with app.app_context():
+        ann_session = app.extensions["masterchat.presence"].local_sessions()
+        db.session.execute(update(AuthSession).where(AuthSession.user_id == ann.id).values(revoked_at=utcnow()))
+        db.session.commit()
+        assert ann_socket.is_connected()
+        close_revoked(since)
+    assert ann_session and not ann_socket.is_connected()
+    assert bob_socket.is_connected(), "only the revoked session's sockets"
