@@ -220,8 +220,8 @@ class Sender(threading.Thread):
                         self.peer._hold(self.chat_id, [ack["message"]["seq"]])
                 except Exception:  # not connected, or no ack: resend the same client_id
                     time.sleep(0.1)
-                if self.stop.is_set() and client_id not in self.acked and not self.peer.client.connected:
-                    break
+                if self.stop.is_set() and client_id not in self.acked and time.monotonic() - started > 30:
+                    break  # a send is never abandoned sooner: it may be stored, so it must be acked
             k += 1
             time.sleep(self.every)
 
@@ -290,14 +290,15 @@ def test_ten_seconds_of_redis_fault_lose_no_acknowledged_message(cluster, fault)
         for s in senders:
             s.stop.set()
         for s in senders:
-            s.join(15)
+            s.join(40)
         acked = {cid: seq for s in senders for cid, seq in s.acked.items()}
         n = len(acked)
         print(f"{fault}: {before} acks before, {during} during the 10 s fault, {n} in all")
         assert during > 50, f"sends stalled during the {fault}: {during} acks in 10 s"
         stored = _stored(peers[2], chat_id)
+        n = len(stored)  # the acked messages and the chat's own service messages ("group created")
         assert [m["seq"] for m in stored] == list(range(1, n + 1)), "gapless, each acked message once"
-        assert {m["client_id"]: m["seq"] for m in stored} == acked
+        assert {m["client_id"]: m["seq"] for m in stored if m["client_id"]} == acked
         for p in peers:  # every member, on either worker, ends with the complete history
             missing = lambda p=p: sorted(set(range(1, n + 1)) - p.seqs[chat_id])[:10]  # noqa: E731
             assert _wait(lambda p=p: p.holds_all(chat_id, n), 20), (p.id, n, missing())
@@ -428,12 +429,13 @@ def test_sigterm_drains_a_worker_and_its_clients_reconnect_to_the_other(cluster)
         for s in senders:
             s.stop.set()
         for s in senders:
-            s.join(15)
+            s.join(40)
         acked = {cid: seq for s in senders for cid, seq in s.acked.items()}
         n = len(acked)
         stored = _stored(peers[0], chat_id)
+        n = len(stored)  # with the chat's service messages
         assert [m["seq"] for m in stored] == list(range(1, n + 1))
-        assert {m["client_id"]: m["seq"] for m in stored} == acked
+        assert {m["client_id"]: m["seq"] for m in stored if m["client_id"]} == acked
         for p in peers:
             assert _wait(lambda p=p: p.holds_all(chat_id, n), 15), p.id
         assert sum(p.connects for p in peers) > len(peers), "some clients were on the drained worker"
