@@ -240,7 +240,7 @@ class Coordinator:
         if args.restart_cmd:
             restarter = threading.Thread(target=self._restart, args=(t0 + args.restart_at,), daemon=True)
             restarter.start()
-        sent_reports = self.gather("sent", timeout=args.duration + 3 * args.ack_timeout + 30, draw=draw_send)
+        sent_reports = self.gather("sent", timeout=2 * args.duration + 3 * args.ack_timeout + 45, draw=draw_send)
         self.progress.show("send", 1, 1, f"sent {sum(r['sent'] for r in sent_reports)}", force=True)
         self.progress.done()
         monitor.phase = "drain"
