@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from app import logs, metrics
 from app.auth import authenticate_socket_token
 from app.errors import DomainError
 from app.events import emit_now
@@ -18,6 +19,7 @@ from app.extensions import db, socketio
 from app.presence import presence
 from app.realtime import session_room, user_room
 from app.schemas.chats import PingAck
+from app.sockets.auth import watch_expiry
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -60,7 +62,7 @@ def on_connect(auth: Any = None) -> None:
 def _connect(auth: Any) -> None:
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
-        user_id, session_id = authenticate_socket_token(token)
+        user_id, session_id, expires_at = authenticate_socket_token(token)
     except DomainError:
         raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
     except Exception:
@@ -73,9 +75,13 @@ def _connect(auth: Any) -> None:
     # hide a direct chat created meanwhile, whose creator then read "offline" and heard no
     # later `presence` (issue 12, item 6).
     db.session.close()
-    register_connection(Connection(sid=sid, user_id=user_id, session_id=session_id))
+    conn = Connection(sid=sid, user_id=user_id, session_id=session_id, expires_at=expires_at)
+    watch_expiry(conn)
+    register_connection(conn)
     join_room(user_room(user_id))
     join_room(session_room(session_id))
+    metrics.socket_connected()
+    logs.socket_event("connect", user_id, sid, session_id)
     if presence().connect(user_id, sid, session_id):
         announce(user_id, True)
 
@@ -86,6 +92,8 @@ def on_disconnect(*_args: Any) -> None:
     conn = forget_connection(request.sid)  # type: ignore[attr-defined]
     if conn is None:
         return
+    metrics.socket_disconnected()
+    logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
     # With Redis, the user goes offline PRESENCE_GRACE later (app/upkeep.py announces it) unless they
     # reconnect meanwhile; True here means offline now (one process, or Redis unavailable).
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
