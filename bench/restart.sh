@@ -23,7 +23,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 REDIS_PID=$!
 DB="postgresql://postgres@127.0.0.1:5432/mc_restart_bench_$$"
 $PY deploy/cluster.py start --prefix "$PREFIX" --workers "$W1,$W2" --port "$FRONT" --database-url "$DB" \
-  --redis-url "redis://127.0.0.1:$REDIS_PORT/0" --env RATE_LIMITS=off
+  --redis-url "redis://127.0.0.1:$REDIS_PORT/0" --env RATE_LIMITS=off --no-tls
 cleanup() {
   $PY deploy/cluster.py stop --prefix "$PREFIX" || true
   kill "$REDIS_PID" || true

@@ -250,7 +250,9 @@ def stop(args: argparse.Namespace) -> None:
     print("cluster stopped")
 
 
-_WORKER_ARGS = ("app_env", "async_mode", "database_url", "redis_url", "public_url", "port", "env")
+_WORKER_ARGS = (
+    "app_env", "async_mode", "database_url", "redis_url", "public_url", "port", "https_port", "no_tls", "env"
+)  # fmt: skip
 
 
 def _state(prefix: Path) -> dict:

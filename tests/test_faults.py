@@ -98,6 +98,7 @@ def cluster(tmp_path_factory):
     for env in ("BCRYPT_ROUNDS=4", "RATE_LIMITS=off", "PRESENCE_TTL=3", "PRESENCE_GRACE=1", "DRAIN_TIMEOUT=8"):
         args += ["--env", env]
     args += ["--env", f"REDIS_CHANNEL=mc-faults-{uuid.uuid4().hex[:8]}"]
+    args.append("--no-tls")  # plain http through nginx (tests/e2e/test_https_ui.py runs the https cluster)
     if not NGINX:
         args.append("--no-nginx")
     made = Cluster(prefix, ports, front, redis)
