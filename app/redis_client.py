@@ -142,6 +142,7 @@ class QueueManager(socketio.RedisManager):
         self._outbox: deque[tuple[float, dict]] = deque()
         self._wake = threading.Event()
         self._pub: Any = None  # the publisher's client (the listener has its own connection)
+        self._inflight = 0
         self._publisher_started = False
         self._lost_rooms: set[str] = set()
         self._lost_all = False
@@ -179,15 +180,15 @@ class QueueManager(socketio.RedisManager):
 
     def pending(self) -> int:
         """Messages not yet published."""
-        return len(self._outbox)
+        return len(self._outbox) + self._inflight
 
     def flush(self, timeout: float) -> bool:
         """Wait until every queued message is published (drain); False on timeout."""
         deadline = time.monotonic() + timeout
-        while self._outbox and time.monotonic() < deadline:
+        while self.pending() and time.monotonic() < deadline:
             self._wake.set()
             time.sleep(0.05)
-        return not self._outbox
+        return not self.pending()
 
     def _drop(self, message: dict) -> None:
         self.dropped += 1
@@ -202,28 +203,37 @@ class QueueManager(socketio.RedisManager):
             self._lost_rooms.update(room)
 
     def _publisher(self) -> None:
+        failing = False
         while True:
             self._wake.wait(1.0)
             self._wake.clear()
             while self._outbox:
-                batch = [self._outbox[i][1] for i in range(min(len(self._outbox), 500))]
+                # Taken out while in flight (an overflowing _publish drops from the left meanwhile).
+                batch = [self._outbox.popleft() for _ in range(min(len(self._outbox), 500))]
+                self._inflight = len(batch)
                 try:
                     if self._pub is None:
                         self._pub = redis_client(self.redis_url, **self.redis_options)
                     pipe = self._pub.pipeline(transaction=False)
-                    for message in batch:
+                    for _at, message in batch:
                         pipe.publish(self.channel, self.json.dumps(message))
                     pipe.execute()
                 except Exception as exc:
-                    log.warning("publish to Redis failed (%s); %d message(s) held", exc, len(self._outbox))
+                    self._outbox.extendleft(reversed(batch))
+                    self._inflight = 0
+                    if not failing:
+                        log.warning("publish to Redis failed (%s); holding messages until it is back", exc)
+                    failing = True
                     cutoff = time.monotonic() - self.max_age
                     while self._outbox and self._outbox[0][0] < cutoff:
                         self._drop(self._outbox.popleft()[1])
                     time.sleep(min(self.retry, 0.5))
                     continue
-                for _ in batch:
-                    self._outbox.popleft()
+                self._inflight = 0
                 self.published += len(batch)
+                if failing:
+                    log.warning("publishing to Redis again (%d dropped so far)", self.dropped)
+                    failing = False
                 if self._lost_rooms or self._lost_all:
                     self._report_lost()
 
