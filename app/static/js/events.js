@@ -23,11 +23,17 @@ export const SERVER_EVENTS = [
   "notification",
   "presence",
   "request:updated",
+  "resync",
+  "server:draining",
   "typing",
 ];
 
+// Faults (docs/RELIABILITY.md): live events may have been missed (the server's queue was away), so catch
+// up as after a reconnect; a draining worker's socket closes next and socket.io reconnects by itself.
+const systemEvents = { resync: () => recover(), "server:draining": () => {} };
+
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents];
+const DOMAINS = [sock.connectionHandlers, systemEvents, messengerEvents, marketEvents, notificationEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);
