@@ -239,3 +239,31 @@ addStrings({
     "status.withdrawn": "withdrawn",
   },
 });
+
+// The order in its chat.
+addStrings({
+  ru: {
+    "order.label": "Заказ",
+    "order.review": "Оставить отзыв",
+    "order.review_title": "Отзыв о мастере {name}",
+    "order.not_current": "Вы отказались от этого исполнителя",
+    "order.yours": "Ваш заказ",
+    "order.open_chat": "Чат заказа",
+    "feed.closed": "Заявка больше не открыта",
+    "review.text": "Отзыв",
+    "review.stars": { one: "{count} звезда", few: "{count} звезды", many: "{count} звёзд", other: "{count} звезды" },
+    "status.deleted": "удалена",
+  },
+  en: {
+    "order.label": "Order",
+    "order.review": "Leave a review",
+    "order.review_title": "Review {name}",
+    "order.not_current": "You refused this executor",
+    "order.yours": "Your order",
+    "order.open_chat": "Order chat",
+    "feed.closed": "No longer open",
+    "review.text": "Review",
+    "review.stars": { one: "{count} star", other: "{count} stars" },
+    "status.deleted": "deleted",
+  },
+});

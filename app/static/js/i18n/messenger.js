@@ -181,3 +181,43 @@ addStrings({
     "profile.master_card": "Master card",
   },
 });
+
+// Group history (service messages), removal, keyboard and screen-reader strings.
+addStrings({
+  ru: {
+    "sys.created": "{actor} создал(а) группу «{name}»",
+    "sys.added": "{actor} добавил(а) участника {target}",
+    "sys.removed": "{actor} исключил(а) участника {target}",
+    "sys.left": "{actor} покинул(а) группу",
+    "sys.renamed": "{actor} переименовал(а) группу в «{name}»",
+    "sys.promoted": "{actor} назначил(а) администратором участника {target}",
+    "sys.promoted_owner": "{target} теперь владелец группы",
+    "sys.demoted": "{actor} снял(а) права администратора с участника {target}",
+    "sys.unknown": "Изменение в группе",
+    "chat.removed_by": "{name} исключил(а) вас из чата «{chat}».",
+    "chat.removed": "Вас исключили из чата «{chat}».",
+    "chat.history": "Сообщения",
+    "msg.actions": "Действия с сообщением",
+    "msg.label": "{name}, {time}",
+    "msg.you": "Вы",
+    "msg.announce": "{name}: {text}",
+  },
+  en: {
+    "sys.created": "{actor} created the group “{name}”",
+    "sys.added": "{actor} added {target}",
+    "sys.removed": "{actor} removed {target}",
+    "sys.left": "{actor} left the group",
+    "sys.renamed": "{actor} renamed the group to “{name}”",
+    "sys.promoted": "{actor} made {target} an admin",
+    "sys.promoted_owner": "{target} is now the owner of the group",
+    "sys.demoted": "{actor} revoked {target}'s admin rights",
+    "sys.unknown": "The group changed",
+    "chat.removed_by": "{name} removed you from “{chat}”.",
+    "chat.removed": "You were removed from “{chat}”.",
+    "chat.history": "Messages",
+    "msg.actions": "Message actions",
+    "msg.label": "{name}, {time}",
+    "msg.you": "You",
+    "msg.announce": "{name}: {text}",
+  },
+});

@@ -1,7 +1,7 @@
 // Marketplace pieces shared by the catalogue, master mode and the requests pages.
 import { api } from "../../api.js";
 import "../../i18n/market.js";
-import { clear, dateTime, el, errorText } from "../../dom.js";
+import { clear, dateTime, el, errorText, toast } from "../../dom.js";
 import { fmt, t } from "../../i18n.js";
 
 let categoriesCache = null;
@@ -92,4 +92,28 @@ export function requestSummary(req, cats) {
 /** A price in the server's currency, or "on request". */
 export function money(value) {
   return value != null ? fmt.money(value) : t("market.on_request");
+}
+
+/** The review form for a completed request (its customer): rating and text; onDone() after it is published. */
+export function reviewForm(requestId, onDone) {
+  const error = el("div", { class: "error", role: "alert" });
+  const rating = el("fieldset", { class: "rating-input" }, el("legend", { text: t("review.rating") }),
+    [5, 4, 3, 2, 1].map((n) => el("label", { class: "star-pick" },
+      el("input", { type: "radio", name: "rating", value: n, required: true, checked: n === 5, "aria-label": t("review.stars", { count: n }) }),
+      el("span", { "aria-hidden": "true", text: "★".repeat(n) }))));
+  const text = el("textarea", { name: "text", id: `review-text-${requestId}`, rows: "3", maxlength: "4000", placeholder: t("review.placeholder") });
+  const form = el("form", { class: "stack review-form", id: "review-form" }, rating,
+    el("label", { for: text.id, text: t("review.text") }), text,
+    el("button", { type: "submit", text: t("review.publish") }), error);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    error.textContent = "";
+    const d = Object.fromEntries(new FormData(form).entries());
+    try {
+      await api("POST", `/requests/${requestId}/review`, { rating: Number(d.rating), text: d.text.trim() });
+      toast(t("review.published"), "ok");
+      if (onDone) onDone();
+    } catch (err) { error.textContent = errorText(err); }
+  });
+  return form;
 }

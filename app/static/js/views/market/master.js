@@ -136,8 +136,10 @@ export async function feed({ view, go }) {
   const cats = await categories();
   const list = el("div", { class: "feed", id: "feed" });
   const seen = new Set();
+  const shown = new Map(); // id -> the request as drawn
   const card = (req) => {
     seen.add(req.id);
+    shown.set(req.id, req);
     const direct = req.master_id === me.id;
     const actions = direct
       ? el("div", { class: "row" },
@@ -148,11 +150,23 @@ export async function feed({ view, go }) {
           try { await api("POST", `/requests/${req.id}/decline`); node.remove(); toast(t("bell.declined_toast"), "ok"); } catch (err) { toast(errorText(err), "error"); }
         } }))
       : req.my_offer ? myOffer(req) : offerForm(req);
-    const node = el("article", { class: "card feed-item", dataset: { requestId: req.id } },
+    // Once it left `open`: mine (I won it: "yours" with its chat) or greyed ("no longer open").
+    const won = req.status !== "open" && req.executor_id === me.id;
+    const closed = req.status !== "open" && !won;
+    const node = el("article", { class: `card feed-item${won ? " won" : ""}${closed ? " closed" : ""}`, dataset: { requestId: req.id } },
       el("div", { class: "row" }, avatar(req.customer, "sm"), el("strong", { text: displayName(req.customer) }),
-        direct ? el("span", { class: "tag", text: t("feed.sent_to_you") }) : null),
-      requestSummary(req, cats), actions);
+        direct ? el("span", { class: "tag", text: t("feed.sent_to_you") }) : null,
+        won ? el("span", { class: "tag tag-yours", text: t("order.yours") }) : null),
+      requestSummary(req, cats),
+      won ? el("div", { class: "row" }, req.chat_id ? el("a", { class: "button small", href: `#/chats/${req.chat_id}`, text: t("order.open_chat") }) : null)
+        : closed ? el("p", { class: "muted small feed-closed", text: t("feed.closed") }) : actions);
     return node;
+  };
+  // A request that changed is drawn again as it is now (status, yours or no longer open).
+  const redraw = (req) => {
+    const item = list.querySelector(`[data-request-id="${req.id}"]`);
+    const before = shown.get(req.id) || {};
+    if (item) item.replaceWith(card({ ...before, ...req, my_offer: req.my_offer ?? before.my_offer ?? null }));
   };
   const data = await api("GET", "/requests/feed");
   clear(list, (data.items || []).map(card));
@@ -170,7 +184,9 @@ export async function feed({ view, go }) {
     const oldest = fresh.next == null ? 0 : Math.min(...items.map((r) => r.id));
     for (const node of list.querySelectorAll(".feed-item")) {
       const id = Number(node.dataset.requestId);
-      if (id >= oldest) node.classList.toggle("closed", !open.has(id));
+      if (id >= oldest && !open.has(id) && !node.matches(".won, .closed")) {
+        api("GET", `/requests/${id}`).then(redraw).catch(() => node.classList.add("closed"));
+      }
     }
     for (const r of items.slice().reverse()) if (!seen.has(r.id)) { empty.remove(); list.prepend(card(r)); }
   };
@@ -183,8 +199,7 @@ export async function feed({ view, go }) {
       // Every master of the category hears when a request is taken, cancelled or opened again.
       for (const [id, req] of requests) {
         if (before.get(id) === req) continue;
-        const item = list.querySelector(`[data-request-id="${id}"]`);
-        if (item) item.classList.toggle("closed", req.status !== "open");
+        if (list.querySelector(`[data-request-id="${id}"]`)) redraw(req);
       }
     }),
   ];
