@@ -1,6 +1,8 @@
 // DOM helpers. User content only ever goes in through textContent (the `text` attribute here).
 import { fmt, t } from "./i18n.js";
 
+export { errorText } from "./errors.js";
+
 /** el("div", {class: "x", text: userValue, onclick: fn}, ...children): children are nodes or plain text. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -68,12 +70,6 @@ export function modal(title, ...content) {
     ...content));
   document.body.append(backdrop);
   return { close, node: backdrop };
-}
-
-/** What went wrong, said once: the server's sentence (its field details repeat it, so they are not appended). */
-export function errorText(err) {
-  const message = err && err.message ? String(err.message).replace(/Value error, /g, "") : "";
-  return message || t("common.network_error");
 }
 
 export function debounce(fn, ms) {

@@ -1,6 +1,7 @@
 // Landing, sign-up, log-in, forgot and reset password, log-out.
 import { api, ApiError, clearTokens, saveTokens } from "../api.js";
 import { clear, el, errorText, toast } from "../dom.js";
+import { showErrors } from "../errors.js";
 import { displayName } from "../components/avatar.js";
 import * as sock from "../socket.js";
 import { icon } from "../icons.js";
@@ -19,13 +20,13 @@ export function formCard(title, fields, submitText, onsubmit, links = [], intro 
   const f = el("form", { novalidate: true }, ...fields, button, error);
   f.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.textContent = "";
+    showErrors(f, error, null);
     button.disabled = true;
     const data = Object.fromEntries(new FormData(f).entries());
     try {
       await onsubmit(data);
     } catch (err) {
-      error.textContent = err instanceof ApiError ? errorText(err) : t("common.network_error");
+      if (err instanceof ApiError) showErrors(f, error, err); else error.textContent = t("common.network_error");
     } finally {
       button.disabled = false;
     }

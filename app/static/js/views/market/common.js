@@ -1,8 +1,8 @@
 // Marketplace pieces shared by the catalogue, master mode and the requests pages.
-import { api } from "../../api.js";
+import { api, qs } from "../../api.js";
 import "../../i18n/market.js";
 import { clear, dateTime, el, errorText, toast } from "../../dom.js";
-import { fmt, t } from "../../i18n.js";
+import { fmt, getLocale, t } from "../../i18n.js";
 
 let categoriesCache = null;
 
@@ -20,24 +20,74 @@ export async function categories() {
 }
 
 let citiesCache = null;
+let cityNames = new Map(); // name_ru -> city, once the list has come
 
-// The id of a <datalist> of the reference cities (GET /api/cities, loaded once): city inputs offer
-// the list's spelling as people type.
+/** The reference cities (GET /api/cities, loaded once): [{id, name, name_ru, name_en}]. */
+export function cities() {
+  if (!citiesCache) {
+    citiesCache = api("GET", "/cities", undefined, { auth: false }).then((d) => d.items || []).catch(() => []);
+    citiesCache.then((items) => { cityNames = new Map(items.map((c) => [c.name_ru || c.name, c])); });
+  }
+  return citiesCache;
+}
+
+/** A listed city in the interface's language (profiles and cards keep its Russian name); else as typed. */
+export function cityLabel(value) {
+  if (!value) return "";
+  const c = cityNames.get(value);
+  if (!c) return value;
+  return (getLocale() === "ru" ? c.name_ru : c.name_en) || c.name || value;
+}
+
+let cityInputs = 0;
+
+/**
+ * A city input that suggests listed cities as the user types, in either language's spelling
+ * (GET /api/cities?q=); whatever is typed is sent as it is: the server finds a listed city by any
+ * spelling and keeps any other city as typed. attrs: id, name, value, placeholder...
+ */
+export function cityInput(attrs = {}) {
+  const listId = `city-list-${++cityInputs}`;
+  const list = el("datalist", { id: listId });
+  const input = el("input", { maxlength: "64", autocomplete: "off", ...attrs, list: listId, value: cityLabelLater(attrs.value) });
+  const fill = (items) => {
+    const own = (c) => (getLocale() === "ru" ? c.name_ru : c.name_en) || c.name;
+    const other = (c) => (getLocale() === "ru" ? c.name_en : c.name_ru);
+    clear(list, items.slice(0, 12).map((c) => el("option", { value: own(c), label: other(c) && other(c) !== own(c) ? other(c) : undefined })));
+  };
+  cities().then((items) => { if (!list.childElementCount) fill(items); if (!input.value || input.value === attrs.value) input.value = cityLabel(attrs.value); });
+  let timer = null;
+  let asked = "";
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (!q || q === asked) return;
+    timer = setTimeout(async () => {
+      asked = q;
+      const found = await api("GET", `/cities${qs({ q })}`, undefined, { auth: false }).then((d) => d.items || []).catch(() => null);
+      if (found && input.value.trim() === q) fill(found);
+    }, 200);
+  });
+  return el("span", { class: "city-input" }, input, list);
+}
+
+function cityLabelLater(value) { return value ? cityLabel(value) : ""; }
+
+/** Kept for older callers: the id of a shared <datalist> of the listed cities. */
 export function cityList() {
   let list = document.getElementById("city-list");
   if (!list) {
     list = el("datalist", { id: "city-list" });
     document.body.append(list);
   }
-  if (!citiesCache) citiesCache = api("GET", "/cities", undefined, { auth: false }).then((d) => d.items || []).catch(() => []);
-  citiesCache.then((items) => {
-    if (!list.childElementCount) list.append(...items.map((c) => el("option", { value: c.name })));
+  cities().then((items) => {
+    if (!list.childElementCount) list.append(...items.map((c) => el("option", { value: cityLabel(c.name_ru || c.name) })));
   });
   return "city-list";
 }
 
-export function categorySelect(cats, { name = "category", value = "", any = t("market.any_category"), id = name, required = false } = {}) {
-  const select = el("select", { name, id, required },
+export function categorySelect(cats, { name = "category", value = "", any = t("market.any_category"), id = name, required = false, label = undefined } = {}) {
+  const select = el("select", { name, id, required, "aria-label": label },
     any ? el("option", { value: "", text: any }) : null,
     cats.flat.map((c) => el("option", { value: c.id, text: `${"\u2003".repeat(c.depth)}${c.name}` })));
   select.value = value ? String(value) : "";
@@ -85,7 +135,7 @@ export function offerForm(req, onDone) {
 export function requestSummary(req, cats) {
   return el("div", { class: "req-summary" },
     el("div", { class: "row" }, el("a", { href: `#/requests/${req.id}`, class: "req-title", text: req.title }), statusBadge(req.status)),
-    el("div", { class: "muted small", text: [cats.byId.get(req.category_id)?.name, req.city, req.budget != null ? t("request.budget_value", { budget: fmt.money(req.budget) }) : null, dateTime(req.created_at)].filter(Boolean).join(" · ") }),
+    el("div", { class: "muted small", text: [cats.byId.get(req.category_id)?.name, cityLabel(req.city), req.budget != null ? t("request.budget_value", { budget: fmt.money(req.budget) }) : null, dateTime(req.created_at)].filter(Boolean).join(" · ") }),
     req.description ? el("p", { class: "pre", text: req.description }) : null);
 }
 

@@ -1,12 +1,13 @@
 // Master mode (create or edit the card, services) and the masters' live feed of requests.
 import { api } from "../../api.js";
 import { clear, confirmBox, el, errorText, toast } from "../../dom.js";
+import { showErrors } from "../../errors.js";
 import { avatar, displayName } from "../../components/avatar.js";
 import { emptyState } from "../../components/states.js";
 import { t } from "../../i18n.js";
 import { market } from "../../stores/market.js";
 import { me as currentUser, session } from "../../stores/session.js";
-import { categories, categorySelect, cityList, money, offerForm, requestSummary } from "./common.js";
+import { categories, categorySelect, cities, cityInput, money, offerForm, requestSummary } from "./common.js";
 
 // ---- master mode -------------------------------------------------------------------------------
 
@@ -26,13 +27,13 @@ export async function masterMode({ view, refreshMe }) {
     el("label", { text: t("master.categories") }), boxes,
     el("label", { for: "m-about", text: t("master.about_you") }), about,
     el("div", { class: "row2" },
-      el("div", {}, el("label", { for: "m-city", text: t("market.city") }), el("input", { id: "m-city", name: "city", list: cityList(), autocomplete: "off", value: card ? card.city : me.city || "" })),
+      el("div", {}, el("label", { for: "m-city", text: t("market.city") }), cityInput({ id: "m-city", name: "city", value: card ? card.city : me.city || "" })),
       el("div", {}, el("label", { for: "m-from", text: t("master.prices_from") }), el("input", { id: "m-from", name: "price_from", type: "number", min: "0", value: card?.price_from ?? "" })),
       el("div", {}, el("label", { for: "m-to", text: t("master.prices_to") }), el("input", { id: "m-to", name: "price_to", type: "number", min: "0", value: card?.price_to ?? "" }))),
     el("button", { type: "submit", text: card ? t("master.save_card") : t("master.create_card") }), error);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    error.textContent = "";
+    showErrors(form, error, null);
     const fd = new FormData(form);
     const body = { category_ids: fd.getAll("category_ids").map(Number), about: fd.get("about").trim(), city: fd.get("city").trim() };
     for (const k of ["price_from", "price_to"]) if (fd.get(k)) body[k] = Number(fd.get(k)); else if (card) body[k] = null;
@@ -44,7 +45,7 @@ export async function masterMode({ view, refreshMe }) {
         await refreshMe();
       }
       masterMode({ view, refreshMe });
-    } catch (err) { error.textContent = errorText(err); }
+    } catch (err) { showErrors(form, error, err); }
   });
   const sections = [el("section", { class: "card" }, el("h2", { text: card ? t("master.my_card") : t("nav.become_master") }),
     card ? null : el("p", { class: "muted", text: t("master.create_hint") }), form)];
@@ -60,7 +61,7 @@ function servicesEditor(card, cats, reload) {
   const error = el("div", { class: "error", role: "alert" });
   const form = el("form", { class: "service-form", id: "service-form" },
     el("input", { name: "title", required: true, placeholder: t("service.title_placeholder"), maxlength: "120", "aria-label": t("service.title") }),
-    categorySelect(cats, { name: "category_id", id: "s-category", any: t("market.category"), required: true }),
+    categorySelect(cats, { name: "category_id", id: "s-category", any: t("market.category"), required: true, label: t("market.category") }),
     el("input", { name: "price", type: "number", min: "0", placeholder: t("market.price"), "aria-label": t("market.price") }),
     el("input", { name: "description", placeholder: t("service.description_placeholder"), maxlength: "4000", "aria-label": t("service.description") }),
     el("button", { type: "submit", class: "small", text: t("service.add") }), error);
