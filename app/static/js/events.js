@@ -50,6 +50,10 @@ if (new URLSearchParams(location.search).has("testhooks") || window.mcTestHooks 
     dropNext: (name, n = 1) => dropping.set(name, (dropping.get(name) || 0) + n),
     /** How many of the asked drops are still to come. */
     pendingDrops: (name) => dropping.get(name) || 0,
+    /** Is the socket connected? */
+    online: () => sock.isOnline(),
+    /** Drop the socket and connect again (the page catches up as after any reconnect). */
+    reconnect: () => { sock.disconnect(); sock.connect(); },
   };
 }
 

@@ -91,7 +91,10 @@ export async function chatWindow(pane, chatId, go) {
     const all = items();
     let cur = currentKey ? all.find((n) => n.dataset.key === currentKey) : null;
     if (!cur) cur = all[all.length - 1];
-    for (const n of all) n.tabIndex = n === cur ? 0 : -1;
+    for (const n of all) {
+      n.tabIndex = n === cur ? 0 : -1;
+      for (const a of n.querySelectorAll("a.msg-link")) a.tabIndex = n === cur ? 0 : -1; // links: of the current one only
+    }
   };
   const focusItem = (node) => {
     if (!node) return;
@@ -121,9 +124,10 @@ export async function chatWindow(pane, chatId, go) {
     if (item && !item.contains(e.relatedTarget)) item.classList.remove("show-actions");
   });
   list.addEventListener("keydown", (e) => {
-    if (!e.target.matches(".msg, .msg-service")) return;
+    const item = e.target.matches(".msg, .msg-service") ? e.target : e.target.matches("a.msg-link") ? e.target.closest(".msg") : null;
+    if (!item) return;
     const all = items();
-    const i = all.indexOf(e.target);
+    const i = all.indexOf(item);
     const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: all.length - 1, PageUp: i - 10, PageDown: i + 10 }[e.key];
     if (to !== undefined) {
       e.preventDefault();
@@ -144,6 +148,8 @@ export async function chatWindow(pane, chatId, go) {
     onDelete: async (msg) => {
       if (!(await confirmBox(t("msg.delete_confirm"), t("msg.delete")))) return;
       try { await outbox.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
+      const node = list.querySelector(`[data-key="${messageKey(msg)}"]`);
+      if (node && !list.contains(document.activeElement)) focusItem(node); // the keyboard stays on the message
     },
     onRetry: (msg) => outbox.retry(chatId, msg.client_id),
     onDiscard: (msg) => outbox.discard(chatId, msg.client_id),
