@@ -53,6 +53,7 @@ def build_openapi() -> dict[str, Any]:
     def ref(model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
         return keyed[(model, mode)]
 
+    currency = current_app.config.get("CURRENCY", "RUB")
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         op: dict[str, Any] = {
@@ -111,7 +112,12 @@ def build_openapi() -> dict[str, Any]:
         "info": {
             "title": "Masterchat API",
             "version": "1.0.0",
-            "description": "REST API of Masterchat. Real-time events use Socket.IO: /api/asyncapi.json.",
+            "description": (
+                "REST API of Masterchat. Real-time events use Socket.IO: /api/asyncapi.json. "
+                f"Prices, budgets and offers are whole units of {currency} (x-currency)."
+            ),
+            # CURRENCY is the server's setting (config.py); prices carry no currency of their own
+            "x-currency": currency,
         },
         "servers": [{"url": current_app.config["PUBLIC_URL"]}],
         "paths": paths,

@@ -12,15 +12,22 @@ from app.schemas.users import UserBrief
 
 # JSON bodies take real numbers only: "5" or true for an integer is a 422, not a silent cast
 Int = Annotated[int, Strict()]
-Price = Field(None, ge=0, le=100_000_000)
+# Whole units of the server's CURRENCY (default RUB; OpenAPI info.x-currency), never a fraction.
+MONEY = "whole units of the server's CURRENCY (default RUB)"
+Price = Field(None, ge=0, le=100_000_000, description=MONEY)
 
 
 # ---- reference data -------------------------------------------------------------------------
 
 
 class CityOut(BaseModel):
+    """A reference city: `name` in the request's language, and both spellings. Profiles, cards and requests
+    store a listed city as its `name_ru` (the canonical spelling), any other city as typed."""
+
     id: int
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
 
 
 class CityList(BaseModel):
@@ -29,13 +36,15 @@ class CityList(BaseModel):
 
 
 class CityQuery(Model):
-    q: str = Field("", max_length=64)
+    q: str = Field("", max_length=64, description="any part of a name in either language (Kazan, казань, ...)")
 
 
 class CategoryOut(BaseModel):
     id: int
     parent_id: int | None
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
     slug: str
     children: list[CategoryOut] = Field(default_factory=list)
 
@@ -94,7 +103,7 @@ class ServiceOut(BaseModel):
     category_id: int
     title: str
     description: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     rating: float | None
     rating_count: int
     created_at: str
@@ -117,8 +126,8 @@ class MasterShort(BaseModel):
     user: UserBrief
     about: str
     city: str
-    price_from: int | None
-    price_to: int | None
+    price_from: int | None = Field(..., description=MONEY)
+    price_to: int | None = Field(..., description=MONEY)
     category_ids: list[int]
     rating: float | None
     rating_count: int
@@ -217,7 +226,7 @@ class RequestOut(BaseModel):
     category_id: int
     title: str
     description: str
-    budget: int | None
+    budget: int | None = Field(..., description=MONEY)
     city: str
     master_id: int | None
     service_id: int | None
@@ -253,7 +262,7 @@ class OfferOut(BaseModel):
     request_id: int
     master: UserBrief
     message: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     status: str
     created_at: str
 

@@ -15,7 +15,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import User
 from app.models.market import Category, Master, Review, Service, master_categories
-from app.services.reference import check_categories, check_city, with_descendants
+from app.services.reference import check_categories, check_city, city_filter_key, with_descendants
 from app.shapes.market import review_out, service_out, short_card
 
 # ---- master cards ----------------------------------------------------------------------------
@@ -75,12 +75,13 @@ def master_card(master_id: int) -> dict[str, Any]:
 def _refresh_search_text(master: Master) -> None:
     user = db.session.get(User, master.user_id)
     titles = db.session.scalars(select(Service.title).where(Service.master_id == master.user_id))
-    names = db.session.scalars(
-        select(Category.name)
+    names = db.session.execute(
+        select(Category.name, Category.name_en)
         .join(master_categories, master_categories.c.category_id == Category.id)
         .where(master_categories.c.master_id == master.user_id)
-    )
-    parts = [user.username, user.display_name, master.about, *titles, *names]
+    ).all()
+    # both languages' category names: "plumbing" finds a plumber as "сантехника" does
+    parts = [user.username, user.display_name, master.about, *titles, *(n for pair in names for n in pair)]
     master.search_text = " ".join(p for p in parts if p).casefold()
 
 
@@ -101,8 +102,12 @@ def _set_categories(master_id: int, category_ids: list[int]) -> None:
 
 def _check_range(price_from: int | None, price_to: int | None) -> None:
     if price_from is not None and price_to is not None and price_from > price_to:
-        raise ValidationError(
-            "price_from must not exceed price_to.", {"fields": {"price_to": "must be at least price_from"}}
+        raise ValidationError.field(
+            "price_to",
+            "out_of_range",
+            f"Must be at least price_from ({price_from}).",
+            min=price_from,
+            summary="price_from must not exceed price_to.",
         )
 
 
@@ -173,7 +178,7 @@ def list_masters(
             Master.user_id.in_(select(master_categories.c.master_id).where(master_categories.c.category_id.in_(ids)))
         )
     if city:
-        stmt = stmt.where(Master.city == check_city(city))
+        stmt = stmt.where(Master.city_key == city_filter_key(city))  # any spelling finds the city
     for clause in _like_words(Master.search_text, q):
         stmt = stmt.where(clause)
     if min_rating is not None:
@@ -287,7 +292,7 @@ def list_services(
     if master_id is not None:
         stmt = stmt.where(Service.master_id == master_id)
     if city:
-        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city == check_city(city))
+        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city_key == city_filter_key(city))
     if min_rating is not None:
         stmt = stmt.where(Service.rating_count > 0, Service.rating_sum >= min_rating * Service.rating_count)
     if min_price is not None:

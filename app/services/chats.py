@@ -153,7 +153,9 @@ def _direct_key(a: int, b: int) -> str:
 def get_or_create_direct(user_id: int, other_id: int) -> tuple[dict[str, Any], bool]:
     """The direct chat of two users, created on first use; returns (chat, created)."""
     if other_id == user_id:
-        raise ValidationError("A direct chat needs another user.", {"fields": {"user_id": "yourself"}})
+        raise ValidationError.field(
+            "user_id", "yourself", "A direct chat needs another user.", summary="A direct chat needs another user."
+        )
     key = _direct_key(user_id, other_id)
     existing = db.session.execute(select(Chat).where(Chat.direct_key == key)).scalar_one_or_none()
     if existing is not None:

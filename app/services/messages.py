@@ -30,9 +30,16 @@ from app.shapes.messages import message_out, messages_out
 def _check_body(body: str, allow_empty: bool) -> str:
     limit = current_app.config["MESSAGE_MAX_LENGTH"]
     if len(body) > limit:
-        raise ValidationError(f"A message is at most {limit} characters.", {"fields": {"body": f"max {limit}"}})
+        raise ValidationError.field(
+            "body",
+            "too_long",
+            f"Must be at most {limit} characters.",
+            max_length=limit,
+            unit="characters",
+            summary=f"A message is at most {limit} characters.",
+        )
     if not body and not allow_empty:
-        raise ValidationError("A message cannot be empty.", {"fields": {"body": "empty"}})
+        raise ValidationError.field("body", "required", "Write something.", summary="A message cannot be empty.")
     return body
 
 

@@ -112,17 +112,29 @@ def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if service_id is not None:
             service = db.session.get(Service, service_id)
             if service is None:
-                raise ValidationError("No such service.", {"fields": {"service_id": "unknown service"}})
+                raise ValidationError.field(
+                    "service_id", "unknown_service", "No such service.", summary="No such service."
+                )
             if master_id is not None and master_id != service.master_id:
-                raise ValidationError("That service is not this master's.", {"fields": {"service_id": "mismatch"}})
+                raise ValidationError.field(
+                    "service_id",
+                    "not_this_master",
+                    "That service is not this master's.",
+                    summary="That service is not this master's.",
+                )
             master_id = service.master_id
             category_id = category_id or service.category_id
         check_categories([category_id], "category_id")
         if master_id is not None:
             if db.session.get(Master, master_id) is None:
-                raise ValidationError("No such master.", {"fields": {"master_id": "unknown master"}})
+                raise ValidationError.field("master_id", "unknown_master", "No such master.", summary="No such master.")
             if master_id == user_id:
-                raise ValidationError("You cannot send a request to yourself.", {"fields": {"master_id": "yourself"}})
+                raise ValidationError.field(
+                    "master_id",
+                    "yourself",
+                    "You cannot send a request to yourself.",
+                    summary="You cannot send a request to yourself.",
+                )
         req = Request(
             customer_id=user_id,
             category_id=category_id,

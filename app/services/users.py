@@ -34,6 +34,7 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         data["email"] = user.email
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
+        data["locale"] = user.locale
     return data
 
 
@@ -73,11 +74,11 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                 raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
             user.email = new
         if "city" in changes:
-            changes["city"] = check_city(changes["city"])  # the reference list's spelling, or unknown_city
-        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date"):
+            changes["city"] = check_city(changes["city"])  # a listed city's canonical spelling, else as typed
+        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date", "locale"):
             if field in changes:
                 value = changes[field]
-                if value is None and field != "birth_date":
+                if value is None and field not in ("birth_date", "locale"):
                     value = ""
                 setattr(user, field, value)
         if {"username", "display_name"} & touched:
