@@ -14,14 +14,14 @@ export function problemText(problem) {
   if (!problem) return "";
   if (typeof problem === "string") return problem.replace(/Value error, /g, "");
   const key = `err.field.${problem.code}`;
+  if (problem.code === "too_short" || problem.code === "too_long") {
+    const unit = ["characters", "bytes", "items"].includes(problem.unit) ? problem.unit : "characters";
+    const count = problem.code === "too_short" ? problem.min_length : problem.max_length;
+    if (typeof count === "number") return t(`${key}_${unit}`, { count });
+  }
   if (problem.code && hasString(key)) {
     const params = { ...problem };
     if (Array.isArray(params.choices)) params.choices = params.choices.join(", ");
-    const unit = params.unit && hasString(`err.unit.${params.unit}`) ? params.unit : "characters";
-    if (problem.code === "too_short" || problem.code === "too_long") {
-      const count = problem.code === "too_short" ? problem.min_length : problem.max_length;
-      return t(`err.field.${problem.code}_${unit}`, { count });
-    }
     if (problem.code === "out_of_range") {
       const min = params.min ?? params.greater_than;
       const max = params.max ?? params.less_than;
