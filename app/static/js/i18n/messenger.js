@@ -10,7 +10,7 @@ addStrings({
     "chats.new_group": "Новая группа",
     "chats.no_messages": "Сообщений пока нет",
     "chats.search": "Поиск",
-    "chats.search_placeholder": "Поиск по чатам, людям, сообщениям",
+    "chats.search_placeholder": "Чаты, люди, сообщения",
     "chats.empty": "Чатов пока нет. Найдите человека через поиск выше или выберите мастера.",
     "chats.find_master": "Найти мастера",
     "chats.section_chats": "Чаты",

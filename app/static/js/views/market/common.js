@@ -4,17 +4,24 @@ import "../../i18n/market.js";
 import { clear, dateTime, el, errorText, toast } from "../../dom.js";
 import { fmt, getLocale, t } from "../../i18n.js";
 
+let categoriesData = null;
 let categoriesCache = null;
 
+/** The category tree and a flat list, named in the interface's language (name_ru / name_en). */
 export async function categories() {
-  if (!categoriesCache) {
-    const data = await api("GET", "/categories", undefined, { auth: false });
+  if (!categoriesData) categoriesData = api("GET", "/categories", undefined, { auth: false }).catch((err) => { categoriesData = null; throw err; });
+  const data = await categoriesData;
+  if (!categoriesCache || categoriesCache.locale !== getLocale()) {
+    const own = (c) => (getLocale() === "ru" ? c.name_ru : c.name_en) || c.name;
     const flat = [];
-    const walk = (items, depth) => {
-      for (const c of items || []) { flat.push({ ...c, depth }); walk(c.children, depth + 1); }
-    };
-    walk(data.items, 0);
-    categoriesCache = { tree: data.items || [], flat, byId: new Map(flat.map((c) => [c.id, c])) };
+    const named = (items, depth) => (items || []).map((c) => {
+      const node = { ...c, name: own(c), depth };
+      flat.push(node);
+      node.children = named(c.children, depth + 1);
+      return node;
+    });
+    const tree = named(data.items, 0);
+    categoriesCache = { locale: getLocale(), tree, flat, byId: new Map(flat.map((c) => [c.id, c])) };
   }
   return categoriesCache;
 }
