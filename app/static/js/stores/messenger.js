@@ -387,7 +387,15 @@ export const handlers = {
     if (S().presence.get(user_id) !== online) messenger.set({ presence: withKey(S().presence, user_id, online) });
   },
   "chat:created": refreshChat,
-  "chat:updated": refreshChat,
+  "chat:updated": (chat) => {
+    // The chat as I see it (an order chat's order included): shown at once, then refreshed.
+    const s = S();
+    const patch = {};
+    for (const key of ["name", "description", "order"]) if (key in chat) patch[key] = chat[key];
+    if (s.details.has(chat.id)) messenger.set({ details: withKey(s.details, chat.id, { ...s.details.get(chat.id), ...patch }) });
+    if (s.chats.has(chat.id)) patchChat(chat.id, patch);
+    refreshChat(chat);
+  },
   "chat:member_added": refreshChat,
   "chat:member_updated": refreshChat,
   "chat:member_removed": (p) => { if (p.user_id === myId()) removedFrom(p); else refreshChat(p); },

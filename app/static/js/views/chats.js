@@ -30,7 +30,9 @@ function chatAvatar(chat) {
 function chatItem(chat) {
   const last = chat.last_message;
   const mine = Boolean(last && last.sender) && isMe(last.sender.id);
-  const who = mine ? t("chats.you_prefix") : last && chat.type !== "direct" && last.sender ? t("chats.sender_prefix", { name: displayName(last.sender) }) : "";
+  // A history line names its actor itself ("Anna added Boris"): no "Anna: " before it.
+  const service = Boolean(last) && last.kind === "service";
+  const who = service ? "" : mine ? t("chats.you_prefix") : last && chat.type !== "direct" && last.sender ? t("chats.sender_prefix", { name: displayName(last.sender) }) : "";
   return el("a", {
     href: `#/chats/${chat.id}`,
     class: `chat-item${messenger.get().activeChat === chat.id ? " active" : ""}${chat.unread ? " has-unread" : ""}`,
