@@ -79,10 +79,15 @@ def test_a_tab_opened_on_a_throttled_network_says_it_is_loading_in_russian(serve
     expect(page.locator("#chat-items")).to_be_visible()
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions",
-             {"offline": False, "latency": 1500, "downloadThroughput": 40 * 1024, "uploadThroughput": 40 * 1024})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": 40 * 1024, "uploadThroughput": 40 * 1024},
+    )
     page.locator("#nav a", has_text="Мои заявки").click()
     expect(page.locator("#view .state-loading")).to_have_text("Загрузка…", timeout=1000)
     expect(page.locator("#view h1")).to_have_text("Заявки и заказы", timeout=15_000)
     expect(page.locator("#view .state-loading")).to_have_count(0)
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Russian interface strings are meant to be Cyrillic)
 """The messenger for issues 11 and 12 in the browser: a page that misses live messages fills the gap
 by itself; a group's history lines in each reader's language and a removed member told who did it;
 reply, edit and delete from the keyboard alone; links in messages (http/https only)."""
@@ -64,7 +65,11 @@ def test_a_page_that_misses_messages_fills_the_gap_by_itself(server, new_page):
     [
         (
             "en-US",
-            ["Gala Owner created the group “Band”", "Gala Owner added Kira Third", "Gala Owner renamed the group to “Crew”"],
+            [
+                "Gala Owner created the group “Band”",
+                "Gala Owner added Kira Third",
+                "Gala Owner renamed the group to “Crew”",
+            ],
             "Gala Owner removed you from “Crew”.",
         ),
         (
@@ -83,7 +88,9 @@ def test_group_history_lines_and_a_removed_member_told_who_did_it(server, new_pa
     gala = api_user(server, f"gala_{suffix}", "Gala Owner")
     ivan = api_user(server, f"ivan_{suffix}", "Ivan Member")
     kira = api_user(server, f"kira_{suffix}", "Kira Third")
-    res = api_call(server, gala, "POST", "/chats", json={"type": "group", "name": "Band", "member_ids": [ivan["user"]["id"]]})
+    res = api_call(
+        server, gala, "POST", "/chats", json={"type": "group", "name": "Band", "member_ids": [ivan["user"]["id"]]}
+    )
     assert res.status_code == 201, res.text
     gid = res.json()["id"]
     page = new_page(server, locale=locale)

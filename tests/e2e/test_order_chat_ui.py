@@ -14,14 +14,30 @@ LIVE = 3000  # ms: the other side's page follows without a reload
 
 WORDS = {
     "en-US": {
-        "yours": "Your order", "chat": "Order chat", "active": "active", "completed": "completed",
-        "complete": "Mark completed", "refuse": "Refuse the executor", "cancel": "Cancel request",
-        "review": "Leave a review", "publish": "Publish review", "reviewed": "Reviewed. Thank you!", "price": "₽900",
+        "yours": "Your order",
+        "chat": "Order chat",
+        "active": "active",
+        "completed": "completed",
+        "complete": "Mark completed",
+        "refuse": "Refuse the executor",
+        "cancel": "Cancel request",
+        "review": "Leave a review",
+        "publish": "Publish review",
+        "reviewed": "Reviewed. Thank you!",
+        "price": "₽900",
     },
     "ru-RU": {
-        "yours": "Ваш заказ", "chat": "Чат заказа", "active": "в работе", "completed": "выполнена",
-        "complete": "Отметить выполненной", "refuse": "Отказаться от исполнителя", "cancel": "Отменить заявку",
-        "review": "Оставить отзыв", "publish": "Опубликовать отзыв", "reviewed": "Отзыв оставлен. Спасибо!", "price": "900 ₽",
+        "yours": "Ваш заказ",
+        "chat": "Чат заказа",
+        "active": "в работе",
+        "completed": "выполнена",
+        "complete": "Отметить выполненной",
+        "refuse": "Отказаться от исполнителя",
+        "cancel": "Отменить заявку",
+        "review": "Оставить отзыв",
+        "publish": "Опубликовать отзыв",
+        "reviewed": "Отзыв оставлен. Спасибо!",
+        "price": "900 ₽",
     },
 }
 
@@ -38,8 +54,13 @@ def test_an_order_completed_and_reviewed_from_its_chat_head(server, new_page, lo
     master = api_user(server, f"oc_master_{tag}", "Pavel Master")
     plumbing = category_id(server, "plumbing")
     assert api_call(server, master, "POST", "/masters", json={"category_ids": [plumbing]}).status_code == 201
-    req = api_call(server, customer, "POST", "/requests",
-                   json={"title": f"Fix the tap {tag}", "description": "drips", "category_id": plumbing, "budget": 1200})
+    req = api_call(
+        server,
+        customer,
+        "POST",
+        "/requests",
+        json={"title": f"Fix the tap {tag}", "description": "drips", "category_id": plumbing, "budget": 1200},
+    )
     assert req.status_code == 201, req.text
     request_id = req.json()["id"]
     offer = api_call(server, master, "POST", f"/requests/{request_id}/offers", json={"message": "I can", "price": 900})

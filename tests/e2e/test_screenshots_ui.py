@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Russian interface strings are meant to be Cyrillic)
 """Screenshots of the main screens in Russian and English, on a laptop (1366x800) and a phone (390x844),
 written to test-artifacts/screenshots/<screen>-<lang>-<device>.png for people to look at. Each screen
 is checked to be drawn in its language and to fit the width of the device (no sideways scrolling)."""
@@ -28,38 +29,106 @@ def world(server) -> dict:
         assert res.status_code < 300, res.text
         return res.json() if res.content else None
 
-    call(boris, "POST", "/masters", json={"category_ids": [plumbing], "about": "Сантехник с 20-летним опытом. Краны, трубы, котлы.",
-                                         "city": "Казань", "price_from": 1500, "price_to": 8000})
-    call(boris, "POST", "/masters/me/services", json={"title": "Замена смесителя", "category_id": plumbing, "price": 2500,
-                                                      "description": "С выездом и своими материалами"})
+    call(
+        boris,
+        "POST",
+        "/masters",
+        json={
+            "category_ids": [plumbing],
+            "about": "Сантехник с 20-летним опытом. Краны, трубы, котлы.",
+            "city": "Казань",
+            "price_from": 1500,
+            "price_to": 8000,
+        },
+    )
+    call(
+        boris,
+        "POST",
+        "/masters/me/services",
+        json={
+            "title": "Замена смесителя",
+            "category_id": plumbing,
+            "price": 2500,
+            "description": "С выездом и своими материалами",
+        },
+    )
     # A finished order with a review, so the card shows its rating and a dated review.
-    done = call(anna, "POST", "/requests", json={"title": "Течёт кран на кухне", "description": "Капает днём и ночью",
-                                                 "category_id": plumbing, "master_id": boris["user"]["id"], "budget": 3000})
+    done = call(
+        anna,
+        "POST",
+        "/requests",
+        json={
+            "title": "Течёт кран на кухне",
+            "description": "Капает днём и ночью",
+            "category_id": plumbing,
+            "master_id": boris["user"]["id"],
+            "budget": 3000,
+        },
+    )
     call(boris, "POST", f"/requests/{done['id']}/accept")
     call(anna, "POST", f"/requests/{done['id']}/complete")
-    call(anna, "POST", f"/requests/{done['id']}/review", json={"rating": 5, "text": "Пришёл вовремя, всё сделал аккуратно."})
+    call(
+        anna,
+        "POST",
+        f"/requests/{done['id']}/review",
+        json={"rating": 5, "text": "Пришёл вовремя, всё сделал аккуратно."},
+    )
     # An open request with an offer (the request page), and an active order (the order chat's head).
-    open_req = call(anna, "POST", "/requests", json={"title": "Повесить полки", "description": "Три полки в прихожей, стена бетон",
-                                                     "category_id": plumbing, "budget": 2000, "city": "Kazan"})
-    call(boris, "POST", f"/requests/{open_req['id']}/offers", json={"message": "Могу завтра вечером, дрель своя.", "price": 1800})
-    order_req = call(anna, "POST", "/requests", json={"title": "Заменить батарею", "description": "Старая чугунная",
-                                                      "category_id": plumbing, "budget": 12000})
-    offer = call(boris, "POST", f"/requests/{order_req['id']}/offers", json={"message": "Сделаю за день", "price": 9500})
+    open_req = call(
+        anna,
+        "POST",
+        "/requests",
+        json={
+            "title": "Повесить полки",
+            "description": "Три полки в прихожей, стена бетон",
+            "category_id": plumbing,
+            "budget": 2000,
+            "city": "Kazan",
+        },
+    )
+    call(
+        boris,
+        "POST",
+        f"/requests/{open_req['id']}/offers",
+        json={"message": "Могу завтра вечером, дрель своя.", "price": 1800},
+    )
+    order_req = call(
+        anna,
+        "POST",
+        "/requests",
+        json={"title": "Заменить батарею", "description": "Старая чугунная", "category_id": plumbing, "budget": 12000},
+    )
+    offer = call(
+        boris, "POST", f"/requests/{order_req['id']}/offers", json={"message": "Сделаю за день", "price": 9500}
+    )
     order_chat = call(anna, "POST", f"/offers/{offer['id']}/accept")["chat"]["id"]
     call(boris, "POST", "/messages", json={"chat_id": order_chat, "body": "Приеду в субботу к 10:00, подходит?"})
     call(anna, "POST", "/messages", json={"chat_id": order_chat, "body": "Да, жду. Адрес в профиле."})
     # A direct chat with a link, and a group with its history.
     direct = call(anna, "POST", "/chats", json={"type": "direct", "user_id": clara["user"]["id"]})["id"]
-    for who, body in [(clara, "Привет! Как дела с ремонтом?"), (anna, "Почти закончили, осталась ванная."),
-                      (clara, "Вот тут хорошие идеи: https://example.com/bathroom-ideas"), (anna, "Спасибо, посмотрю!")]:
+    for who, body in [
+        (clara, "Привет! Как дела с ремонтом?"),
+        (anna, "Почти закончили, осталась ванная."),
+        (clara, "Вот тут хорошие идеи: https://example.com/bathroom-ideas"),
+        (anna, "Спасибо, посмотрю!"),
+    ]:
         call(who, "POST", "/messages", json={"chat_id": direct, "body": body})
-    group = call(anna, "POST", "/chats", json={"type": "group", "name": "Дача", "member_ids": [clara["user"]["id"]]})["id"]
+    group = call(anna, "POST", "/chats", json={"type": "group", "name": "Дача", "member_ids": [clara["user"]["id"]]})[
+        "id"
+    ]
     call(anna, "POST", f"/chats/{group}/members", json={"user_id": boris["user"]["id"]})
     call(anna, "POST", "/messages", json={"chat_id": group, "body": "Борис поможет с трубами на даче."})
     call(anna, "PATCH", f"/chats/{group}", json={"name": "Дача 2026"})
     call(anna, "PATCH", f"/chats/{group}/members/{clara['user']['id']}", json={"role": "admin"})
     call(boris, "POST", "/messages", json={"chat_id": group, "body": "Буду в субботу."})
-    return {"anna": anna, "boris": boris, "open_req": open_req["id"], "order_chat": order_chat, "direct": direct, "group": group}
+    return {
+        "anna": anna,
+        "boris": boris,
+        "open_req": open_req["id"],
+        "order_chat": order_chat,
+        "direct": direct,
+        "group": group,
+    }
 
 
 @pytest.mark.parametrize("device", ["laptop", "phone"])
