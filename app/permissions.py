@@ -5,6 +5,9 @@ A chat that does not exist is NotFound; one the user is not a member of is Forbi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from sqlalchemy import bindparam, select
 
 from app.errors import Forbidden, NotFound
@@ -85,3 +88,41 @@ def access_chat_members(user_id: int, chat_id: int) -> list[int]:
     if db.session.get(Chat, chat_id) is None:
         raise NotFound("No such chat.")
     raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})
+
+
+def require_site_admin(user: Any) -> Any:
+    """The user, when they are a site administrator (not banned, not deleted); Forbidden otherwise."""
+    if not getattr(user, "is_admin", False) or user.banned_at is not None or user.deleted_at is not None:
+        raise Forbidden("Site administrators only.", {"reason": "not_site_admin"})
+    return user
+
+
+_MINE = ChatMember.__table__.alias("presence_mine")
+_THEIRS = ChatMember.__table__.alias("presence_theirs")
+
+
+def presence_visible_to(viewer_id: int | None, user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` whose online status `viewer_id` may see: themself and their chat partners.
+
+    The one rule for presence, in REST (profiles, lists) as on the socket (whose `presence` events go to
+    the same chat partners, app/sockets/connection.py). Friends are to join it (issue 14): extend here.
+    """
+    ids = set(user_ids)
+    if viewer_id is None or not ids:
+        return set()
+    visible = {viewer_id} & ids
+    others = ids - visible
+    if others:
+        rows = db.session.execute(
+            select(_THEIRS.c.user_id)
+            .distinct()
+            .join(_MINE, _MINE.c.chat_id == _THEIRS.c.chat_id)
+            .where(_MINE.c.user_id == viewer_id, _THEIRS.c.user_id.in_(others))
+        ).scalars()
+        visible.update(rows)
+    return visible
+
+
+def can_see_presence(viewer_id: int | None, user_id: int) -> bool:
+    """Whether `viewer_id` may see if `user_id` is online (see presence_visible_to)."""
+    return user_id in presence_visible_to(viewer_id, [user_id])

@@ -69,6 +69,10 @@ export function connect() {
     }
   });
   for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
+  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
+  socket.on("auth:expiring", async () => {
+    if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
+  });
 }
 
 export function disconnect() {
