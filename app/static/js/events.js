@@ -9,6 +9,7 @@ import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
 
 export const SERVER_EVENTS = [
+  "auth:expiring",
   "chat:created",
   "chat:deleted",
   "chat:member_added",
@@ -25,11 +26,14 @@ export const SERVER_EVENTS = [
   "typing",
 ];
 
-// The connection's own events (issue 12): `resync` says live events may have been missed (the server's
-// message queue was away), so every held chat catches up as after a reconnect; `server:draining` says
-// this worker is going away and the socket reconnects (to another one) by itself. They take effect once
-// the server declares them and they are listed in SERVER_EVENTS.
+// The connection's own events. `auth:expiring`: the socket's token is about to expire (socket.js hands
+// it a fresh one). Issue 12: `resync` says live events may have been missed (the server's message queue
+// was away), so every held chat catches up as after a reconnect; `server:draining` says this worker is
+// going away and the socket reconnects (to another one) by itself. Those two take effect once the server
+// declares them and they are listed in SERVER_EVENTS.
 const connectionEvents = {
+  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
+  "auth:expiring": () => sock.refreshAuth(),
   resync: () => { recover(); loadNotifications(true); },
   "server:draining": () => {},
 };

@@ -69,10 +69,11 @@ export function connect() {
     }
   });
   for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
-  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
-  socket.on("auth:expiring", async () => {
-    if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
-  });
+}
+
+/** The server's `auth:expiring` (through events.js): refresh the token and hand it to this socket, or it is closed. */
+export async function refreshAuth() {
+  if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
 }
 
 export function disconnect() {
