@@ -179,6 +179,10 @@ export function chatTitle(chat) {
     const p = peer(chat);
     if (p) return p.display_name || p.username;
   }
+  if (chat.type === "order" && chat.order) {
+    const p = chat.order.my_side === "customer" ? chat.order.executor : chat.order.customer;
+    return t("chats.order_title", { name: p.display_name || p.username, title: chat.order.title });
+  }
   return chat.name || t("chats.untitled", { id: chat.id });
 }
 
