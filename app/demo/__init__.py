@@ -4,7 +4,7 @@ The demo is a list of **parts**, run in order, each adding its share to a shared
 (who was created, and which logins to print). The accounts, the marketplace and the messenger are
 parts here; a new domain (the social network, music) adds its own part in its own module:
 
-    from app.demo import DemoContext, demo_part
+    from app.demo.parts import DemoContext, demo_part
 
     @demo_part("social", after="messenger")
     def social(ctx: DemoContext) -> None:
@@ -20,58 +20,16 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
-DEMO_PASSWORD = "masterchat-demo"
+from app.demo.parts import DEMO_PASSWORD, PARTS, DemoContext, DemoPart, demo_part
+
+__all__ = ["DEMO_PASSWORD", "PARTS", "DemoContext", "DemoPart", "demo_part"]
+
 # Modules that declare parts (imported before a run); add yours here.
 PART_MODULES = ["app.demo.people", "app.demo.market", "app.demo.messenger"]
-
-
-@dataclass
-class DemoContext:
-    """What the parts share: the password, the users by username, and the logins worth trying."""
-
-    password: str = DEMO_PASSWORD
-    users: dict[str, Any] = field(default_factory=dict)  # username -> User
-    lang: dict[str, str] = field(default_factory=dict)  # username -> "ru" | "en"
-    logins: list[tuple[str, str]] = field(default_factory=list)  # (username, what to try as them)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def user(self, username: str) -> Any:
-        """A demo user made by an earlier part (KeyError if none)."""
-        return self.users[username]
-
-    def count(self, what: str, n: int = 1) -> None:
-        """Tally something made, for the summary line."""
-        self.counts[what] = self.counts.get(what, 0) + n
-
-
-@dataclass
-class DemoPart:
-    name: str
-    run: Callable[[DemoContext], None]
-
-
-PARTS: list[DemoPart] = []
-
-
-def demo_part(name: str, after: str | None = None) -> Callable[[Callable[[DemoContext], None]], Callable]:
-    """Register `fn(ctx)` as a demo part, at the end or right after the part named `after`."""
-
-    def decorator(fn: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
-        if any(p.name == name for p in PARTS):
-            return fn
-        part = DemoPart(name, fn)
-        names = [p.name for p in PARTS]
-        PARTS.insert(names.index(after) + 1 if after in names else len(PARTS), part)
-        return fn
-
-    return decorator
 
 
 def load_parts() -> list[DemoPart]:

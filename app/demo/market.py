@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.demo import DemoContext, demo_part
+from app.demo.parts import DemoContext, demo_part
 
 # master, root category, about, price range, services: (leaf slug, title, price, description)
 CARDS: list[tuple[str, str, str, tuple[int, int], list[tuple[str, str, int, str]]]] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.demo import DemoContext, demo_part
+from app.demo.parts import DemoContext, demo_part
 
 # name, description, owner, members, lines: (username, text)
 GROUPS = [

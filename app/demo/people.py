@@ -7,7 +7,7 @@ import zlib
 
 from flask import current_app
 
-from app.demo import DemoContext, demo_part
+from app.demo.parts import DemoContext, demo_part
 
 FIRST_USERNAME = "anna"
 

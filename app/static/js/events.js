@@ -26,20 +26,17 @@ export const SERVER_EVENTS = [
   "typing",
 ];
 
-// The connection's own events. `auth:expiring`: the socket's token is about to expire (socket.js hands
-// it a fresh one). Issue 12: `resync` says live events may have been missed (the server's message queue
-// was away), so every held chat catches up as after a reconnect; `server:draining` says this worker is
-// going away and the socket reconnects (to another one) by itself. Those two take effect once the server
-// declares them and they are listed in SERVER_EVENTS.
+// Catching up after a fault (issue 12; `auth:expiring` is in socket.js's handlers): `resync` says live
+// events may have been missed (the server's message queue was away), so every held chat catches up as
+// after a reconnect; `server:draining` says this worker is going away and the socket reconnects (to
+// another one) by itself. They take effect once the server declares them and they are in SERVER_EVENTS.
 const connectionEvents = {
-  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
-  "auth:expiring": () => sock.refreshAuth(),
   resync: () => { recover(); loadNotifications(true); },
   "server:draining": () => {},
 };
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [messengerEvents, marketEvents, notificationEvents, connectionEvents];
+const DOMAINS = [sock.handlers, messengerEvents, marketEvents, notificationEvents, connectionEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);
