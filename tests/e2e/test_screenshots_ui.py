@@ -139,7 +139,11 @@ def test_screenshots_of_the_main_screens(server, new_page, world, lang, device):
     def snap(page, name):
         page.wait_for_timeout(150)  # fonts and avatars settle
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name}: {overflow}px wider than the {device}"
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('body *')].filter(n => n.getBoundingClientRect().right > innerWidth + 1)"
+            ".slice(0, 3).map(n => n.tagName + '.' + n.className + ' ' + Math.round(n.getBoundingClientRect().right))"
+        )
+        assert overflow <= 0, f"{name}: {overflow}px wider than the {device}: {wide}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
         shot(page, f"{name}-{lang}-{device}")
 

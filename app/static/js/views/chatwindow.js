@@ -140,7 +140,7 @@ export async function chatWindow(pane, chatId, go) {
 
   const ctx = () => ({
     log,
-    isGroup: chat.type !== "direct",
+    isGroup: chat.type === "group",
     canModerate: chat.type === "group" && ["owner", "admin"].includes(store.myRole(chatId)),
     othersRead: messenger.get().othersRead.get(chatId) || 0,
     onReply: (msg) => { replyTo = msg; editing = null; renderComposerBar(); input.focus(); },
