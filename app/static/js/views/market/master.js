@@ -19,12 +19,12 @@ export async function masterMode({ view, refreshMe }) {
   const error = el("div", { class: "error", role: "alert" });
   const box = (c) => el("label", { class: "check" },
     el("input", { type: "checkbox", name: "category_ids", value: c.id, checked: Boolean(card && card.category_ids.includes(c.id)) }), c.name);
-  const boxes = el("div", { class: "checks", id: "m-categories" }, cats.tree.map((root) => el("div", { class: "check-group" },
+  const boxes = el("div", { class: "checks", id: "m-categories", role: "group", "aria-labelledby": "m-categories-label" }, cats.tree.map((root) => el("div", { class: "check-group" },
     el("div", { class: "check-root" }, box(root)), (root.children || []).map(box))));
   const about = el("textarea", { id: "m-about", name: "about", rows: "4", maxlength: "4000" });
   about.value = card ? card.about : "";
   const form = el("form", { class: "stack", id: "master-form" },
-    el("label", { text: t("master.categories") }), boxes,
+    el("label", { id: "m-categories-label", text: t("master.categories") }), boxes,
     el("label", { for: "m-about", text: t("master.about_you") }), about,
     el("div", { class: "row2" },
       el("div", {}, el("label", { for: "m-city", text: t("market.city") }), cityInput({ id: "m-city", name: "city", value: card ? card.city : me.city || "" })),
