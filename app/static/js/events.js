@@ -26,7 +26,7 @@ export const SERVER_EVENTS = [
   "typing",
 ];
 
-// Catching up after a fault (issue 12; `auth:expiring` is in socket.js's handlers): `resync` says live
+// Catching up after a fault (issue 12; `auth:expiring` is in socket.js's connectionHandlers): `resync` says live
 // events may have been missed (the server's message queue was away), so every held chat catches up as
 // after a reconnect; `server:draining` says this worker is going away and the socket reconnects (to
 // another one) by itself. They take effect once the server declares them and they are in SERVER_EVENTS.
@@ -36,7 +36,7 @@ const connectionEvents = {
 };
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [sock.handlers, messengerEvents, marketEvents, notificationEvents, connectionEvents];
+const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents, connectionEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);
