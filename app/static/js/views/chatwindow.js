@@ -12,6 +12,7 @@ import * as store from "../stores/messenger.js";
 import * as outbox from "../stores/outbox.js";
 import { isMe } from "../stores/session.js";
 import { messageKey, messageNode, messagePreview } from "./message.js";
+import { messageKeys } from "./messagekeys.js";
 import { orderBox, orderPeer } from "./orderhead.js";
 
 const { messenger } = store;
@@ -82,61 +83,8 @@ export async function chatWindow(pane, chatId, go) {
   // New messages from others are said once here (the history itself is not a live region).
   const announcer = el("div", { class: "visually-hidden", "aria-live": "polite", id: "chat-announcer" });
 
-  // Keyboard: one message at a time holds tabindex 0 (the last one unless the user moved); the arrow
-  // keys, Home and End move between messages, Enter opens a message's actions (message.js), Escape
-  // goes back to the composer. Redraws keep the focus where it was.
-  let currentKey = null;
-  const items = () => [...list.querySelectorAll(":scope > .msg, :scope > .msg-service")];
-  const markCurrent = () => {
-    const all = items();
-    let cur = currentKey ? all.find((n) => n.dataset.key === currentKey) : null;
-    if (!cur) cur = all[all.length - 1];
-    for (const n of all) {
-      n.tabIndex = n === cur ? 0 : -1;
-      for (const a of n.querySelectorAll("a.msg-link")) a.tabIndex = n === cur ? 0 : -1; // links: of the current one only
-    }
-  };
-  const focusItem = (node) => {
-    if (!node) return;
-    currentKey = node.dataset.key;
-    markCurrent();
-    node.focus();
-  };
-  const focusedKey = () => {
-    const a = document.activeElement;
-    const item = a && list.contains(a) ? a.closest(".msg, .msg-service") : null;
-    return item ? { key: item.dataset.key, action: a.dataset.action || null } : null;
-  };
-  const refocus = (where) => {
-    if (!where) return;
-    const node = list.querySelector(`[data-key="${CSS.escape(where.key)}"]`);
-    if (!node) return;
-    const button = where.action ? node.querySelector(`[data-action="${where.action}"]`) : null;
-    if (button) node.classList.add("show-actions");
-    (button || node).focus({ preventScroll: true });
-  };
-  list.addEventListener("focusin", (e) => {
-    const item = e.target.closest(".msg, .msg-service");
-    if (item && item.dataset.key !== currentKey) { currentKey = item.dataset.key; markCurrent(); }
-  });
-  list.addEventListener("focusout", (e) => {
-    const item = e.target.closest(".msg");
-    if (item && !item.contains(e.relatedTarget)) item.classList.remove("show-actions");
-  });
-  list.addEventListener("keydown", (e) => {
-    const item = e.target.matches(".msg, .msg-service") ? e.target : e.target.matches("a.msg-link") ? e.target.closest(".msg") : null;
-    if (!item) return;
-    const all = items();
-    const i = all.indexOf(item);
-    const to = { ArrowUp: i - 1, ArrowDown: i + 1, Home: 0, End: all.length - 1, PageUp: i - 10, PageDown: i + 10 }[e.key];
-    if (to !== undefined) {
-      e.preventDefault();
-      focusItem(all[Math.max(0, Math.min(all.length - 1, to))]);
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      input.focus();
-    }
-  });
+  // Keyboard: arrows between messages, Enter for a message's actions, Escape to the composer (messagekeys.js).
+  const { markCurrent, focusItem, focusedKey, refocus } = messageKeys(list, () => input.focus());
 
   const ctx = () => ({
     log,
