@@ -113,13 +113,22 @@ def test_group_history_lines_and_a_removed_member_told_who_did_it(server, new_pa
     expect(service).to_have_count(3)
 
 
-def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page):
-    kim, lev = api_user(server, "kbd_kim", "Kim Keys"), api_user(server, "kbd_lev", "Lev Board")
+KEYS_WORDS = {
+    "en-US": {"reply": "Reply", "edit": "Edit", "delete": "Delete", "replying": "Reply to Lev Board"},
+    "ru-RU": {"reply": "Ответить", "edit": "Изменить", "delete": "Удалить", "replying": "Ответ Lev Board"},
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ru-RU"])
+def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page, locale):
+    w = KEYS_WORDS[locale]
+    tag = locale[:2]
+    kim, lev = api_user(server, f"kbd_kim_{tag}", "Kim Keys"), api_user(server, f"kbd_lev_{tag}", "Lev Board")
     chat = _direct(server, kim, lev)
     _send(server, lev, chat, "First from Lev, see https://example.com/a?b=1. Not javascript:alert(1)")
     _send(server, kim, chat, "Mine to edit")
     _send(server, lev, chat, "Last from Lev")
-    page = new_page(server)
+    page = new_page(server, locale=locale)
     login_as(page, server, kim, f"#/chats/{chat}")
     expect(page.locator("#messages .msg")).to_have_count(3)
     composer = page.locator("#composer")
@@ -146,12 +155,12 @@ def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page):
 
     # Enter opens the message's actions (Reply first); Escape goes back to the message.
     page.keyboard.press("Enter")
-    expect(page.locator(".msg", has_text="First from Lev").get_by_role("button", name="Reply")).to_be_focused()
+    expect(page.locator(".msg", has_text="First from Lev").get_by_role("button", name=w["reply"])).to_be_focused()
     page.keyboard.press("Escape")
     assert page.evaluate("() => document.activeElement.classList.contains('msg')")
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")  # Reply
-    expect(page.locator(".composer-bar")).to_contain_text("Reply to Lev Board")
+    expect(page.locator(".composer-bar")).to_contain_text(w["replying"])
     expect(composer).to_be_focused()
     page.keyboard.type("A reply by keys")
     page.keyboard.press("Enter")
@@ -165,7 +174,7 @@ def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page):
     assert "Mine to edit" in page.evaluate(focused_text)
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowRight")
-    expect(page.locator(".msg", has_text="Mine to edit").get_by_role("button", name="Edit")).to_be_focused()
+    expect(page.locator(".msg", has_text="Mine to edit").get_by_role("button", name=w["edit"])).to_be_focused()
     page.keyboard.press("Enter")
     expect(composer).to_have_value("Mine to edit")
     page.keyboard.press("ControlOrMeta+a")
@@ -182,7 +191,7 @@ def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page):
     assert "Edited by keys" in page.evaluate(focused_text)
     page.keyboard.press("Enter")
     page.keyboard.press("ArrowLeft")
-    expect(page.locator(".msg", has_text="Edited by keys").get_by_role("button", name="Delete")).to_be_focused()
+    expect(page.locator(".msg", has_text="Edited by keys").get_by_role("button", name=w["delete"])).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".modal")).to_be_visible()
     page.keyboard.press("Enter")
@@ -193,4 +202,4 @@ def test_reply_edit_and_delete_from_the_keyboard_alone(server, new_page):
     page.keyboard.press("Home")
     page.keyboard.press("Tab")
     expect(link).to_be_focused()
-    shot(page, "chat-keyboard")
+    shot(page, f"chat-keyboard-{tag}")

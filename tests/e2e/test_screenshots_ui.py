@@ -14,6 +14,10 @@ from tests.e2e.test_market_ui import category_id
 DEVICES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "ru": "ru-RU"}
 NAV = {"en": "Chats", "ru": "Чаты"}
+# The first elements that stick out on the right (named in the failure when a screen is too wide).
+WIDE = """() => [...document.querySelectorAll('body *')]
+    .filter((n) => n.getBoundingClientRect().right > innerWidth + 1).slice(0, 3)
+    .map((n) => `${n.tagName}.${n.className} ${Math.round(n.getBoundingClientRect().right)}`)"""
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +143,7 @@ def test_screenshots_of_the_main_screens(server, new_page, world, lang, device):
     def snap(page, name):
         page.wait_for_timeout(150)  # fonts and avatars settle
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        wide = page.evaluate(
-            "() => [...document.querySelectorAll('body *')].filter(n => n.getBoundingClientRect().right > innerWidth + 1)"
-            ".slice(0, 3).map(n => n.tagName + '.' + n.className + ' ' + Math.round(n.getBoundingClientRect().right))"
-        )
+        wide = page.evaluate(WIDE)
         assert overflow <= 0, f"{name}: {overflow}px wider than the {device}: {wide}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
         shot(page, f"{name}-{lang}-{device}")
