@@ -110,6 +110,18 @@ function reset({ view, params }) {
     }));
 }
 
+// The link mailed to a new address: confirming it makes it the account's email.
+async function confirmEmail({ view, params }) {
+  try {
+    await api("POST", "/users/me/email/confirm", { token: params.get("token") || "" }, { auth: false });
+    clear(view, el("section", { class: "card narrow" }, el("h2", { text: t("auth.email_confirmed") }),
+      el("a", { class: "button", href: "#/settings", text: t("auth.to_settings") })));
+  } catch (err) {
+    clear(view, el("section", { class: "card narrow" }, el("h2", { text: t("auth.email_not_confirmed") }),
+      el("p", { class: "error", role: "alert", text: errorText(err) }), el("a", { class: "button ghost", href: "#/settings", text: t("auth.to_settings") })));
+  }
+}
+
 /** End this session on the server, forget the tokens, close the socket. */
 export async function logout() {
   try { await api("POST", "/auth/logout"); } catch { /* the session is gone either way */ }
@@ -124,4 +136,5 @@ export const authRoutes = [
   { path: "/login", name: "login", render: login },
   { path: "/forgot-password", name: "forgot", render: forgot },
   { path: "/reset-password", name: "reset", render: reset },
+  { path: "/confirm-email", name: "confirm-email", render: confirmEmail },
 ];

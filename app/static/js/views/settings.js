@@ -25,24 +25,45 @@ async function settings({ view, refreshMe }) {
     input(t("settings.display_name"), "display_name", me.display_name, { maxlength: "64" }),
     input(t("settings.username"), "username", me.username, { maxlength: "32" }),
     input(t("settings.email"), "email", me.email, { type: "email" }),
+    // Changing the email needs the current password (the server then mails a link to the new address).
+    el("div", { class: "field", id: "email-password", hidden: true }, el("label", { for: "set-current_password", text: t("settings.current_password") }),
+      el("input", { id: "set-current_password", name: "current_password", type: "password", autocomplete: "current-password", disabled: true })),
     el("div", { class: "field" }, el("label", { for: "set-city", text: t("settings.city") }), cityInput({ id: "set-city", name: "city", value: me.city || "" })),
     input(t("settings.telegram"), "telegram", me.telegram, { placeholder: t("settings.telegram_placeholder") }),
     input(t("settings.phone"), "phone", me.phone, { type: "tel" }),
     input(t("settings.birth_date"), "birth_date", me.birth_date, { type: "date" }),
     input(t("settings.bio"), "bio", me.bio, { multiline: true, maxlength: "2000" }),
     el("button", { type: "submit", text: t("settings.save_profile") }), profileError);
+  const emailInput = profile.elements.namedItem("email");
+  const emailPassword = profile.querySelector("#email-password");
+  emailInput.addEventListener("input", () => {
+    const changing = emailInput.value.trim() !== (me.email || "");
+    emailPassword.hidden = !changing;
+    profile.elements.namedItem("current_password").disabled = !changing;
+  });
   profile.addEventListener("submit", async (e) => {
     e.preventDefault();
     showErrors(profile, profileError, null);
     const data = Object.fromEntries(new FormData(profile).entries());
     const changes = {};
-    for (const [k, v] of Object.entries(data)) if ((me[k] || "") !== v) changes[k] = k === "birth_date" && !v ? null : v;
+    for (const [k, v] of Object.entries(data)) if (k !== "current_password" && (me[k] || "") !== v) changes[k] = k === "birth_date" && !v ? null : v;
+    if (changes.email) changes.current_password = data.current_password || "";
     if (!Object.keys(changes).length) { toast(t("settings.nothing_to_save")); return; }
     try {
       Object.assign(me, await api("PATCH", "/users/me", changes));
       await refreshMe();
-      toast(t("settings.profile_saved"), "ok");
-    } catch (err) { showErrors(profile, profileError, err); }
+      if (changes.email) {
+        // The address changes only once the link mailed to it is opened.
+        emailInput.value = me.email || "";
+        profile.elements.namedItem("current_password").value = "";
+        emailInput.dispatchEvent(new Event("input"));
+        toast(t("settings.email_link_sent", { email: changes.email }), "ok");
+      } else toast(t("settings.profile_saved"), "ok");
+    } catch (err) {
+      // A wrong current password belongs beside its field.
+      const wrong = err.code === "invalid_credentials" ? { code: "validation_error", details: { fields: { current_password: { code: "wrong_password" } } } } : null;
+      showErrors(profile, profileError, wrong || err);
+    }
   });
 
   const avatarBox = el("div", { class: "avatar-edit" }, avatar(me, "lg"));
@@ -74,7 +95,10 @@ async function settings({ view, refreshMe }) {
       await api("POST", "/auth/change-password", Object.fromEntries(new FormData(pw).entries()));
       pw.reset();
       toast(t("settings.password_changed"), "ok");
-    } catch (err) { showErrors(pw, pwError, err); }
+    } catch (err) {
+      const wrong = err.code === "invalid_credentials" ? { code: "validation_error", details: { fields: { old_password: { code: "wrong_password" } } } } : null;
+      showErrors(pw, pwError, wrong || err);
+    }
   });
 
   clear(view, el("div", { class: "settings" },
