@@ -32,7 +32,7 @@ export const SERVER_EVENTS = [
 // another one) by itself. They take effect once the server declares them and they are in SERVER_EVENTS.
 const connectionEvents = {
   resync: () => { recover(); loadNotifications(true); },
-  "server:draining": () => {},
+  "server:draining": ({ reconnect_within_ms: ms }) => sock.reconnectWithin(ms),
 };
 
 // A new domain's store adds its `handlers` here.
