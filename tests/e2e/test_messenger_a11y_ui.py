@@ -103,7 +103,7 @@ def test_group_history_lines_and_a_removed_member_told_who_did_it(server, new_pa
     service = page.locator("#messages .msg-service > span")
     expect(service).to_have_text(lines)
     expect(page.locator("#messages .messages-inner > *").nth(2)).to_contain_text("hello all")  # in seq order
-    assert page.locator(".msg-service").first.evaluate("n => getComputedStyle(n).textAlign") == "center"
+    expect(page.locator(".msg-service").first).to_have_css("text-align", "center")
     shot(page, f"group-history-{suffix}")
 
     # Gala removes Ivan: his open chat keeps its history and says who removed him; no composer left.
