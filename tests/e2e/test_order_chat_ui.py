@@ -112,3 +112,8 @@ def test_an_order_completed_and_reviewed_from_its_chat_head(server, new_page, lo
     card = api_call(server, customer, "GET", f"/masters/{master['user']['id']}").json()
     assert card["rating"] == 4 and card["review_count"] == 1
     expect(head).to_contain_text(w["reviewed"], timeout=LIVE)  # the master's head follows too
+
+    # The request's own page tells the master it is his order, with the way to its chat.
+    m.goto(f"{server.url}/#/requests/{request_id}")
+    expect(m.locator(".request-detail .tag-yours")).to_have_text(w["yours"])
+    expect(m.locator(f'#request-actions a[href="#/chats/{chat_id}"]')).to_be_visible()
