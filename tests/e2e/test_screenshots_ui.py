@@ -14,6 +14,11 @@ from tests.e2e.test_market_ui import category_id
 DEVICES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "ru": "ru-RU"}
 NAV = {"en": "Chats", "ru": "Чаты"}
+# Inputs a screen reader could not name (no <label>, aria-label or aria-labelledby).
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((n) => n.type !== 'hidden' && !n.hidden && !(n.labels && n.labels.length)
+      && !n.getAttribute('aria-label') && !n.getAttribute('aria-labelledby'))
+    .map((n) => n.id || n.name || n.outerHTML.slice(0, 60))"""
 # The first elements that stick out on the right (named in the failure when a screen is too wide).
 WIDE = """() => [...document.querySelectorAll('body *')]
     .filter((n) => n.getBoundingClientRect().right > innerWidth + 1).slice(0, 3)
@@ -146,6 +151,7 @@ def test_screenshots_of_the_main_screens(server, new_page, world, lang, device):
         wide = page.evaluate(WIDE)
         assert overflow <= 0, f"{name}: {overflow}px wider than the {device}: {wide}"
         expect(page.locator("html")).to_have_attribute("lang", lang)
+        assert page.evaluate(UNLABELLED) == [], f"{name}: inputs without a label"
         shot(page, f"{name}-{lang}-{device}")
 
     visitor = new_page(server, viewport=viewport, locale=LOCALES[lang])
