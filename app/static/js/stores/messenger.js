@@ -343,10 +343,11 @@ function held(m) {
   return l.byId.has(m.id) || !l.bySeq.size || m.seq > l.minSeq;
 }
 
-// I was removed from a chat (or left it from another tab): remember who did it and the chat's name, so
-// the open chat and the list can say so, then forget the chat. The remover is named from the member
+// I was removed from a chat: remember who did it and the chat's name, so the open chat and the list can
+// say so, then forget the chat. The remover is named from the member
 // list held, else from their profile.
 async function removedFrom({ chat_id: chatId, by }) {
+  if (by === myId()) { dropChat(chatId); return; } // I left (here or in another tab): nothing to tell
   const chat = S().details.get(chatId) || S().chats.get(chatId);
   const name = chat ? chatTitle(chat) : "";
   const other = Boolean(by) && by !== myId();

@@ -40,6 +40,7 @@ function headPeer(chat) {
 
 /** "Anna removed you from the group “Friends”." (or without the name when not known). */
 export function removalText(note) {
+  if (!note.name) return note.by ? t("chat.removed_by_unnamed", { name: displayName(note.by) }) : t("chat.gone");
   if (!note.by) return t("chat.removed", { chat: note.name });
   return t("chat.removed_by", { name: displayName(note.by), chat: note.name });
 }
