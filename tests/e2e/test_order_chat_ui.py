@@ -117,3 +117,28 @@ def test_an_order_completed_and_reviewed_from_its_chat_head(server, new_page, lo
     m.goto(f"{server.url}/#/requests/{request_id}")
     expect(m.locator(".request-detail .tag-yours")).to_have_text(w["yours"])
     expect(m.locator(f'#request-actions a[href="#/chats/{chat_id}"]')).to_be_visible()
+
+
+def test_refusing_the_executor_from_the_chat_head(server, new_page):
+    customer = api_user(server, "oc_refuser", "Rosa Refuser")
+    master = api_user(server, "oc_refused", "Ilya Refused")
+    plumbing = category_id(server, "plumbing")
+    assert api_call(server, master, "POST", "/masters", json={"category_ids": [plumbing]}).status_code == 201
+    body = {"title": "Paint the door", "description": "white", "category_id": plumbing}
+    request_id = api_call(server, customer, "POST", "/requests", json=body).json()["id"]
+    offer = api_call(server, master, "POST", f"/requests/{request_id}/offers", json={"message": "Sure"}).json()
+    chat_id = api_call(server, customer, "POST", f"/offers/{offer['id']}/accept").json()["chat"]["id"]
+    m = new_page(server)
+    login_as(m, server, master, f"#/chats/{chat_id}")
+    expect(m.locator("#order-head .status-badge")).to_have_text("active")
+    c = new_page(server)
+    login_as(c, server, customer, f"#/chats/{chat_id}")
+    head = c.locator("#order-head")
+    head.get_by_role("button", name="Refuse the executor").click()
+    c.locator(".modal").get_by_role("button", name="Yes").click()
+    # The request is open again; this chat's order is no longer current: no action is offered.
+    expect(head.locator(".status-badge")).to_have_text("open")
+    expect(head).to_contain_text("You refused this executor")
+    expect(head.locator("button")).to_have_count(0)
+    expect(m.locator("#order-head .status-badge")).to_have_text("open", timeout=LIVE)
+    expect(m.locator("#order-head")).to_contain_text("The customer went on without you")

@@ -57,7 +57,7 @@ export function orderBox(chatId) {
       el("span", { class: "order-price", text: price != null ? (order.price != null ? fmt.money(price) : t("request.budget_value", { budget: fmt.money(price) })) : t("market.price_on_request") }),
       statusBadge(order.status),
       order.reviewed ? el("span", { class: "muted small", text: t("review.done") }) : null,
-      !order.current ? el("span", { class: "muted small", text: t("order.not_current") }) : null);
+      !order.current ? el("span", { class: "muted small", text: t(order.my_side === "customer" ? "order.not_current" : "order.not_current_master") }) : null);
     clear(box, facts, buttons.length ? el("div", { class: "order-actions row wrap" }, buttons) : null);
   }
 
