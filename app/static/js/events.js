@@ -23,6 +23,8 @@ export const SERVER_EVENTS = [
   "notification",
   "presence",
   "request:updated",
+  "resync",
+  "server:draining",
   "typing",
 ];
 
