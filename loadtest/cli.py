@@ -9,7 +9,9 @@ import multiprocessing as mp
 import os
 import secrets
 import socket
+import subprocess
 import sys
+import threading
 import time
 from array import array
 from multiprocessing.connection import wait
@@ -50,6 +52,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="raw",
         help="raw: the tester's lean Socket.IO client (default); socketio: python-socketio's AsyncClient",
     )
+    fault = p.add_argument_group("a restart mid-run (docs/RELIABILITY.md)")
+    fault.add_argument(
+        "--restart-cmd",
+        help="shell command run --restart-at s into the send phase, e.g. "
+        "'python deploy/cluster.py restart-worker --worker 5001'; dropped clients reconnect and sync",
+    )
+    fault.add_argument("--restart-at", type=float, default=5.0, help="seconds into the send phase (default 5)")
+    fault.add_argument("--reconnect", action="store_true", help="dropped clients reconnect, then sync")
+    fault.add_argument("--reconnect-spread", type=float, default=5.0, help="reconnect jitter, seconds (default 5)")
+    fault.add_argument("--recovery-timeout", type=float, default=90.0, help="seconds to wait for every client back")
     src = p.add_argument_group("where users come from (one of)")
     src.add_argument("--seed-file", help="a JSON written by `flask seed-users`")
     src.add_argument("--app-dir", help="run the app's seed command in this folder (default: with --db, here)")
@@ -72,6 +84,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.room_size < 2:
         p.error("--room-size must be at least 2")
     args.procs = max(1, min(args.procs, args.users))
+    args.reconnect = args.reconnect or bool(args.restart_cmd)
     return args
 
 
@@ -128,6 +141,8 @@ class Coordinator:
             "ack_timeout": self.args.ack_timeout,
             "connect_timeout": self.args.connect_timeout,
             "client": self.args.client,
+            "reconnect": self.args.reconnect,
+            "reconnect_spread": self.args.reconnect_spread,
         }
         users = self.seed["users"]
         self.pipes, self.procs = [], []
@@ -220,7 +235,12 @@ class Coordinator:
                 f" delivered {self.total('delivered')}",
             )
 
-        sent_reports = self.gather("sent", timeout=args.duration + args.ack_timeout + 30, draw=draw_send)
+        self.restart: dict = {}
+        restarter = None
+        if args.restart_cmd:
+            restarter = threading.Thread(target=self._restart, args=(t0 + args.restart_at,), daemon=True)
+            restarter.start()
+        sent_reports = self.gather("sent", timeout=2 * args.duration + 3 * args.ack_timeout + 45, draw=draw_send)
         self.progress.show("send", 1, 1, f"sent {sum(r['sent'] for r in sent_reports)}", force=True)
         self.progress.done()
         monitor.phase = "drain"
@@ -234,6 +254,13 @@ class Coordinator:
         self.gather_progress(0.3)
         self.progress.show("drain", self.total("delivered"), max(1, expected_now), "done", force=True)
         self.progress.done()
+        if restarter is not None:
+            restarter.join(args.recovery_timeout)
+            deadline = time.monotonic() + args.recovery_timeout
+            while time.monotonic() < deadline and self.total("rejoining") > 0:
+                self.gather_progress(0.2)
+                self.progress.show("rejoin", self.total("recovered"), self.total("recovered") + self.total("rejoining"))
+            self.progress.done()
         monitor.phase = "finish"
 
         # 4. collect
@@ -244,6 +271,19 @@ class Coordinator:
         monitor.stop()
         result = self.summarise(connected_ids, t0, connect_s, monitor, rss_before, rss_idle)
         return result
+
+    def _restart(self, at: float) -> None:
+        """Run --restart-cmd at wall time `at`; note when it started and how long it took."""
+        time.sleep(max(0.0, at - time.time()))
+        started = time.time()
+        done = subprocess.run(self.args.restart_cmd, shell=True, capture_output=True, text=True)
+        self.restart = {
+            "cmd": self.args.restart_cmd,
+            "started_at": started,
+            "took_s": round(time.time() - started, 2),
+            "returncode": done.returncode,
+            "output": (done.stdout + done.stderr)[-500:],
+        }
 
     def gather_progress(self, timeout: float) -> None:
         """Read progress messages for up to `timeout` s."""
@@ -267,6 +307,9 @@ class Coordinator:
         sent: dict[str, list] = {}
         delivered: dict[str, int] = {}
         latency, latency_at, connect_ms, ack_ms = array("d"), array("d"), array("d"), array("d")
+        stable = array("b")
+        recoveries: list = []
+        ever_dropped = synced = 0
         ack_errors: dict[str, int] = {}
         dups = ooo = echoes = disconnects = 0
         last_delivery = t0
@@ -276,6 +319,10 @@ class Coordinator:
                 delivered[cid] = delivered.get(cid, 0) + k
             latency.frombytes(r["latency"])
             latency_at.frombytes(r["latency_at"])
+            stable.frombytes(r["latency_stable"])
+            recoveries += r["recoveries"]
+            ever_dropped += r["ever_dropped"]
+            synced += r["synced"]
             connect_ms.frombytes(r["connect_ms"])
             ack_ms.frombytes(r["ack_ms"])
             for code, k in r["ack_errors"].items():
@@ -347,6 +394,8 @@ class Coordinator:
             "started_at": round(t0, 3),
             "tag": self.tag,
         }
+        if self.restart:
+            result["restart"] = self._restart_summary(latency, latency_at, stable, recoveries, ever_dropped, synced)
         if args.details:
             result["messages"] = [
                 {
@@ -362,6 +411,33 @@ class Coordinator:
         self._latency = (list(latency_at), list(latency))
         return result
 
+    def _restart_summary(self, latency, latency_at, stable, recoveries, ever_dropped, synced) -> dict:
+        """The restart's figures: who dropped, how fast each was back and caught up, and the p99 of the
+        users who never dropped, for messages sent from the restart until the last client was back."""
+        start = self.restart["started_at"]
+        caught = sorted(done - start for _d, _b, done in recoveries)
+        back = sorted(b - d for d, b, _done in recoveries)
+        all_back = caught[-1] if caught else 0.0
+        during = sorted(
+            lat * 1000
+            for lat, at, ok in zip(latency, latency_at, stable, strict=True)
+            if ok and start <= at <= start + max(all_back, self.restart["took_s"])
+        )
+        return {
+            **self.restart,
+            "dropped_clients": ever_dropped,
+            "recovered_clients": len(recoveries),
+            "not_recovered": sum(r["still_rejoining"] for r in self.results),
+            "all_back_and_caught_up_s": round(all_back, 2),
+            "reconnect_p50_ms": ms(percentile([v * 1000 for v in back], 50)),
+            "reconnect_p99_ms": ms(percentile([v * 1000 for v in back], 99)),
+            "caught_up_p99_s": round(percentile(caught, 99) or 0.0, 2),
+            "synced_messages": synced,
+            "stable_p50_ms_during": ms(percentile(during, 50)),
+            "stable_p99_ms_during": ms(percentile(during, 99)),
+            "stable_samples_during": len(during),
+        }
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m loadtest`."""
@@ -376,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         result["plot"] = str(png) if png else None
     out.write_text(json.dumps(result, indent=2))
     print(table(result))
+    if "restart" in result:
+        print("restart: " + json.dumps({k: v for k, v in result["restart"].items() if k != "output"}))
     print(f"results: {out}" + (f", plot: {result.get('plot')}" if result.get("plot") else ""))
     return 0
 
