@@ -50,7 +50,8 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
         bounds.append(bounds[-1] + st["duration"])
     bounds[-1] = float("inf")
     n = len(stages)
-    per = [defaultdict(int) for _ in range(n)]
+    zero = {"sent": 0, "acked": 0, "expected": 0, "delivered": 0, "lost": 0}
+    per = [defaultdict(int, zero) for _ in range(n)]
 
     # messages: expected = other members present when it was sent
     expected = lost = unexpected = 0
@@ -59,8 +60,11 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
         per[i]["sent"] += 1
         if status != "ok":
             per[i]["ack_errors"] += 1
-            continue
-        per[i]["acked"] += 1
+            if not delivered.get(cid):
+                continue  # refused or lost before the server stored it: nobody should hear it
+            # no ack (the sender dropped, e.g. churn) but it was stored: every member should hear it
+        else:
+            per[i]["acked"] += 1
         should = sum(1 for m in members.get(chat_id, ()) if m != sender and present(presence, m, ts))
         got = delivered.get(cid, 0)
         expected += should
@@ -92,7 +96,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
         evs.sort(key=lambda e: e[5])
         k = -1  # index among the acked sends of this key (typing arrivals pair with them in order)
         for _s, _k, chat_id, sender, targets, ts, status in evs:
-            fig = steps.setdefault(step, defaultdict(int))
+            fig = steps.setdefault(step, defaultdict(int, zero))
             fig["sent"] += 1
             i = stage_of(bounds, ts)
             if status != "ok" or key is None:

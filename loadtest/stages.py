@@ -114,8 +114,15 @@ class StageMixin(LiveMixin):
                         self._act(st, rng, pool, now)
                 await asyncio.sleep(0.01)
             start = end
-        if self.stage_tasks:
-            await asyncio.wait(set(self.stage_tasks), timeout=self.cfg["ack_timeout"] + 5)
+        # let the chains finish (a request's offer, an offer's accept), then a second for their events
+        deadline = time.monotonic() + 2 * self.cfg["ack_timeout"] + 5
+        while time.monotonic() < deadline:
+            if self.stage_tasks:
+                await asyncio.wait(set(self.stage_tasks), timeout=max(0.1, deadline - time.monotonic()))
+                continue
+            await asyncio.sleep(1.0)
+            if not self.stage_tasks:
+                break
 
     def _scale_to(self, target: int) -> None:
         """Connect this process's first `target` users, quietly close the rest (they leave: not expected)."""
