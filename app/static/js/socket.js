@@ -72,7 +72,7 @@ export function connect() {
 }
 
 /** The connection's own server events (events.js routes them here like a store's). */
-export const handlers = {
+export const connectionHandlers = {
   // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
   "auth:expiring": async () => {
     if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
