@@ -108,6 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--room-size must be at least 2")
     args.procs = max(1, min(args.procs, args.users))
     args.reconnect = args.reconnect or bool(args.restart_cmd)
+    # churn: a send cut off by the drop is resent with its client_id once the user is back (as the web client)
+    args.reconnect = args.reconnect or any(st["churn"] > 0 for st in args.stages)
     return args
 
 

@@ -34,11 +34,11 @@ ACTIONS = ("send", "typing", "read")
 
 
 class Mix(BaseModel):
-    """Relative weights of a user's actions in the chat scenarios."""
+    """Relative weights of a user's actions in the chat scenarios (an action left out weighs 0)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    send: float = Field(default=1.0, ge=0)
+    send: float = Field(default=0.0, ge=0)
     typing: float = Field(default=0.0, ge=0)
     read: float = Field(default=0.0, ge=0)
 
@@ -79,7 +79,7 @@ class Scenario(BaseModel):
     scenario: Literal["group", "direct", "market", "feed"] = "group"
     room_size: int | None = Field(default=None, ge=2)
     body_size: int | None = Field(default=None, ge=20)
-    mix: Mix = Mix()
+    mix: Mix = Mix(send=1.0)
     thresholds: Thresholds = Thresholds()
     stages: list[Stage] = Field(default_factory=list)
 

@@ -146,11 +146,12 @@ def print_extra(result: dict) -> None:
         print(f"churn: {result.get('churned', 0)} drops; {result.get('delivered_late', 0)} deliveries came late "
               "by chat:sync (counted as delivered)")  # fmt: skip
     if result.get("stages"):
-        print(f"{'stage':<16} {'users':>6} {'rate':>7} {'sent':>6} {'expected':>9} {'delivered':>9} {'lost':>5} "
+        print(f"{'stage':<16} {'users':>6} {'rate':>7} {'actions':>7} {'expected':>9} {'delivered':>9} {'lost':>5} "
               f"{'p50 ms':>8} {'p99 ms':>8}")  # fmt: skip
         for st in result["stages"]:
             print(
-                f"{st['name'][:16]:<16} {st['users']:>6} {st['rate']:>7g} {st.get('sent', 0):>6} "
+                f"{st['name'][:16]:<16} {st.get('connected_at_end', st['users']):>6} {st['rate']:>7g} "
+                f"{st.get('sent', 0) + sum(v for k, v in st.items() if k.endswith('_sent')):>7} "
                 f"{st.get('expected', 0):>9} {st.get('delivered', 0):>9} {st.get('lost', 0):>5} "
                 f"{st.get('p50_ms')!s:>8} {st.get('p99_ms')!s:>8}"
             )

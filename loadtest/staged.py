@@ -91,6 +91,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
         for ev in r.get("events") or ():
             sends_by_key[(ev[0], ev[1])].append(ev)
     steps: dict[str, dict] = {}
+    step_lat_by_stage: list[list[float]] = [[] for _ in range(n)]
     step_lat: dict[str, list[float]] = defaultdict(list)
     for (step, key), evs in sends_by_key.items():
         evs.sort(key=lambda e: e[5])
@@ -99,6 +100,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
             fig = steps.setdefault(step, defaultdict(int, zero))
             fig["sent"] += 1
             i = stage_of(bounds, ts)
+            per[i][f"{step}_sent"] += 1
             if status != "ok" or key is None:
                 fig["ack_errors"] += 1
                 continue
@@ -122,21 +124,29 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
                 fig["delivered"] += 1
                 per[i][f"{step}_delivered"] += 1
                 step_lat[step].append((at - ts) * 1000)
+                step_lat_by_stage[i].append((at - ts) * 1000)
     scenario_figures = {
         name: block(**fig, latency_hist=hist.from_values(step_lat[name]), counts=STEP_MEANING.get(name))
         for name, fig in sorted(steps.items())
     }
     stage_blocks = []
     for i, st in enumerate(stages):
+        counts = dict(per[i])
+        for key in ("expected", "delivered", "lost"):  # messages and every other step together
+            counts[f"message_{key}"] = counts[key]
+            counts[key] += sum(v for k, v in per[i].items() if k.endswith(f"_{key}") and not k.startswith("message"))
+        end = bounds[i + 1] if i + 1 < n else bounds[0] + sum(s["duration"] for s in stages)
         stage_blocks.append(
             block(
                 name=st["name"],
                 duration=st["duration"],
                 users=st["users"],
+                connected_at_end=sum(1 for uid in presence if present(presence, uid, end - 1e-3)),
                 rate=st["rate"],
                 churn=st["churn"],
-                **dict(per[i]),
-                latency_hist=hist.from_values(lat_by_stage[i]),
+                **counts,
+                # the stage's latency: its chat messages', or (no messages: the marketplace) its steps'
+                latency_hist=hist.from_values(lat_by_stage[i] or step_lat_by_stage[i]),
             )
         )
     late = sum(r.get("synced", 0) for r in results)

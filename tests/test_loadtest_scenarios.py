@@ -137,22 +137,29 @@ def test_staged_run_reports_each_stage(server, tmp_path):
         "room_size = 5\n"
         '[[stages]]\nname = "slow"\nduration = 2\nusers = 10\nrate = 4\n'
         '[[stages]]\nname = "fast"\nduration = 2\nusers = 20\nrate = 12\nmix = { send = 3, typing = 1, read = 1 }\n'
+        '[[stages]]\nname = "signals"\nduration = 1\nrate = 6\nmix = { typing = 1 }\n'
     )
     out = tmp_path / "r.json"
     proc = loadtest(server, seed, 20, out, "--scenario", str(scenario), "--max-lost", "0")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
-    slow, fast = result["stages"]
+    slow, fast, signals = result["stages"]
     assert (slow["name"], fast["name"]) == ("slow", "fast")
     assert "slow" in proc.stdout and "fast" in proc.stdout
     assert 5 <= slow["sent"] <= 10  # 4/s for 2 s (every action a send)
     assert fast["sent"] + fast.get("ack_errors", 0) < 24  # 12/s for 2 s, part of them typing and read marks
-    assert slow["sent"] + fast["sent"] == result["sent"]
+    assert slow["sent"] + fast["sent"] == result["sent"] and signals["sent"] == 0
     assert slow["lost"] == fast["lost"] == 0 and slow["expected"] == slow["delivered"] > 0
     assert result["connected"] == 20  # ramped from 10 to 20 during the second stage
     steps = result["scenario_figures"]
+    assert signals["typing_sent"] >= 3 and signals["typing_expected"] == signals["typing_delivered"] > 0
     assert steps["typing"]["expected"] > 0 and steps["typing"]["lost"] == 0
     assert steps["message"]["lost"] == 0 and result["lost"] == 0
+    assert slow["connected_at_end"] == 10 and fast["connected_at_end"] == 20
+    assert fast["expected"] == fast["message_expected"] + fast.get("typing_expected", 0) + fast.get("read_expected", 0)
+    # live figures: not a terminal here, so plain lines (one every 2 s) with the running counts
+    live = [line for line in proc.stderr.splitlines() if line.startswith("send ") and "lost~" in line]
+    assert live and "p99(5s)" in live[0], proc.stderr[-2000:]
 
 
 @pytest.mark.live
@@ -167,6 +174,7 @@ def test_churn_counts_synced_messages_as_delivered_late(server, tmp_path):
     assert result["churned"] == 10
     assert result["delivered_late"] > 0, result  # fetched by chat:sync after coming back
     assert result["lost"] == 0 and result["delivered"] == result["expected"]
+    assert result["ack_errors"] == {}  # a send cut off by the drop is resent with its client_id
     assert "came late by chat:sync (counted as delivered)" in proc.stdout
 
 
