@@ -13,7 +13,7 @@ from loadtest.combine import percentiles_into
 # what each step counts (printed by the summary, documented in the README)
 STEP_MEANING = {
     "message": "message:send acked -> message:new at every other member present (live, or by chat:sync after a drop)",
-    "typing": "typing acked -> typing at every other member present (latency paired in order per sender)",
+    "typing": "typing acked -> typing at every other member present (each send paired with the next one heard from that sender)",
     "read": "chat:read acked -> chat:read at every other member present",
     "request": "POST /api/requests 201 -> notification request:new at every master of the category present",
     "offer": "POST /api/requests/{id}/offers 201 -> notification offer:new at the customer",
@@ -54,7 +54,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
     per = [defaultdict(int, zero) for _ in range(n)]
 
     # messages: expected = other members present when it was sent
-    expected = lost = unexpected = 0
+    expected = lost = unexpected = counted = 0
     for cid, (chat_id, sender, ts, _ack, status, _seq) in sent.items():
         i = stage_of(bounds, ts)
         per[i]["sent"] += 1
@@ -67,11 +67,13 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
             per[i]["acked"] += 1
         should = sum(1 for m in members.get(chat_id, ()) if m != sender and present(presence, m, ts))
         got = delivered.get(cid, 0)
+        # deliveries beyond `should` went to users still connecting when it was sent: unexpected, not delivered
         expected += should
+        counted += min(got, should)
         lost += max(0, should - got)
         unexpected += max(0, got - should)
         per[i]["expected"] += should
-        per[i]["delivered"] += got
+        per[i]["delivered"] += min(got, should)
         per[i]["lost"] += max(0, should - got)
     lat_by_stage: list[list[float]] = [[] for _ in range(n)]
     for at, lat in zip(latency_at, latency, strict=True):
@@ -86,6 +88,9 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
                 fifo[(step, key, uid)].append(at)
             else:
                 heard[(step, key)].setdefault(uid, at)
+    for arrivals in fifo.values():
+        arrivals.sort()
+    taken: dict[tuple[str, int], int] = {}
     sends_by_key: dict[tuple[str, str], list] = defaultdict(list)
     for r in results:
         for ev in r.get("events") or ():
@@ -95,7 +100,6 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
     step_lat: dict[str, list[float]] = defaultdict(list)
     for (step, key), evs in sends_by_key.items():
         evs.sort(key=lambda e: e[5])
-        k = -1  # index among the acked sends of this key (typing arrivals pair with them in order)
         for _s, _k, chat_id, sender, targets, ts, status in evs:
             fig = steps.setdefault(step, defaultdict(int, zero))
             fig["sent"] += 1
@@ -105,16 +109,19 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
                 fig["ack_errors"] += 1
                 continue
             fig["acked"] += 1
-            k += 1
             who = targets if targets is not None else [m for m in members.get(chat_id, ()) if m != sender]
             for uid in who:
                 if uid == sender or not present(presence, uid, ts):
                     continue
                 fig["expected"] += 1
                 per[i][f"{step}_expected"] += 1
-                if step == "typing":
+                if step == "typing":  # the first arrival at or after the send not taken by an earlier send
                     arrivals = fifo.get((step, key, uid), [])
-                    at = arrivals[k] if k < len(arrivals) else None
+                    p = taken.get((key, uid), 0)
+                    while p < len(arrivals) and arrivals[p] < ts:
+                        p += 1
+                    at = arrivals[p] if p < len(arrivals) else None
+                    taken[(key, uid)] = p + (at is not None)
                 else:
                     at = heard.get((step, key), {}).get(uid)
                 if at is None:
@@ -150,7 +157,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
             )
         )
     late = sum(r.get("synced", 0) for r in results)
-    msg_delivered = sum(delivered.values())
+    msg_delivered = counted
     scenario_figures["message"] = block(
         sent=len(sent),
         acked=sum(1 for r in sent.values() if r[4] == "ok"),

@@ -38,6 +38,7 @@ class StageMixin(LiveMixin):
         self.away: set[int] = set()
         self.think_until: dict[int, float] = {}
         self.read_marks: dict[int, int] = {}
+        self.sending: set[int] = set()
         self.skipped = 0
         self.churned = 0
         self.action_counts: Counter[str] = Counter()
@@ -191,9 +192,21 @@ class StageMixin(LiveMixin):
         kind = rng.choices(("send", "typing", "read"), weights=(mix["send"], mix["typing"], mix["read"]))[0]
         self.action_counts[kind] += 1
         if kind == "send":
-            self._spawn(self.send_one(user, next(self.stage_counter), self.stage_pad))
+            self._spawn(self._send(user))
         else:
             self._spawn(self._signal(kind, user))
+
+    async def _send(self, user: dict) -> None:
+        """message:send (Worker.send_one); the server also moves the sender's own read mark to it."""
+        uid, n = user["id"], next(self.stage_counter)
+        self.sending.add(uid)
+        try:
+            await self.send_one(user, n, self.stage_pad)
+        finally:
+            self.sending.discard(uid)
+        seq = (self.sent.get(f"{self.tag}{n}") or [None] * 6)[5]
+        if isinstance(seq, int):
+            self.read_marks[uid] = max(self.read_marks.get(uid, 0), seq)
 
     async def _signal(self, kind: str, user: dict) -> None:
         """typing, or chat:read up to the last seq this user saw; an event the chat's others should hear."""
@@ -205,7 +218,7 @@ class StageMixin(LiveMixin):
             key, payload, event = f"{chat_id}:{uid}", {"chat_id": chat_id, "typing": True}, "typing"
         else:
             seq = self.last_seq.get((uid, chat_id), 0)
-            if seq <= self.read_marks.get(uid, 0):
+            if seq <= self.read_marks.get(uid, 0) or uid in self.sending:
                 self.skipped += 1  # nothing new to mark read: the server would not tell anyone
                 return
             self.read_marks[uid] = seq
@@ -215,6 +228,9 @@ class StageMixin(LiveMixin):
         try:
             ack = await client.call(event, payload, timeout=self.cfg["ack_timeout"])
         except Exception as err:
+            if uid in self.away:  # cut off by this user's own churn drop: nobody is owed it
+                record[6] = "dropped"
+                return
             record[6] = "timeout" if "imeout" in type(err).__name__ else "send_error"
             self.ack_errors[f"{kind}:{record[6]}"] += 1
             return

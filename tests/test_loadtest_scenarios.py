@@ -247,3 +247,30 @@ def test_merge_of_two_shards_equals_one_run_with_both(server, tmp_path):
     no_samples = merge_results([{k: v for k, v in r.items() if k != "samples"} for r in (ra, rb)])
     assert no_samples["percentiles_from"] == "histograms"
     assert abs(no_samples["p99_ms"] - merged["p99_ms"]) <= 0.01 * merged["p99_ms"] + 0.01
+
+
+@pytest.mark.live
+def test_direct_chats_and_compare(server, tmp_path):
+    seed = seed_users(server, 8, 4, "direct")
+    scenario = tmp_path / "d.toml"
+    scenario.write_text('scenario = "direct"\n[[stages]]\nduration = 1.5\nrate = 6\n')
+    first, second = tmp_path / "1.json", tmp_path / "2.json"
+    for out in (first, second):
+        proc = loadtest(server, seed, 8, out, "--scenario", str(scenario), "--max-lost", "0", "--label", out.stem)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(first.read_text())
+    assert result["scenario"] == "direct" and result["sent"] > 0
+    assert result["expected"] == result["delivered"] == result["sent"]  # one other member in a direct chat
+    db = sqlite3.connect(server.tmp / "live.db")
+    kinds = db.execute(
+        "SELECT DISTINCT c.type FROM messages m JOIN chats c ON c.id = m.chat_id WHERE m.client_id LIKE ?",
+        (result["tag"] + "%",),
+    ).fetchall()
+    assert kinds == [("direct",)]
+    proc = subprocess.run(
+        [PY, "-m", "loadtest", "compare", str(first), str(second)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    p99 = next(line for line in proc.stdout.splitlines() if line.startswith("latency p99 (ms)"))
+    assert str(result["p99_ms"]) in p99 and str(json.loads(second.read_text())["p99_ms"]) in p99
+    assert "git commit:" in proc.stdout and "server settings:" in proc.stdout
