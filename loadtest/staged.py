@@ -10,12 +10,14 @@ from collections import defaultdict
 from loadtest import hist
 from loadtest.combine import percentiles_into
 
+LEAVING_S = 10.0  # a live-only event not heard by a user who dropped within this long after it: not lost
+
 # what each step counts (printed by the summary, documented in the README)
 STEP_MEANING = {
     "message": "message:send acked -> message:new at every other member present (live, or by chat:sync after a drop)",
-    "typing": "typing acked -> typing at every other member present (each send paired with the next one heard from that sender)",
-    "read": "chat:read acked -> chat:read at every other member present",
-    "request": "POST /api/requests 201 -> notification request:new at every master of the category present",
+    "typing": "typing acked -> typing at every other member connected (paired with the next one heard from them)",
+    "read": "chat:read that moved the mark -> chat:read at every other member connected",
+    "request": "POST /api/requests 201 -> notification request:new at every master of the category connected",
     "offer": "POST /api/requests/{id}/offers 201 -> notification offer:new at the customer",
     "accept": "POST /api/offers/{id}/accept 200 -> notification offer:accepted at the master",
 }
@@ -24,6 +26,11 @@ STEP_MEANING = {
 def present(presence: dict[int, list], uid: int, ts: float) -> bool:
     """Whether uid was in the run at time ts (connected, or away catching up after a churn drop)."""
     return any(on <= ts and (off is None or off > ts) for on, off in presence.get(uid, ()))
+
+
+def connecting_again(away: dict[int, list], uid: int, ts: float) -> bool:
+    """Whether uid had dropped (churn) and was not yet reconnected at ts."""
+    return any(drop <= ts and (back is None or back > ts) for drop, back in away.get(uid, ()))
 
 
 def stage_of(bounds: list[float], ts: float) -> int:
@@ -45,6 +52,10 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
     for r in results:
         for uid, spans in (r.get("presence") or {}).items():
             presence.setdefault(int(uid), []).extend(spans)
+    away: dict[int, list] = {}
+    for r in results:
+        for uid, spans in (r.get("away") or {}).items():
+            away.setdefault(int(uid), []).extend(spans)
     bounds = [t0]
     for st in stages:
         bounds.append(bounds[-1] + st["duration"])
@@ -97,6 +108,7 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
             sends_by_key[(ev[0], ev[1])].append(ev)
     steps: dict[str, dict] = {}
     step_lat_by_stage: list[list[float]] = [[] for _ in range(n)]
+    lost_examples: dict[str, list] = defaultdict(list)
     step_lat: dict[str, list[float]] = defaultdict(list)
     for (step, key), evs in sends_by_key.items():
         evs.sort(key=lambda e: e[5])
@@ -111,8 +123,8 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
             fig["acked"] += 1
             who = targets if targets is not None else [m for m in members.get(chat_id, ()) if m != sender]
             for uid in who:
-                if uid == sender or not present(presence, uid, ts):
-                    continue
+                if uid == sender or not present(presence, uid, ts) or connecting_again(away, uid, ts):
+                    continue  # typing, read marks and notifications are live only: no chat:sync brings them
                 fig["expected"] += 1
                 per[i][f"{step}_expected"] += 1
                 if step == "typing":  # the first arrival at or after the send not taken by an earlier send
@@ -124,7 +136,18 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
                     taken[(key, uid)] = p + (at is not None)
                 else:
                     at = heard.get((step, key), {}).get(uid)
+                if at is None and any(ts <= drop <= ts + LEAVING_S for drop, _b in away.get(uid, ())):
+                    # the receiver dropped (churn) before it could hear it: leaving, not a loss
+                    fig["expected"] -= 1
+                    per[i][f"{step}_expected"] -= 1
+                    fig["missed_while_dropping"] += 1
+                    continue
                 if at is None:
+                    if len(lost_examples[step]) < 5:  # for whoever investigates: who missed what, when
+                        spans = [[round(d - t0, 3), b and round(b - t0, 3)] for d, b in away.get(uid, ())]
+                        lost_examples[step].append(
+                            {"key": key, "to": uid, "by": sender, "sent_s": round(ts - t0, 3), "away_s": spans}
+                        )
                     fig["lost"] += 1
                     per[i][f"{step}_lost"] += 1
                     continue
@@ -136,6 +159,8 @@ def staged_figures(results: list[dict], sent: dict, delivered: dict, members: di
         name: block(**fig, latency_hist=hist.from_values(step_lat[name]), counts=STEP_MEANING.get(name))
         for name, fig in sorted(steps.items())
     }
+    for name, examples in lost_examples.items():
+        scenario_figures[name]["lost_examples"] = examples
     stage_blocks = []
     for i, st in enumerate(stages):
         counts = dict(per[i])

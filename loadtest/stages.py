@@ -39,6 +39,7 @@ class StageMixin(LiveMixin):
         self.think_until: dict[int, float] = {}
         self.read_marks: dict[int, int] = {}
         self.sending: set[int] = set()
+        self.away_spans: dict[int, list[list]] = {}  # churn: [dropped, reconnected] per user
         self.skipped = 0
         self.churned = 0
         self.action_counts: Counter[str] = Counter()
@@ -109,7 +110,9 @@ class StageMixin(LiveMixin):
                 owed += rate * (now - last)
                 last = now
                 if owed >= 1:
-                    pool = [u for u in self.clients if u not in self.away and self.think_until.get(u, 0) <= now]
+                    # a user does one thing at a time: not while away, thinking, or waiting for an ack
+                    busy = self.away | self.sending
+                    pool = [u for u in self.clients if u not in busy and self.think_until.get(u, 0) <= now]
                     while owed >= 1:
                         owed -= 1
                         self._act(st, rng, pool, now)
@@ -166,10 +169,13 @@ class StageMixin(LiveMixin):
         await client.disconnect()
         await asyncio.sleep(away)
         self.rejoining += 1
+        before = len(self.recoveries)
         try:
             await self.rejoin(user, dropped_at, after_seq)
         finally:
             self.away.discard(uid)
+        back = self.recoveries[-1][1] if len(self.recoveries) > before else None  # (dropped, back, caught up)
+        self.away_spans.setdefault(uid, []).append([dropped_at, back])
 
     # ---------------------------------------------------------------- acting
 
@@ -225,6 +231,8 @@ class StageMixin(LiveMixin):
             key, payload, event = f"{chat_id}:{uid}:{seq}", {"chat_id": chat_id, "seq": seq}, "chat:read"
         record = [kind, key, chat_id, uid, None, time.time(), "pending"]
         self.events.append(record)
+        if kind == "read":  # one mark at a time: a lower mark committed after a higher one is not announced
+            self.sending.add(uid)
         try:
             ack = await client.call(event, payload, timeout=self.cfg["ack_timeout"])
         except Exception as err:
@@ -234,6 +242,9 @@ class StageMixin(LiveMixin):
             record[6] = "timeout" if "imeout" in type(err).__name__ else "send_error"
             self.ack_errors[f"{kind}:{record[6]}"] += 1
             return
+        finally:
+            if kind == "read":
+                self.sending.discard(uid)
         ok = isinstance(ack, dict) and ack.get("ok")
         record[6] = "ok" if ok else "error"
         if not ok:
@@ -297,6 +308,7 @@ class StageMixin(LiveMixin):
             "events": self.events,
             "arrivals": self.arrivals,
             "presence": {str(k): v for k, v in self.presence.items()},
+            "away": {str(k): v for k, v in self.away_spans.items()},
             "skipped": self.skipped,
             "churned": self.churned,
             "actions": dict(self.action_counts),
