@@ -274,3 +274,14 @@ def test_direct_chats_and_compare(server, tmp_path):
     p99 = next(line for line in proc.stdout.splitlines() if line.startswith("latency p99 (ms)"))
     assert str(result["p99_ms"]) in p99 and str(json.loads(second.read_text())["p99_ms"]) in p99
     assert "git commit:" in proc.stdout and "server settings:" in proc.stdout
+
+
+def test_feed_scenario_is_a_documented_extension_point_not_a_stub(tmp_path):
+    from loadtest import setup
+    from loadtest.cli import parse_args
+
+    feed = tmp_path / "feed.toml"
+    feed.write_text('scenario = "feed"\n[[stages]]\nduration = 1\n')
+    args = parse_args(["--url", "http://127.0.0.1:9", "--users", "2", "--synthetic", "--scenario", str(feed)])
+    with pytest.raises(SystemExit, match=r"extension point, not implemented.*POST /api/posts"):
+        setup.announce(args)
