@@ -53,6 +53,15 @@ def test_scenario_file_errors_name_the_bad_key(tmp_path):
         load_scenario(str(tmp_path / "t.toml"))
 
 
+def test_a_run_that_cannot_be_made_exits_2_not_1(tmp_path):
+    """1 is reserved for "a threshold did not hold", so CI can tell a slow server from a broken set-up."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[stages]]\nduration = 0\n")
+    cmd = [PY, "-m", "loadtest", "--url", "http://127.0.0.1:9", "--users", "2", "--synthetic", "--scenario", str(bad)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "stages[0].duration: Input should be greater than 0" in proc.stderr
+
+
 def test_shards_split_whole_rooms_and_cover_every_user():
     seed = synthetic_seed(47, 5)
     parts = [shard(seed, i, 3) for i in (1, 2, 3)]
