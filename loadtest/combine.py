@@ -144,6 +144,13 @@ def compare_text(old: dict, new: dict, old_name: str = "old", new_name: str = "n
         a, b = (old.get("scenario_figures") or {}).get(name, {}), (new.get("scenario_figures") or {}).get(name, {})
         for key in ("expected", "delivered", "lost", "p99_ms"):
             rows.append((f"{name}: {key}", a.get(key), b.get(key)))
+    old_stages, new_stages = old.get("stages") or [], new.get("stages") or []
+    for k in range(max(len(old_stages), len(new_stages))):
+        a = old_stages[k] if k < len(old_stages) else {}
+        b = new_stages[k] if k < len(new_stages) else {}
+        name = a.get("name") or b.get("name")
+        for key in ("expected", "lost", "p99_ms"):
+            rows.append((f"stage {k + 1} ({name}): {key}", a.get(key), b.get(key)))
     width = max(len(r[0]) for r in rows)
     lines = [f"{'figure':<{width}}  {old_name[-20:]:>20}  {new_name[-20:]:>20}  change"]
     for label, a, b in rows:

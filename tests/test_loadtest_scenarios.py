@@ -80,7 +80,10 @@ def test_remote_urls_are_recognised():
 def test_compare_prints_each_figure_with_its_change():
     old = {"sent": 100, "lost": 0, "p99_ms": 50.0, "meta": {"git": {"commit": "aaa"}}}
     new = {"sent": 100, "lost": 3, "p99_ms": 75.0, "meta": {"git": {"commit": "bbb"}}}
+    old["stages"] = [{"name": "ramp", "expected": 10, "lost": 0, "p99_ms": 5.0}]
+    new["stages"] = [{"name": "ramp", "expected": 10, "lost": 2, "p99_ms": 9.0}]
     text = compare_text(old, new)
+    assert next(line for line in text.splitlines() if line.startswith("stage 1 (ramp): lost")).endswith("+2")
     assert "latency p99 (ms)" in text and "+25 (+50.0%)" in text
     assert next(line for line in text.splitlines() if line.startswith("lost")).endswith("+3")
     assert "git commit: aaa | bbb   <- differs" in text
@@ -175,9 +178,9 @@ def test_staged_run_reports_each_stage(server, tmp_path):
 def test_churn_counts_synced_messages_as_delivered_late(server, tmp_path):
     seed = seed_users(server, 20, 5, "churn")
     scenario = tmp_path / "c.toml"
-    scenario.write_text("[[stages]]\nduration = 4\nrate = 10\nchurn = 0.5\naway = 1.5\n")
+    scenario.write_text("[thresholds]\nmax_lost = 0\n[[stages]]\nduration = 4\nrate = 10\nchurn = 0.5\naway = 1.5\n")
     out = tmp_path / "r.json"
-    proc = loadtest(server, seed, 20, out, "--scenario", str(scenario), "--reconnect-spread", "0.2", "--max-lost", "0")
+    proc = loadtest(server, seed, 20, out, "--scenario", str(scenario), "--reconnect-spread", "0.2")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert result["churned"] == 10
@@ -185,6 +188,7 @@ def test_churn_counts_synced_messages_as_delivered_late(server, tmp_path):
     assert result["lost"] == 0 and result["delivered"] == result["expected"]
     assert result["ack_errors"] == {}  # a send cut off by the drop is resent with its client_id
     assert "came late by chat:sync (counted as delivered)" in proc.stdout
+    assert "held    --max-lost: lost deliveries 0 <= 0" in proc.stdout  # from the scenario's [thresholds]
 
 
 @pytest.mark.live
