@@ -103,16 +103,21 @@ class StageMixin(LiveMixin):
             for uid in rng.sample(ready, round(st["churn"] * len(ready))):
                 self._spawn(self._churn_one(uid, rng.uniform(start, max(start, end - st["away"] / 2)), st["away"]))
             owed, last = 0.0, time.time()
+            scaled: tuple[int, float] = (-1, 0.0)  # (target, when): users are walked only when it changes
+            pool: list[int] = []
+            pooled_at = 0.0
             while (now := time.time()) < end:
                 f = (now - start) / st["duration"]
-                self._scale_to(round((st["users_from"] + (st["users"] - st["users_from"]) * f) * share))
+                target = round((st["users_from"] + (st["users"] - st["users_from"]) * f) * share)
+                if target != scaled[0] or now - scaled[1] > 1.0:
+                    self._scale_to(target)
+                    scaled = (target, now)
                 rate = (st["rate_from"] + (st["rate"] - st["rate_from"]) * f) / nprocs
                 owed += rate * (now - last)
                 last = now
                 if owed >= 1:
-                    # a user does one thing at a time: not while away, thinking, or waiting for an ack
-                    busy = self.away | self.sending
-                    pool = [u for u in self.clients if u not in busy and self.think_until.get(u, 0) <= now]
+                    if now - pooled_at > 0.1 or not pool:  # who is free to act, rebuilt ten times a second
+                        pool, pooled_at = self._free_users(now), now
                     while owed >= 1:
                         owed -= 1
                         self._act(st, rng, pool, now)
@@ -179,14 +184,29 @@ class StageMixin(LiveMixin):
 
     # ---------------------------------------------------------------- acting
 
+    def _free_users(self, now: float) -> list[int]:
+        """Users free to act: connected, not away, not thinking, not waiting for an ack (one thing at a
+        time); in the marketplace only customers act (masters answer what they hear)."""
+        busy = self.away | self.sending
+        customers = self.market.get("customers") if self.market else None
+        return [
+            u
+            for u in self.clients
+            if u not in busy and self.think_until.get(u, 0) <= now and (customers is None or str(u) in customers)
+        ]
+
     def _act(self, st: dict, rng: random.Random, pool: list[int], now: float) -> None:
-        """One action by a ready user (skipped, and counted, when every user is thinking or away)."""
-        if self.market:
-            pool = [u for u in pool if str(u) in self.market.get("customers", {})]
-        if not pool:
+        """One action by a free user (skipped, and counted, when none is free)."""
+        uid = None
+        while pool and uid is None:
+            k = rng.randrange(len(pool))
+            pool[k], pool[-1] = pool[-1], pool[k]
+            candidate = pool.pop()
+            if candidate in self.clients and candidate not in self.away:  # still here since the pool was built
+                uid = candidate
+        if uid is None:
             self.skipped += 1
             return
-        uid = pool.pop(rng.randrange(len(pool)))
         lo, hi = st["think"]
         self.think_until[uid] = now + rng.uniform(lo, hi)
         user = self.by_id[uid]

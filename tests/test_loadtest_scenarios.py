@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,8 @@ def test_staged_run_reports_each_stage(server, tmp_path):
     assert signals["typing_sent"] >= 3 and signals["typing_expected"] == signals["typing_delivered"] > 0
     assert steps["typing"]["expected"] > 0 and steps["typing"]["lost"] == 0
     assert steps["message"]["lost"] == 0 and result["lost"] == 0
-    assert slow["connected_at_end"] == 10 and fast["connected_at_end"] == 20
+    # the ramp reaches 20 at the fast stage's very end; the last connects complete early in the next stage
+    assert slow["connected_at_end"] == 10 and fast["connected_at_end"] >= 18 and signals["connected_at_end"] == 20
     assert fast["expected"] == fast["message_expected"] + fast.get("typing_expected", 0) + fast.get("read_expected", 0)
     # live figures: not a terminal here, so plain lines (one every 2 s) with the running counts
     live = [line for line in proc.stderr.splitlines() if line.startswith("send ") and "lost~" in line]
@@ -235,8 +237,9 @@ def test_merge_of_two_shards_equals_one_run_with_both(server, tmp_path):
     for p in (pa, pb):
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err[-3000:]
-    proc = loadtest(server, seed, 20, whole, "--rate", "8", "--duration", "2")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    time.sleep(3)  # the same users connect again: let the server finish closing the shards' sockets first
+    proc = loadtest(server, seed, 20, whole, "--rate", "8", "--duration", "2", "--details", "--max-lost", "0")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     merged_out = tmp_path / "m.json"
     proc = subprocess.run(
         [PY, "-m", "loadtest", "merge", str(a), str(b), "--json", str(merged_out), "--max-lost", "0"],
