@@ -17,10 +17,12 @@ from array import array
 from collections import Counter
 from typing import Any
 
+from loadtest.stages import StageMixin
+
 PROGRESS_EVERY = 0.25
 
 
-class Worker:
+class Worker(StageMixin):
     """Holds one process's clients and everything they counted."""
 
     def __init__(self, index: int, cfg: dict[str, Any], users: list[dict], chat_sizes: dict[int, int], conn) -> None:
@@ -76,6 +78,7 @@ class Worker:
             "delivered": self.n_delivered,
             "rejoining": self.rejoining,
             "recovered": len(self.recoveries),
+            **self.live_figures(),
         }
 
     async def run(self) -> None:
@@ -92,10 +95,13 @@ class Worker:
             while True:
                 cmd = await self.commands.get()
                 if cmd[0] == "connect":
-                    await self.connect_all(cmd[1])
+                    await self.connect_all(cmd[1], *cmd[2:])
                     self.report("connected", self.connect_summary())
                 elif cmd[0] == "start":
                     await self.send_loop(cmd[1], cmd[2], cmd[3])
+                    self.report("sent", {"sent": len(self.sent), "acked": self.acked})
+                elif cmd[0] == "stages":  # ("stages", t0, stages, total_users, nprocs): loadtest/stages.py
+                    await self.stage_loop(*cmd[1:])
                     self.report("sent", {"sent": len(self.sent), "acked": self.acked})
                 elif cmd[0] == "finish":
                     self.finishing = True
@@ -114,11 +120,11 @@ class Worker:
 
     # ---------------------------------------------------------------- connecting
 
-    async def connect_all(self, ramp: float) -> None:
-        """Open one socket per user, `ramp` new connections per second (this process's share)."""
+    async def connect_all(self, ramp: float, share: float = 1.0) -> None:
+        """Open one socket per user (the first `share` of them), `ramp` new connections per second."""
         started = time.monotonic()
         tasks = []
-        for n, user in enumerate(self.users):
+        for n, user in enumerate(self.users[: round(share * len(self.users))]):
             due = started + n / ramp
             delay = due - time.monotonic()
             if delay > 0:
@@ -148,6 +154,8 @@ class Worker:
 
                 client = RawClient(self.http)
                 client.on("message:new", lambda msg: self.on_message(uid, msg))
+                for event, handler in self.extra_handlers(uid).items():
+                    client.on(event, handler)
                 client.on_disconnect = dropped
                 await client.connect(self.cfg["url"], auth=auth, timeout=self.cfg["connect_timeout"])
             else:
@@ -162,6 +170,8 @@ class Worker:
                     dropped()
 
                 client.on("message:new", on_new)
+                for event, handler in self.extra_handlers(uid).items():
+                    client.on(event, lambda p, h=handler: h(p))
                 client.on("disconnect", on_disconnect)
                 await client.connect(
                     self.cfg["url"], auth=auth, transports=["websocket"], wait_timeout=self.cfg["connect_timeout"]
@@ -370,6 +380,7 @@ class Worker:
             "ever_dropped": len(self.ever_dropped),
             "synced": self.synced,
             "still_rejoining": self.rejoining,
+            **self.stage_result(),
         }
 
 
