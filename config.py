@@ -259,6 +259,18 @@ class Config:
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         # Settings added on other branches in the old style (`self.X = _int("X", 1)`) go below this
         # line until they become Settings fields.
+        # --- Faults (issue 12, docs/RELIABILITY.md): Redis timeouts, presence heartbeat, drain, port ---
+        self.REDIS_TIMEOUT = _float("REDIS_TIMEOUT", 1.0)  # s, every Redis call (socket timeout)
+        self.REDIS_RETRY = _float("REDIS_RETRY", 1.0)  # s between reconnects of the queue listener
+        self.PUBLISH_BUFFER = _int("PUBLISH_BUFFER", 20_000)  # emits held for Redis while it is away
+        self.PUBLISH_MAX_AGE = _float("PUBLISH_MAX_AGE", 30.0)  # s; dropped ones: their rooms told to resync
+        self.PRESENCE_TTL = _int("PRESENCE_TTL", 30)  # s a dead worker's users stay online
+        self.PRESENCE_GRACE = _float("PRESENCE_GRACE", 3.0)  # s a reconnect has before "offline"
+        self.PRESENCE_BATCH = _int("PRESENCE_BATCH", 500)  # offline announcements per worker per second, at most
+        self.SESSION_CHECK_INTERVAL = _float("SESSION_CHECK_INTERVAL", 1.0)  # s, revoked sessions' sockets
+        self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects doing their DB/Redis work at once
+        self.DRAIN_TIMEOUT = _float("DRAIN_TIMEOUT", 10.0)  # s SIGTERM may take before exit
+        self.REUSE_PORT = _bool("REUSE_PORT", False)  # share the port with another server (SO_REUSEPORT)
 
 
 class DevelopmentConfig(Config):

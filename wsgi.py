@@ -49,6 +49,10 @@ LISTEN_BACKLOG = _listen_backlog() if SERVING else 0
 # timeout (25 + 20 s), so a healthy idle websocket (a pong every 25 s) is never cut. Read here for
 # gevent's handler, before the app exists; config.py validates it (and HTTP_IDLE_TIMEOUT) again.
 HTTP_SOCKET_TIMEOUT = float(os.environ.get("HTTP_SOCKET_TIMEOUT") or 60)
+# eventlet's listener sets SO_REUSEPORT unless told not to: a second server on the same port then
+# started silently and the kernel split the connections between the two (issue 12). Off unless asked.
+REUSE_PORT = os.environ.get("REUSE_PORT", "").strip().lower() in {"1", "true", "yes", "on"}
+LISTENERS: list = []  # the listening sockets, closed first when SIGTERM drains the worker
 if ASYNC_MODE == "eventlet":
     import eventlet
 
@@ -67,9 +71,11 @@ if ASYNC_MODE == "eventlet":
     def _listen_nodelay(addr, family=socket.AF_INET, backlog=50, **kwargs):
         # Accepted sockets inherit TCP_NODELAY: without it an ack written right after a broadcast
         # waits ~40 ms for the client's delayed ACK (Nagle), quadrupling message:send latency.
+        kwargs.setdefault("reuse_port", REUSE_PORT)
         sock = _listen(addr, family, max(backlog, LISTEN_BACKLOG), **kwargs)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        LISTENERS.append(sock)
         return sock
 
     eventlet.listen = _listen_nodelay
@@ -89,6 +95,9 @@ elif ASYNC_MODE == "gevent":
         sock = _tcp_listener(address, max(backlog, LISTEN_BACKLOG), *args, **kwargs)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if REUSE_PORT:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        LISTENERS.append(sock)
         return sock
 
     gevent.server._tcp_listener = _tcp_listener_nodelay
@@ -132,6 +141,31 @@ def check_config() -> int:
 if CHECK_CONFIG:
     sys.exit(check_config())
 
+
+def refuse_taken_port() -> None:
+    """Exit with a clear error when HOST:PORT is already served (before touching Redis or the database)."""
+    import errno
+    import socket as _socket
+
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    probe = _socket.socket(_socket.AF_INET6 if ":" in host else _socket.AF_INET, _socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)  # as the real listener: TIME_WAIT is fine
+        probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            sys.exit(
+                f"Masterchat: port {port} on {host} is already in use by another server; not starting "
+                "(set REUSE_PORT=on to share a port on purpose)"
+            )
+        raise
+    finally:
+        probe.close()
+
+
+if __name__ == "__main__" and SERVING and not REUSE_PORT:
+    refuse_taken_port()
+
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
 from config import ConfigError, get_config  # noqa: E402
@@ -151,6 +185,36 @@ def upgrade_schema() -> None:
 
     with app.app_context():
         upgrade()
+
+
+def stop_accepting() -> None:
+    """Close the listening sockets: new connections are refused (nginx tries the next worker)."""
+    for sock in LISTENERS:
+        sock.close()
+
+
+def install_drain() -> None:
+    """SIGTERM (and SIGINT) drain the worker (app/upkeep.py, `drain`) within DRAIN_TIMEOUT seconds."""
+    import signal
+
+    from app.upkeep import drain
+
+    started: list[bool] = []
+
+    def on_signal(*_args) -> None:
+        if started:
+            return
+        started.append(True)
+        socketio.start_background_task(drain, app, stop_accepting, app.config["DRAIN_TIMEOUT"])
+
+    if app.config["ASYNC_MODE"] == "gevent":
+        import gevent
+
+        gevent.signal_handler(signal.SIGTERM, on_signal)
+        gevent.signal_handler(signal.SIGINT, on_signal)
+    else:
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
 
 
 def hint_demo() -> None:
@@ -180,6 +244,11 @@ if __name__ == "__main__":
 
     # Bans and revocations made with `flask admin ...` close the sockets here within 2 s.
     socketio.start_background_task(watch_actions, app)
+    if app.config["ASYNC_MODE"] in ("eventlet", "gevent"):
+        from app.upkeep import start as start_upkeep
+
+        install_drain()  # SIGTERM drains (docs/RELIABILITY.md)
+        start_upkeep(app)  # presence heartbeat, offline announcements, revoked-session check
     host, port = app.config["HOST"], app.config["PORT"]
     kwargs = {}
     if app.config["CERT_FILE"]:
@@ -193,4 +262,11 @@ if __name__ == "__main__":
         kwargs["socket_timeout"] = app.config["HTTP_SOCKET_TIMEOUT"]
         kwargs["keepalive"] = app.config["HTTP_IDLE_TIMEOUT"]  # a number: the idle limit while waiting for a request
     # Access lines come from app/logs.py (one per request, with its id), not from the WSGI server.
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)
+    except OSError as exc:
+        import errno
+
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        sys.exit(f"Masterchat: port {port} on {host} is already in use by another server; not starting")

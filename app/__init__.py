@@ -131,9 +131,19 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     queue = {}
     if app.config["REDIS_URL"]:
-        from app.redis_client import PooledRedisManager
+        from app import redis_client
+        from app.upkeep import install_queue_hooks
 
-        queue["client_manager"] = PooledRedisManager(app.config["REDIS_URL"], channel=app.config["REDIS_CHANNEL"])
+        redis_client.configure(app.config["REDIS_TIMEOUT"])
+        manager = redis_client.QueueManager(
+            app.config["REDIS_URL"],
+            channel=app.config["REDIS_CHANNEL"],
+            retry=app.config["REDIS_RETRY"],
+            buffer=app.config["PUBLISH_BUFFER"],
+            max_age=app.config["PUBLISH_MAX_AGE"],
+        )
+        install_queue_hooks(manager)
+        queue["client_manager"] = manager
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -147,7 +157,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         ping_timeout=20,
     )
     worker = f"{app.config['HOST']}:{app.config['PORT']}"
-    app.extensions["masterchat.presence"] = make_presence(app.config["REDIS_URL"], worker)
+    app.extensions["masterchat.presence"] = make_presence(app.config["REDIS_URL"], worker, app.config)
     app.extensions["masterchat.ratelimit"] = make_limiter(app.config["REDIS_URL"])
 
     register_error_handlers(app)

@@ -114,8 +114,20 @@ return {ok, tostring(tokens)}
 
         self._redis = redis_client(url)
         self._bucket = self._redis.register_script(self._BUCKET)
+        # While Redis is away (or hung) each worker limits on its own instead of failing the request.
+        self._fallback = MemoryRateLimiter()
 
     def hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
+        from app.redis_client import guarded
+
+        return guarded(lambda: self._hit(key, limit, window), lambda: self._fallback.hit(key, limit, window))
+
+    def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
+        from app.redis_client import guarded
+
+        return guarded(lambda: self._take(key, rate, burst), lambda: self._fallback.take(key, rate, burst))
+
+    def _hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
         now = time.time()
         slot = int(now // window)
         rkey = f"mc:rl:{key}:{slot}"
@@ -128,16 +140,25 @@ return {ok, tostring(tokens)}
         return True, 0
 
     def peek(self, key: str, window: int) -> int:
+        from app.redis_client import guarded
+
+        return guarded(lambda: self._peek(key, window), lambda: self._fallback.peek(key, window))
+
+    def mark(self, key: str, ttl: int) -> None:
+        from app.redis_client import guarded
+
+        guarded(lambda: self._redis.set(f"mc:mk:{key}", 1, ex=ttl), lambda: self._fallback.mark(key, ttl))
+
+    def marked(self, key: str) -> bool:
+        from app.redis_client import guarded
+
+        return guarded(lambda: bool(self._redis.exists(f"mc:mk:{key}")), lambda: self._fallback.marked(key))
+
+    def _peek(self, key: str, window: int) -> int:
         value = self._redis.get(f"mc:rl:{key}:{int(time.time() // window)}")
         return int(value or 0)
 
-    def mark(self, key: str, ttl: int) -> None:
-        self._redis.set(f"mc:mk:{key}", 1, ex=ttl)
-
-    def marked(self, key: str) -> bool:
-        return bool(self._redis.exists(f"mc:mk:{key}"))
-
-    def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
+    def _take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
         ok, tokens = self._bucket(keys=[f"mc:tb:{key}"], args=[rate, burst, time.time()])
         if ok:
             return True, 0

@@ -22,17 +22,24 @@ def session_room(session_id: int) -> str:
 
 
 def disconnect_sessions(session_ids: Iterable[int]) -> None:
-    """Close every socket opened under these login sessions (logout, password change)."""
+    """Close every socket opened under these login sessions (logout, password change), on every worker.
+
+    With a message queue the session's room is disconnected on each worker through the queue
+    (QueueManager.disconnect_room). If that message is lost (Redis away), each worker's session
+    check (app/upkeep.py) finds the revocation in the database within SESSION_CHECK_INTERVAL.
+    """
     server = socketio.server
     if server is None:
         return
-    from app.presence import presence
+    from app.redis_client import local_sids
 
     for session_id in session_ids:
-        # Presence knows the sockets of every worker; with a message queue, disconnecting
-        # a socket of another worker is forwarded to it by python-socketio.
-        for sid in presence().session_sids(session_id):
-            server.disconnect(sid, namespace="/")
+        room = session_room(session_id)
+        if hasattr(server.manager, "disconnect_room"):
+            server.manager.disconnect_room(room)
+        else:
+            for sid in local_sids(server, [room]):
+                server.disconnect(sid, namespace="/")
 
 
 def disconnect_sessions_after_commit(session_ids: Iterable[int]) -> None:

@@ -4,6 +4,9 @@
                                    [--database-url URL] [--redis-url URL]
     python deploy/cluster.py stop  [--prefix DIR]
     python deploy/cluster.py env   [--prefix DIR]     # the environment of the workers, for `flask seed-users`
+    python deploy/cluster.py kill-worker  --worker 5001 [--signal TERM|KILL]   # TERM drains it
+    python deploy/cluster.py start-worker --worker 5001
+    python deploy/cluster.py restart-worker --worker 5001 [--signal TERM|KILL]   # a rolling restart step
 
 `make cluster` and `make cluster-stop` call it. It creates the PostgreSQL database if missing,
 applies the migrations once, generates a SECRET_KEY shared by every worker (into the prefix
@@ -179,7 +182,9 @@ def start(args: argparse.Namespace) -> None:
     )
     if migrate.returncode != 0:
         raise SystemExit(f"migration failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-3000:]}")
-    state: dict = {"workers": {}, "port": args.port, "nginx": None}
+    # The workers' settings, so that `start-worker` brings one back exactly as it was.
+    saved = {k: getattr(args, k) for k in _WORKER_ARGS}
+    state: dict = {"workers": {}, "port": args.port, "nginx": None, "args": saved}
     procs = []
     for port in workers:
         log = prefix / f"worker-{port}.log"
@@ -213,7 +218,8 @@ def start(args: argparse.Namespace) -> None:
     print(f"The certificate is self-signed for localhost: trust {cert[0]} or accept it in the browser.")
 
 
-def _kill(pid: int, timeout: float = 10.0) -> None:
+def _kill(pid: int, timeout: float = 15.0) -> None:
+    """SIGTERM the process group (a worker drains within DRAIN_TIMEOUT), SIGKILL it after `timeout`."""
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -246,10 +252,80 @@ def stop(args: argparse.Namespace) -> None:
     print("cluster stopped")
 
 
+_WORKER_ARGS = (
+    "app_env", "async_mode", "database_url", "redis_url", "public_url", "port", "https_port", "no_tls", "env"
+)  # fmt: skip
+
+
+def _state(prefix: Path) -> dict:
+    state_file = prefix / "cluster.json"
+    if not state_file.exists():
+        raise SystemExit(f"no cluster running from {prefix}")
+    return json.loads(state_file.read_text())
+
+
+def _running(pid: int) -> bool:
+    """Whether pid is alive (a zombie, exited but not yet reaped by its parent, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def kill_worker(args: argparse.Namespace) -> float:
+    """Signal one worker (TERM: it drains and exits; KILL: a crash) and wait for it to exit; returns seconds."""
+    prefix = Path(args.prefix).resolve()
+    state = _state(prefix)
+    pid = state["workers"].get(str(args.worker))
+    if pid is None:
+        raise SystemExit(f"no worker on port {args.worker}")
+    started = time.monotonic()
+    sig = signal.SIGKILL if args.signal.upper() == "KILL" else signal.SIGTERM
+    try:
+        os.kill(pid, sig)  # the worker itself: its drain (app/upkeep.py) runs in it
+    except ProcessLookupError:
+        return 0.0
+    deadline = started + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                break
+        except ChildProcessError:  # not our child (started by another `cluster.py` call)
+            pass
+        if not _running(pid):
+            break
+        time.sleep(0.05)
+    else:
+        _kill(pid, 0)
+    took = time.monotonic() - started
+    print(f"worker {args.worker} ({args.signal.upper()}) exited after {took:.2f} s")
+    return took
+
+
+def start_worker(args: argparse.Namespace) -> None:
+    """Start one worker of the cluster again (same environment) and wait until it answers."""
+    prefix = Path(args.prefix).resolve()
+    state = _state(prefix)
+    for name, value in state.get("args", {}).items():
+        setattr(args, name, value)
+    log = prefix / f"worker-{args.worker}.log"
+    proc = _start_process([sys.executable, "wsgi.py"], worker_env(args, prefix, args.worker), log)
+    state["workers"][str(args.worker)] = proc.pid
+    (prefix / "cluster.json").write_text(json.dumps(state))
+    _wait_http(f"http://127.0.0.1:{args.worker}", proc, log, args.timeout)
+    print(f"worker {args.worker} started")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: start, stop or env."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["start", "stop", "env"])
+    parser.add_argument("command", choices=["start", "stop", "env", "kill-worker", "start-worker", "restart-worker"])
+    parser.add_argument("--worker", type=int, help="a worker's port (kill-worker, start-worker, restart-worker)")
+    parser.add_argument("--signal", default="TERM", help="TERM (drain) or KILL (kill-worker, restart-worker)")
     parser.add_argument("--prefix", default=str(ROOT / "instance" / "cluster"))
     parser.add_argument("--port", type=int, default=8000, help="nginx's http port (redirects to https)")
     parser.add_argument("--https-port", type=int, default=8443, help="nginx's https port")
@@ -268,9 +344,19 @@ def main(argv: list[str] | None = None) -> None:
         start(args)
     elif args.command == "stop":
         stop(args)
+    elif args.command == "kill-worker":
+        kill_worker(args)
+    elif args.command == "start-worker":
+        start_worker(args)
+    elif args.command == "restart-worker":
+        kill_worker(args)
+        start_worker(args)
     else:
         prefix = Path(args.prefix).resolve()
         prefix.mkdir(parents=True, exist_ok=True)
+        if (prefix / "cluster.json").exists():  # the running cluster's own settings
+            for name, value in _state(prefix).get("args", {}).items():
+                setattr(args, name, value)
         env = worker_env(args, prefix)
         for name in ("APP_ENV", "INSTANCE_PATH", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL"):
             print(f"export {name}={env[name]}")

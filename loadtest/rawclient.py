@@ -98,6 +98,7 @@ class RawClient:
             for fut in self.acks.values():
                 if not fut.done():
                     fut.set_exception(ConnectionError("disconnected"))
+                    fut.exception()  # retrieved here too: its caller may have stopped waiting
             self.acks.clear()
             if was and self.on_disconnect:
                 self.on_disconnect()

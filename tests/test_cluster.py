@@ -49,8 +49,9 @@ class Worker:
 class Cluster:
     """Handles on the started cluster."""
 
-    def __init__(self, prefix: Path, ports: list[int], nginx_port: int | None, redis_url: str):
+    def __init__(self, prefix: Path, ports: list[int], nginx_port: int | None, redis_url: str, channel: str):
         self.prefix = prefix
+        self.channel = channel
         self.redis_url = redis_url
         self.workers = [Worker(f"http://127.0.0.1:{p}") for p in ports]
         self.front = Worker(f"http://127.0.0.1:{nginx_port}") if nginx_port else None
@@ -68,6 +69,7 @@ def cluster(tmp_path_factory):
     prefix = tmp_path_factory.mktemp("cluster")
     ports = [free_port(), free_port()]
     nginx_port = free_port() if NGINX else None
+    channel = f"mc-test-{uuid.uuid4().hex[:8]}"
     common = [sys.executable, str(ROOT / "deploy" / "cluster.py")]
     args = [
         "--prefix",
@@ -83,7 +85,9 @@ def cluster(tmp_path_factory):
         "--env",
         "BCRYPT_ROUNDS=4",
         "--env",
-        f"REDIS_CHANNEL=mc-test-{uuid.uuid4().hex[:8]}",
+        f"REDIS_CHANNEL={channel}",
+        "--env",
+        "PRESENCE_GRACE=1",
     ]
     args.append("--no-tls")  # plain http through nginx here; tests/e2e/test_https_ui.py runs the https cluster
     if not NGINX:
@@ -91,7 +95,7 @@ def cluster(tmp_path_factory):
     started = subprocess.run([*common, "start", *args], capture_output=True, text=True, timeout=120)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
-        yield Cluster(prefix, ports, nginx_port, redis_url)
+        yield Cluster(prefix, ports, nginx_port, redis_url, channel)
     finally:
         subprocess.run([*common, "stop", "--prefix", str(prefix)], capture_output=True, timeout=60)
         drop_postgres(database_url)
@@ -237,11 +241,12 @@ def test_nginx_spreads_sockets_over_the_workers_and_relays_both_ways(cluster):
         assert peers[1].send(chat["id"], "through nginx", "n1")["ok"] is True
         for p in peers:
             assert p.wait_for(lambda q: q.messages(chat["id"]), timeout=2)
-        # least_conn put the four websockets on both workers: each worker registered sockets in presence
+        # least_conn put the four websockets on both workers: each worker registered its users in presence
         import redis
 
         store = redis.Redis.from_url(cluster.redis_url, decode_responses=True)
-        per_worker = [store.scard(f"mc:presence-worker:{w.url.removeprefix('http://')}") for w in cluster.workers]
+        keys = [f"mc:{cluster.channel}:pw:{w.url.removeprefix('http://')}" for w in cluster.workers]
+        per_worker = [store.scard(key) for key in keys]
         assert all(n >= 1 for n in per_worker) and sum(per_worker) >= 4, per_worker
     finally:
         for p in peers:

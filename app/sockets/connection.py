@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from app import logs, metrics
@@ -39,9 +40,26 @@ def _audience(user_id: int) -> list[int]:
     return sorted(ids)
 
 
+_connect_slots: list[threading.BoundedSemaphore] = []
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """CONNECT_CONCURRENCY connects at a time do their database and Redis work: in a reconnect storm
+    (a worker restarted, its users arriving here) the others wait their turn instead of taking every
+    pooled database connection, so the sends of users already connected keep theirs."""
+    if not _connect_slots:
+        _connect_slots.append(threading.BoundedSemaphore(current_app.config.get("CONNECT_CONCURRENCY", 8)))
+    return _connect_slots[0]
+
+
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
     """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
+    with _slots():
+        _connect(auth)
+
+
+def _connect(auth: Any) -> None:
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
         user_id, session_id, expires_at = authenticate_socket_token(token)
@@ -52,6 +70,11 @@ def on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
+    # End the handshake's read transaction before presence is recorded: the audience query below
+    # must see every chat committed until now. On SQLite the snapshot of the token check would
+    # hide a direct chat created meanwhile, whose creator then read "offline" and heard no
+    # later `presence` (issue 12, item 6).
+    db.session.close()
     conn = Connection(sid=sid, user_id=user_id, session_id=session_id, expires_at=expires_at)
     watch_expiry(conn)
     register_connection(conn)
@@ -60,7 +83,7 @@ def on_connect(auth: Any = None) -> None:
     metrics.socket_connected()
     logs.socket_event("connect", user_id, sid, session_id)
     if presence().connect(user_id, sid, session_id):
-        emit_now(Presence, {"user_id": user_id, "online": True}, _audience(user_id))
+        announce(user_id, True)
 
 
 @socketio.on("disconnect")
@@ -71,11 +94,18 @@ def on_disconnect(*_args: Any) -> None:
         return
     metrics.socket_disconnected()
     logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
+    # With Redis, the user goes offline PRESENCE_GRACE later (app/upkeep.py announces it) unless they
+    # reconnect meanwhile; True here means offline now (one process, or Redis unavailable).
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
-        try:
-            emit_now(Presence, {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))
-        except Exception:
-            log.exception("presence broadcast failed for user %s", conn.user_id)
+        announce(conn.user_id, False)
+
+
+def announce(user_id: int, online: bool) -> None:
+    """Tell the people who share a chat with the user that they came online or went offline."""
+    try:
+        emit_now(Presence, {"user_id": user_id, "online": online}, _audience(user_id))
+    except Exception:
+        log.exception("presence broadcast failed for user %s", user_id)
 
 
 @socketio.on_error_default
