@@ -25,7 +25,14 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
-from app.permissions import ADMIN_ROLES, access_chat, access_chat_members, access_message, member_ids
+from app.permissions import (
+    ADMIN_ROLES,
+    access_chat,
+    access_chat_members,
+    access_message,
+    check_can_message,
+    member_ids,
+)
 from app.ratelimit import limiter
 from app.rawsql import Prepared
 from app.shapes.users import brief
@@ -174,6 +181,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
     conn = session.connection()
     user_id, chat_id = job.user_id, job.chat_id
     audience = access_chat_members(user_id, chat_id)
+    check_can_message(user_id, chat_id, audience)  # blocked by the other person of a direct chat
     if job.client_id is not None:
         existing = _SENT_BEFORE.scalar(conn, {"p_chat": chat_id, "p_sender": user_id, "p_client": job.client_id})
         if existing is not None:
