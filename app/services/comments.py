@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import on_commit, write_tx
@@ -90,10 +90,9 @@ def delete_comment(user_id: int, comment_id: int) -> None:
             raise Forbidden("You cannot delete this comment.", {"reason": "not_allowed"})
         replies = list(session.scalars(select(Comment.id).where(Comment.reply_to == comment_id)))
         gone = [comment_id, *replies]
-        for reply_id in replies:
-            session.delete(session.get(Comment, reply_id))
-        session.delete(comment)
-        session.flush()
+        session.execute(delete(Comment).where(Comment.reply_to == comment_id))
+        session.execute(delete(Comment).where(Comment.id == comment_id))
+        session.expunge(comment)
         _move_count(post, -len(gone))
         post_id = post.id
         on_commit(

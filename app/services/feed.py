@@ -17,7 +17,7 @@ from sqlalchemy import func, literal, select, union_all
 from app.extensions import db
 from app.models.social import Block, CommunityMember, Post
 from app.permissions import MEMBER_ROLES
-from app.services.friends import friend_ids_query
+from app.services.friends import friend_id_selects
 from app.services.posts import posts_out
 
 FIRST_WINDOW = 1024
@@ -25,7 +25,7 @@ GROWTH = 4
 
 
 def _sources(user_id: int) -> tuple[Any, Any, Any]:
-    authors = union_all(friend_ids_query(user_id), select(literal(user_id).label("friend_id"))).subquery()
+    authors = union_all(*friend_id_selects(user_id), select(literal(user_id).label("friend_id"))).subquery()
     communities = select(CommunityMember.community_id).where(
         CommunityMember.user_id == user_id, CommunityMember.role.in_(MEMBER_ROLES)
     )

@@ -117,13 +117,18 @@ def remove(user_id: int, other_id: int) -> None:
         _announce(user_id, other_id, "none", "none")
 
 
-def friend_ids_query(user_id: int):
-    """A SELECT of the ids of a user's friends (two index lookups: the user is the low or the high id)."""
+def friend_id_selects(user_id: int) -> list[Any]:
+    """Two SELECTs of a user's friends' ids (`friend_id`): the user is the low or the high id of the pair."""
     f = Friendship.__table__.c
-    return union_all(
+    return [
         select(f.user_high.label("friend_id")).where(f.user_low == user_id, f.status == "friends"),
         select(f.user_low.label("friend_id")).where(f.user_high == user_id, f.status == "friends"),
-    )
+    ]
+
+
+def friend_ids_query(user_id: int) -> Any:
+    """A SELECT of the ids of a user's friends (two index lookups, UNION ALL)."""
+    return union_all(*friend_id_selects(user_id))
 
 
 def friend_ids(user_id: int) -> list[int]:
