@@ -19,6 +19,9 @@ def register(app: Flask) -> None:
     from app.services.market_seed import seed_market_command
 
     app.cli.add_command(seed_market_command)
+    from app.services.social_seed import seed_social_command
+
+    app.cli.add_command(seed_social_command)
 
 
 @click.command("seed-users")
