@@ -39,8 +39,12 @@ ROUTE_CASES = {
 OPEN_ROUTES = {
     ("GET", "/api/communities/<int:community_id>"),  # name and description only: tested below
     ("POST", "/api/communities/<int:community_id>/join"),  # asking is how one gets in
-    ("GET", "/api/users/<int:user_id>/posts"),  # the blocked person's case is in USER_CASES
-    ("POST", "/api/friends/<int:user_id>"),  # USER_CASES
+    (
+        "GET",
+        "/api/users/<int:user_id>/posts",
+    ),  # the blocked person's case is in test_blocked_person_is_refused_on_user_routes
+    ("GET", "/api/users/<int:user_id>/photos"),  # test_blocked_person_is_refused_on_user_routes
+    ("POST", "/api/friends/<int:user_id>"),  # test_blocked_person_is_refused_on_user_routes
     ("DELETE", "/api/friends/<int:user_id>"),  # nothing between them: 404
     ("POST", "/api/users/<int:user_id>/block"),  # blocking back is allowed
     ("DELETE", "/api/users/<int:user_id>/block"),  # 404: there is no block of theirs to lift
@@ -142,6 +146,7 @@ def test_blocked_person_is_refused_on_user_routes(client, world):
     w = world
     blocked, owner = w["blocked"], w["owner"]
     assert client.get(f"/api/users/{owner.id}/posts", headers=blocked.headers).status_code == 403
+    assert client.get(f"/api/users/{owner.id}/photos", headers=blocked.headers).status_code == 403
     assert client.post(f"/api/friends/{owner.id}", headers=blocked.headers).status_code == 403
     assert client.delete(f"/api/friends/{owner.id}", headers=blocked.headers).status_code == 404
     feed = client.get("/api/feed", headers=blocked.headers).get_json()["items"]

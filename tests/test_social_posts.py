@@ -20,6 +20,8 @@ def test_post_with_images_on_my_wall(client, make_user):
     assert image.status_code == 200 and image.mimetype == "image/png"
     wall = client.get(f"/api/users/{ann.id}/posts", headers=ann.headers).get_json()
     assert [x["id"] for x in wall["items"]] == [p["id"]] and wall["next"] is None
+    photos = client.get(f"/api/users/{ann.id}/photos", headers=make_user().headers).get_json()["items"]
+    assert [(x["id"], x["post_id"]) for x in photos] == [(i["id"], p["id"]) for i in imgs]  # the portfolio
     # an image is used once, and only by its owner
     assert_error(client.post("/api/posts", headers=ann.headers, json={"image_ids": [imgs[0]["id"]]}), 422)
     bob = make_user()

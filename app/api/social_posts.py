@@ -13,6 +13,7 @@ from app.schemas.social import (
     CommentsQuery,
     ImageOut,
     LikeOut,
+    PhotoList,
     PostIn,
     PostOut,
     PostPage,
@@ -69,6 +70,12 @@ def user_wall(user_id: int, query: SocialPageQuery):
     """A user's wall, newest first."""
     items, next_cursor = posts.user_wall(g.user.id, user_id, query.limit, query.before)
     return {"items": items, "next": next_cursor}
+
+
+@bp.route_spec("/users/<int:user_id>/photos", "GET", response=PhotoList, errors=(401, 403, 404))
+def user_photos(user_id: int):
+    """The latest images of a user's wall posts (a master's portfolio on their card)."""
+    return {"items": posts.latest_photos(g.user.id, user_id)}
 
 
 @bp.route_spec(

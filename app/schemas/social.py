@@ -185,6 +185,14 @@ class PostOut(BaseModel):
     edited_at: str | None
 
 
+class PhotoOut(ImageOut):
+    post_id: int
+
+
+class PhotoList(BaseModel):
+    items: list[PhotoOut]
+
+
 class PostPage(BaseModel):
     items: list[PostOut]
     next: int | None
