@@ -105,6 +105,9 @@ class Config:
         self.GC_FREEZE_INTERVAL = float(os.environ.get("GC_FREEZE_INTERVAL") or 60)
         self.GC_FULL_INTERVAL = float(os.environ.get("GC_FULL_INTERVAL") or 3600)
         self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
+        # --- Client (issue 11): the currency prices are shown in (ISO 4217 code; the page's
+        # <meta name="currency">, read by the client's fmt.money). ---
+        self.CURRENCY = os.environ.get("CURRENCY", "RUB").strip().upper() or "RUB"
         self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

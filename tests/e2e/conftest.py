@@ -95,11 +95,14 @@ def problems() -> PageProblems:
 
 @pytest.fixture
 def new_page(browser, problems):
-    """new_page(server, viewport=LAPTOP) -> a page in a fresh context (its own storage: one user each)."""
+    """new_page(server, viewport=LAPTOP, locale="en-US") -> a page in a fresh context (its own storage: one user each).
+
+    The browser's language picks the interface language: English unless a test asks for another.
+    """
     contexts = []
 
-    def _new(srv: LiveServer, viewport: dict | None = None):
-        ctx = browser.new_context(viewport=viewport or LAPTOP, base_url=srv.url)
+    def _new(srv: LiveServer, viewport: dict | None = None, locale: str = "en-US"):
+        ctx = browser.new_context(viewport=viewport or LAPTOP, base_url=srv.url, locale=locale)
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
         page = ctx.new_page()

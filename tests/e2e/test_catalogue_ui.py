@@ -145,13 +145,13 @@ def test_a_master_edits_a_service_in_place(server, new_page):
     page = new_page(server)
     login_as(page, server, master, "#/master")
     row = page.locator(f'.service[data-service-id="{service["id"]}"]')
-    expect(row).to_contain_text("1000")
+    expect(row).to_contain_text("₽1,000")  # a price in the server's currency (RUB), in the English locale
     row.get_by_role("button", name="Edit").click()
     editing = page.locator(".service.editing")
     editing.get_by_label("Price").fill("1200")
     editing.get_by_label("Service title").fill("Algebra lesson, 90 minutes")
     editing.get_by_role("button", name="Save").click()
-    expect(page.locator(f'.service[data-service-id="{service["id"]}"]')).to_contain_text("1200")
+    expect(page.locator(f'.service[data-service-id="{service["id"]}"]')).to_contain_text("₽1,200")
     stored = api_call(server, master, "GET", f"/services/{service['id']}").json()
     assert (stored["price"], stored["title"]) == (1200, "Algebra lesson, 90 minutes")
     assert stored["description"] == "60 minutes"  # untouched fields stay as they were

@@ -110,17 +110,6 @@ export function qs(params) {
   return s ? `?${s}` : "";
 }
 
-let routesPromise = null;
-
-/** Whether the server publishes a route ("/api/attachments", "post"): read once from its OpenAPI document. */
-export async function hasRoute(path, method = "get") {
-  if (!routesPromise) {
-    routesPromise = fetch("/api/openapi.json").then((r) => (r.ok ? r.json() : { paths: {} })).catch(() => ({ paths: {} }));
-  }
-  const doc = await routesPromise;
-  return Boolean(doc.paths && doc.paths[path] && doc.paths[path][method]);
-}
-
 const blobs = new Map();
 
 /** A blob: URL for a file the server serves only with the bearer token (attachments); cached per URL. */

@@ -1,4 +1,5 @@
 // DOM helpers. User content only ever goes in through textContent (the `text` attribute here).
+import { fmt, t } from "./i18n.js";
 
 /** el("div", {class: "x", text: userValue, onclick: fn}, ...children): children are nodes or plain text. */
 export function el(tag, attrs = {}, ...children) {
@@ -31,45 +32,25 @@ export function toast(message, kind = "info") {
   toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
-export function displayName(user) {
-  if (!user) return "Unknown";
-  return user.display_name || user.username || `user ${user.id}`;
-}
-
-/** A round avatar: the picture, or initials on a colour picked from the id. */
-export function avatar(user, size = "md") {
-  const box = el("span", { class: `avatar avatar-${size}` });
-  if (user && user.avatar_url) {
-    box.append(el("img", { src: user.avatar_url, alt: "" }));
-  } else {
-    const name = displayName(user);
-    box.textContent = name.trim().slice(0, 1).toUpperCase() || "?";
-    box.style.background = `hsl(${((user && user.id) || 0) * 67 % 360} 55% 55%)`;
-  }
-  return box;
-}
-
+/** A date for lists: today the time, else day and month, in the chosen locale. */
 export function timeShort(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  const now = new Date();
-  if (d.toDateString() === now.toDateString()) return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return d.toLocaleDateString([], { day: "numeric", month: "short" });
+  return fmt.short(iso);
 }
 
+/** A date and time in the chosen locale. */
 export function dateTime(iso) {
-  return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
+  return fmt.dateTime(iso);
 }
 
 /** An in-page confirmation (never window.confirm): resolves true or false. */
-export function confirmBox(message, okText = "Confirm", danger = true) {
+export function confirmBox(message, okText = t("common.confirm"), danger = true) {
   return new Promise((resolve) => {
     const close = (value) => { backdrop.remove(); resolve(value); };
     const backdrop = el("div", { class: "modal-backdrop", onclick: (e) => { if (e.target === backdrop) close(false); } },
       el("div", { class: "modal", role: "dialog", "aria-modal": "true" },
         el("p", { text: message }),
         el("div", { class: "row end" },
-          el("button", { class: "secondary", type: "button", text: "Cancel", onclick: () => close(false) }),
+          el("button", { class: "secondary", type: "button", text: t("common.cancel"), onclick: () => close(false) }),
           el("button", { class: danger ? "danger" : "", type: "button", text: okText, onclick: () => close(true) }))));
     document.body.append(backdrop);
     backdrop.querySelector("button:last-child").focus();
@@ -83,18 +64,16 @@ export function modal(title, ...content) {
   backdrop.addEventListener("click", (e) => { if (e.target === backdrop) close(); });
   backdrop.append(el("div", { class: "modal wide", role: "dialog", "aria-modal": "true" },
     el("div", { class: "modal-head" }, el("h3", { text: title }),
-      el("button", { class: "icon", type: "button", "aria-label": "Close", text: "✕", onclick: close })),
+      el("button", { class: "icon", type: "button", "aria-label": t("common.close"), text: "✕", onclick: close })),
     ...content));
   document.body.append(backdrop);
   return { close, node: backdrop };
 }
 
+/** What went wrong, said once: the server's sentence (its field details repeat it, so they are not appended). */
 export function errorText(err) {
-  if (err && err.details && err.details.fields) {
-    const parts = Object.entries(err.details.fields).map(([k, v]) => `${k}: ${v}`);
-    if (parts.length) return `${err.message} (${parts.join("; ")})`;
-  }
-  return (err && err.message) || "Network error; try again.";
+  const message = err && err.message ? String(err.message).replace(/Value error, /g, "") : "";
+  return message || t("common.network_error");
 }
 
 export function debounce(fn, ms) {

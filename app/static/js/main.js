@@ -1,13 +1,19 @@
 // The page at /: a hash router, the top bar (navigation, notification bell, account) and the socket's state.
+import "./i18n/common.js";
 import { api, clearTokens, onTokens, tokens } from "./api.js";
-import { avatar, clear, displayName, el } from "./dom.js";
-import * as sock from "./socket.js";
-import { wireSocket } from "./live.js";
-import * as store from "./store.js";
+import { clear, el } from "./dom.js";
+import { avatar, displayName } from "./components/avatar.js";
+import { delayedLoading, errorState } from "./components/states.js";
+import { startEvents } from "./events.js";
+import { onLocale, t } from "./i18n.js";
+import { reset as resetMarket } from "./stores/market.js";
+import { reset as resetMessenger } from "./stores/messenger.js";
+import { loadNotifications, reset as resetNotifications } from "./stores/notifications.js";
+import { session } from "./stores/session.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
 import { marketRoutes } from "./views/market.js";
-import { bell, loadNotifications, resetNotifications } from "./views/notifications.js";
+import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
 
 const view = document.getElementById("view");
@@ -25,25 +31,28 @@ const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes
 let cleanup = null;
 let rendering = 0;
 
+/** Open a route (re-rendering it when it is already the current one). */
 export function go(hash) {
   if (location.hash === hash) route();
   else location.hash = hash;
 }
 
 async function loadMe() {
-  if (!tokens().access) { store.state.me = null; return null; }
-  if (store.state.me) return store.state.me;
+  if (!tokens().access) { session.set({ me: null }); return null; }
+  if (session.get().me) return session.get().me;
+  let me = null;
   try {
-    store.state.me = await api("GET", "/users/me");
+    me = await api("GET", "/users/me");
   } catch (err) {
     if (err.status === 401) clearTokens();
-    store.state.me = null;
   }
-  return store.state.me;
+  session.set({ me });
+  return me;
 }
 
+/** Load the signed-in user again (after a profile change) and redraw the top bar. */
 export async function refreshMe() {
-  store.state.me = null;
+  session.set({ me: null });
   const me = await loadMe();
   renderTop(currentPath());
   return me;
@@ -54,35 +63,36 @@ function currentPath() {
 }
 
 function renderTop(path) {
-  const me = store.state.me;
+  const me = session.get().me;
+  nav.setAttribute("aria-label", t("nav.main"));
   const link = (href, text, match) => {
     const base = match || href.slice(1);
     return el("a", { href, text, class: path === base || path.startsWith(`${base}/`) ? "active" : "" });
   };
   if (me) {
     clear(nav,
-      link("#/chats", "Chats"),
-      link("#/masters", "Masters"),
-      link("#/requests", "My requests"),
-      link(me.is_master ? "#/feed" : "#/master", me.is_master ? "Feed" : "Become a master", me.is_master ? "/feed" : "/master"));
+      link("#/chats", t("nav.chats")),
+      link("#/masters", t("nav.masters")),
+      link("#/requests", t("nav.requests")),
+      link(me.is_master ? "#/feed" : "#/master", me.is_master ? t("nav.feed") : t("nav.become_master"), me.is_master ? "/feed" : "/master"));
     clear(account,
       bell(),
-      el("a", { href: "#/settings", class: "me-link", title: "Account settings" }, avatar(me, "sm"),
+      el("a", { href: "#/settings", class: "me-link", title: t("nav.settings") }, avatar(me, "sm"),
         el("span", { class: "me-name", text: displayName(me) })));
   } else {
-    clear(nav, link("#/masters", "Masters"));
-    clear(account, el("a", { href: "#/login", text: "Log in", class: "button ghost" }),
-      el("a", { href: "#/signup", class: "button", text: "Sign up" }));
+    clear(nav, link("#/masters", t("nav.masters")));
+    clear(account, el("a", { href: "#/login", text: t("nav.login"), class: "button ghost" }),
+      el("a", { href: "#/signup", class: "button", text: t("nav.signup") }));
   }
 }
 
 function showBanner(stateName) {
-  if (!store.state.me || stateName === "online" || stateName === "offline") {
+  if (!session.get().me || stateName === "online" || stateName === "offline") {
     banner.hidden = true;
     return;
   }
   banner.hidden = false;
-  banner.textContent = stateName === "connecting" ? "Connecting…" : "Connection lost. Reconnecting…";
+  banner.textContent = stateName === "connecting" ? t("conn.connecting") : t("conn.lost");
 }
 
 async function route() {
@@ -91,7 +101,7 @@ async function route() {
   const params = new URLSearchParams(query || "");
   const me = await loadMe();
   if (ticket !== rendering) return;
-  if (me) { wireSocket(); sock.connect(); }
+  if (me) startEvents();
   let match = null;
   let args = {};
   for (const r of routes) {
@@ -107,23 +117,35 @@ async function route() {
   renderTop(path);
   document.body.dataset.route = match.name || "page";
   view.className = match.layout || "";
+  // Every screen fetches before it draws: after ~150 ms without a new screen, a loading state says so.
+  const cancelLoading = delayedLoading(view);
   try {
     const result = await match.render({ view, params, args, me, go, refreshMe });
     if (ticket === rendering) cleanup = typeof result === "function" ? result : null;
     else if (typeof result === "function") result();
   } catch (err) {
     console.warn("view failed", err);
-    clear(view, el("section", { class: "card" }, el("h2", { text: "Something went wrong" }),
-      el("p", { class: "muted", text: err.message || "Try again." }),
-      el("a", { href: "#/", class: "button", text: "Home" })));
+    if (ticket === rendering) {
+      clear(view, el("section", { class: "card" }, el("h2", { text: t("common.went_wrong") }),
+        errorState(err, () => route()), el("a", { href: "#/", class: "button ghost", text: t("common.home") })));
+    }
+  } finally {
+    cancelLoading();
   }
   if (me) loadNotifications();
 }
 
-sock.on("state", showBanner);
+session.subscribe((s) => s.connection, showBanner);
 onTokens((loggedIn) => {
   // Logged out or the session died (refresh refused): forget everything, and leave pages that need an account.
-  if (!loggedIn && store.state.me) { store.reset(); resetNotifications(); route(); }
+  if (!loggedIn && session.get().me) {
+    session.set({ me: null });
+    resetMessenger();
+    resetMarket();
+    resetNotifications();
+    route();
+  }
 });
+onLocale(() => { showBanner(session.get().connection); route(); });
 window.addEventListener("hashchange", route);
 route();

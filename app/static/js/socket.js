@@ -1,19 +1,22 @@
-// The one Socket.IO connection: token from a function (so every reconnect uses the freshest one),
-// a refresh on `unauthorized`, a visible state, and a tiny event bus the views subscribe to.
+// The one Socket.IO connection: token from a function (so every reconnect uses the freshest one), a
+// refresh on `unauthorized`, and its state. Only events.js listens here: it owns the server's events.
 import { io } from "../vendor/socket.io.esm.min.js";
 import { freshAccess, onTokens, refreshTokens, tokens } from "./api.js";
-
-const SERVER_EVENTS = [
-  "message:new", "message:updated", "message:deleted", "typing", "chat:read", "presence",
-  "chat:created", "chat:updated", "chat:deleted", "chat:member_added", "chat:member_removed",
-  "chat:member_updated", "notification", "request:updated",
-];
 
 const handlers = new Map(); // event -> Set(fn)
 let socket = null;
 let state = "offline"; // offline | connecting | online | reconnecting
 let everConnected = false;
+let serverEvents = [];
+let dispatch = () => {};
 
+/** Deliver each of these server events to dispatch(name, payload) (called once, by events.js). */
+export function handleServerEvents(names, fn) {
+  serverEvents = names;
+  dispatch = fn;
+}
+
+/** Connection lifecycle: "state" (offline | connecting | online | reconnecting), "connected", "reconnected". */
 export function on(event, fn) {
   if (!handlers.has(event)) handlers.set(event, new Set());
   handlers.get(event).add(fn);
@@ -65,7 +68,7 @@ export function connect() {
       setTimeout(() => socket && socket.connect(), 1000);
     }
   });
-  for (const name of SERVER_EVENTS) socket.on(name, (payload) => fire(name, payload));
+  for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
 }
 
 export function disconnect() {

@@ -1,8 +1,11 @@
 // Landing, sign-up, log-in, forgot and reset password, log-out.
 import { api, ApiError, clearTokens, saveTokens } from "../api.js";
-import { clear, displayName, el, errorText, toast } from "../dom.js";
+import { clear, el, errorText, toast } from "../dom.js";
+import { displayName } from "../components/avatar.js";
 import * as sock from "../socket.js";
 import { icon } from "../icons.js";
+import "../i18n/auth.js";
+import { t } from "../i18n.js";
 
 function field(label, name, type = "text", extra = {}) {
   return el("div", { class: "field" }, el("label", { for: name, text: label }),
@@ -22,7 +25,7 @@ export function formCard(title, fields, submitText, onsubmit, links = [], intro 
     try {
       await onsubmit(data);
     } catch (err) {
-      error.textContent = err instanceof ApiError ? errorText(err) : "Network error; try again.";
+      error.textContent = err instanceof ApiError ? errorText(err) : t("common.network_error");
     } finally {
       button.disabled = false;
     }
@@ -41,67 +44,67 @@ function landing({ view, me }) {
     el("div", { class: "feature-icon" }, icon(iconName)), el("h3", { text: title }), el("p", { text }));
   const stats = el("p", { class: "stats muted", id: "stats" });
   api("GET", "/stats", undefined, { auth: false }).then((s) => {
-    stats.textContent = `${s.masters} masters · ${s.open_requests} open requests · ${s.completed_orders} orders completed`;
+    stats.textContent = [t("landing.stat_masters", { count: s.masters }), t("landing.stat_open", { count: s.open_requests }), t("landing.stat_done", { count: s.completed_orders })].join(" · ");
   }).catch(() => {});
   clear(view,
     el("section", { class: "hero" },
-      el("h1", { text: "Find a master. Talk in real time." }),
-      el("p", { class: "lead", text: "Masterchat connects customers with masters — repairs, lessons, lectures and more — and gives everyone a fast messenger with direct chats and groups." }),
+      el("h1", { text: t("landing.title") }),
+      el("p", { class: "lead", text: t("landing.lead") }),
       me
         ? el("div", { class: "hero-actions" },
-          el("p", { class: "welcome", text: `Welcome back, ${displayName(me)}.` }),
-          el("a", { class: "button", href: "#/chats", text: "Open chats" }),
-          el("a", { class: "button ghost", href: "#/masters", text: "Find a master" }))
+          el("p", { class: "welcome", text: t("landing.welcome", { name: displayName(me) }) }),
+          el("a", { class: "button", href: "#/chats", text: t("landing.open_chats") }),
+          el("a", { class: "button ghost", href: "#/masters", text: t("landing.find_master") }))
         : el("div", { class: "hero-actions" },
-          el("a", { class: "button", href: "#/signup", text: "Get started" }),
-          el("a", { class: "button ghost", href: "#/masters", text: "Browse masters" }))),
+          el("a", { class: "button", href: "#/signup", text: t("landing.get_started") }),
+          el("a", { class: "button ghost", href: "#/masters", text: t("landing.browse") }))),
     stats,
     el("section", { class: "features" },
-      feature("search", "Find the right master", "Filter by category, city, rating and price; read reviews before you ask."),
-      feature("list", "Ask once, get offers", "Post a request to a category and masters answer with offers. Accept the best one."),
-      feature("chat", "Chat live", "Every order gets its own chat. Direct chats and groups for everything else."),
-      feature("star", "Honest ratings", "Customers review completed orders; the rating is what they say.")));
+      feature("search", t("landing.f1_title"), t("landing.f1_text")),
+      feature("list", t("landing.f2_title"), t("landing.f2_text")),
+      feature("chat", t("landing.f3_title"), t("landing.f3_text")),
+      feature("star", t("landing.f4_title"), t("landing.f4_text"))));
 }
 
 function signup({ view, params }) {
-  clear(view, formCard("Create your account",
-    [field("Email", "email", "email", { autocomplete: "email" }), field("Username", "username", "text", { autocomplete: "username" }),
-      field("Password", "password", "password", { minlength: "8", autocomplete: "new-password" })],
-    "Sign up", async (data) => {
+  clear(view, formCard(t("auth.signup_title"),
+    [field(t("auth.email"), "email", "email", { autocomplete: "email" }), field(t("auth.username"), "username", "text", { autocomplete: "username" }),
+      field(t("auth.password"), "password", "password", { minlength: "8", autocomplete: "new-password" })],
+    t("auth.signup"), async (data) => {
       const res = await api("POST", "/auth/signup", data, { auth: false });
       saveTokens(res.access_token, res.refresh_token);
-      toast("Welcome to Masterchat!", "ok");
+      toast(t("auth.welcome"), "ok");
       location.hash = nextHash(params);
-    }, [el("a", { href: `#/login${params.toString() ? `?${params}` : ""}`, text: "I have an account" })]));
+    }, [el("a", { href: `#/login${params.toString() ? `?${params}` : ""}`, text: t("auth.have_account") })]));
 }
 
 function login({ view, params }) {
-  clear(view, formCard("Log in",
-    [field("Email or username", "login", "text", { autocomplete: "username" }),
-      field("Password", "password", "password", { autocomplete: "current-password" })],
-    "Log in", async (data) => {
+  clear(view, formCard(t("auth.login_title"),
+    [field(t("auth.login_field"), "login", "text", { autocomplete: "username" }),
+      field(t("auth.password"), "password", "password", { autocomplete: "current-password" })],
+    t("auth.login"), async (data) => {
       const res = await api("POST", "/auth/login", data, { auth: false });
       saveTokens(res.access_token, res.refresh_token);
       location.hash = nextHash(params);
-    }, [el("a", { href: "#/forgot-password", text: "Forgot password?" }),
-      el("a", { href: `#/signup${params.toString() ? `?${params}` : ""}`, text: "Create an account" })],
-    params.get("next") ? el("p", { class: "muted", text: "Log in to continue." }) : null));
+    }, [el("a", { href: "#/forgot-password", text: t("auth.forgot") }),
+      el("a", { href: `#/signup${params.toString() ? `?${params}` : ""}`, text: t("auth.create_account") })],
+    params.get("next") ? el("p", { class: "muted", text: t("auth.login_to_continue") }) : null));
 }
 
 function forgot({ view }) {
-  clear(view, formCard("Reset your password",
-    [field("Email", "email", "email")], "Send reset link", async (data) => {
+  clear(view, formCard(t("auth.reset_title"),
+    [field(t("auth.email"), "email", "email")], t("auth.send_reset"), async (data) => {
       await api("POST", "/auth/reset-password", data, { auth: false });
-      toast("If that address has an account, a reset link is on its way.", "ok");
+      toast(t("auth.reset_sent"), "ok");
       location.hash = "#/login";
-    }, [el("a", { href: "#/login", text: "Back to log in" })]));
+    }, [el("a", { href: "#/login", text: t("auth.back_to_login") })]));
 }
 
 function reset({ view, params }) {
-  clear(view, formCard("Choose a new password",
-    [field("New password", "password", "password", { minlength: "8", autocomplete: "new-password" })], "Set password", async (data) => {
+  clear(view, formCard(t("auth.new_password_title"),
+    [field(t("auth.new_password"), "password", "password", { minlength: "8", autocomplete: "new-password" })], t("auth.set_password"), async (data) => {
       await api("POST", "/auth/reset-password/confirm", { token: params.get("token") || "", password: data.password }, { auth: false });
-      toast("Password changed. Log in with the new one.", "ok");
+      toast(t("auth.password_set"), "ok");
       location.hash = "#/login";
     }));
 }

@@ -1,37 +1,38 @@
 // The open chat: history that loads upward, live messages, typing, read marks, reply, edit, delete,
 // attachments, and the optimistic outbox.
-import { api, hasRoute } from "../api.js";
-import { avatar, clear, confirmBox, displayName, el, errorText, toast } from "../dom.js";
+import "../i18n/messenger.js";
+import { api } from "../api.js";
+import { clear, confirmBox, el, errorText, toast } from "../dom.js";
+import { avatar, displayName } from "../components/avatar.js";
+import { isOnline, presenceDot } from "../components/presence.js";
 import { icon } from "../icons.js";
+import { t } from "../i18n.js";
 import * as sock from "../socket.js";
-import * as store from "../store.js";
-import { presenceDot } from "./chats.js";
+import * as store from "../stores/messenger.js";
+import * as outbox from "../stores/outbox.js";
+import { isMe } from "../stores/session.js";
 import { messageKey, messageNode, messagePreview } from "./message.js";
 
-const { state } = store;
+const { messenger } = store;
+
 function subtitle(chat) {
   const typing = store.typingUsers(chat.id);
   if (typing.length) {
     const names = typing.map((id) => displayName(store.memberUser(chat.id, id) || (store.peer(chat)?.id === id ? store.peer(chat) : null)));
-    return { text: `${names.join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`, cls: "typing" };
+    return { text: t("chat.typing", { names: names.join(", "), count: typing.length }), cls: "typing" };
   }
   if (chat.type === "direct") {
     const p = store.peer(chat);
-    const online = p && state.presence.get(p.id);
-    return { text: online ? "online" : "offline", cls: online ? "online" : "" };
+    const online = Boolean(p) && isOnline(p.id);
+    return { text: online ? t("presence.online") : t("presence.offline"), cls: online ? "online" : "" };
   }
   const n = (chat.members || []).length;
-  return { text: `${chat.type === "order" ? "Order chat · " : ""}${n} member${n === 1 ? "" : "s"}`, cls: "" };
+  return { text: chat.type === "order" ? t("chat.order_members", { count: n }) : t("chat.members", { count: n }), cls: "" };
 }
 
+/** Draw the open chat into `pane`; returns its cleanup. Raises ApiError when the chat cannot be loaded. */
 export async function chatWindow(pane, chatId, go) {
-  let chat;
-  try {
-    chat = await store.loadChat(chatId);
-  } catch (err) {
-    clear(pane, el("div", { class: "pane-empty" }, el("p", { text: errorText(err) }), el("a", { href: "#/chats", text: "Back to chats" })));
-    return null;
-  }
+  let chat = await store.loadChat(chatId);
   const log = store.log(chatId);
   if (!log.loaded) await store.loadLatest(chatId);
   else await store.syncChat(chatId).catch(() => {});
@@ -42,12 +43,12 @@ export async function chatWindow(pane, chatId, go) {
   const sub = el("div", { class: "chat-sub" });
   const title = el("div", { class: "chat-title", text: store.chatTitle(chat) });
   const headAvatar = el("span", { class: "chat-avatar" });
-  const infoLink = el("a", { class: "button ghost small", href: chat.type === "direct" && store.peer(chat) ? `#/users/${store.peer(chat).id}` : `#/chats/${chatId}/info`, text: chat.type === "direct" ? "Profile" : "Info", id: "chat-info" });
+  const infoLink = el("a", { class: "button ghost small", href: chat.type === "direct" && store.peer(chat) ? `#/users/${store.peer(chat).id}` : `#/chats/${chatId}/info`, text: chat.type === "direct" ? t("chat.profile") : t("chat.info"), id: "chat-info" });
   const head = el("header", { class: "chat-head" },
-    el("a", { class: "back icon", href: "#/chats", "aria-label": "Back to chats", text: "‹" }),
+    el("a", { class: "back icon", href: "#/chats", "aria-label": t("chats.back"), text: "‹" }),
     headAvatar, el("div", { class: "chat-head-text" }, title, sub), infoLink);
   const renderHead = () => {
-    chat = state.details.get(chatId) || chat;
+    chat = messenger.get().details.get(chatId) || chat;
     title.textContent = store.chatTitle(chat);
     const s = subtitle(chat);
     sub.textContent = s.text;
@@ -66,21 +67,21 @@ export async function chatWindow(pane, chatId, go) {
     log,
     isGroup: chat.type !== "direct",
     canModerate: chat.type === "group" && ["owner", "admin"].includes(store.myRole(chatId)),
-    othersRead: state.othersRead.get(chatId) || 0,
+    othersRead: messenger.get().othersRead.get(chatId) || 0,
     onReply: (msg) => { replyTo = msg; editing = null; renderComposerBar(); input.focus(); },
     onEdit: (msg) => { editing = msg; replyTo = null; input.value = msg.body; renderComposerBar(); input.focus(); },
     onDelete: async (msg) => {
-      if (!(await confirmBox("Delete this message for everyone?", "Delete"))) return;
-      try { await store.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
+      if (!(await confirmBox(t("msg.delete_confirm"), t("msg.delete")))) return;
+      try { await outbox.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
     },
-    onRetry: (msg) => store.retry(chatId, msg.client_id),
-    onDiscard: (msg) => store.discard(chatId, msg.client_id),
+    onRetry: (msg) => outbox.retry(chatId, msg.client_id),
+    onDiscard: (msg) => outbox.discard(chatId, msg.client_id),
   });
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 120;
   const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
   const renderLoader = () => {
-    loader.textContent = log.loadingOlder ? "Loading…" : log.hasMoreBefore ? "" : "This is the beginning of the chat.";
+    loader.textContent = log.loadingOlder ? t("state.loading") : log.hasMoreBefore ? "" : t("chat.beginning");
   };
   const renderAll = () => {
     const c = ctx();
@@ -103,26 +104,25 @@ export async function chatWindow(pane, chatId, go) {
   };
 
   const readIfVisible = () => {
-    if (document.visibilityState === "visible" && nearBottom()) store.markRead(chatId);
+    if (document.visibilityState === "visible" && nearBottom()) outbox.markRead(chatId);
   };
 
   // ---- composer ----
   const bar = el("div", { class: "composer-bar", hidden: true });
-  const input = el("textarea", { id: "composer", rows: "1", placeholder: "Write a message…", "aria-label": "Message", maxlength: "4000" });
-  const sendBtn = el("button", { type: "submit", class: "send", "aria-label": "Send" }, icon("send"), el("span", { class: "send-text", text: "Send" }));
+  const input = el("textarea", { id: "composer", rows: "1", placeholder: t("chat.composer_placeholder"), "aria-label": t("chat.composer"), maxlength: "4000" });
+  const sendBtn = el("button", { type: "submit", class: "send", "aria-label": t("chat.send") }, icon("send"), el("span", { class: "send-text", text: t("chat.send") }));
   const fileInput = el("input", { type: "file", accept: "image/*,audio/*", hidden: true, id: "attach-file" });
-  const attachBtn = el("button", { type: "button", class: "icon attach", "aria-label": "Attach a photo or audio", title: "Attach", hidden: true, onclick: () => fileInput.click() }, icon("clip"));
+  const attachBtn = el("button", { type: "button", class: "icon attach", "aria-label": t("chat.attach_label"), title: t("chat.attach"), onclick: () => fileInput.click() }, icon("clip"));
   const composer = el("form", { class: "composer", autocomplete: "off" }, attachBtn, fileInput, input, sendBtn);
-  hasRoute("/api/attachments", "post").then((ok) => { attachBtn.hidden = !ok; });
 
   function renderComposerBar() {
     if (!replyTo && !editing) { bar.hidden = true; clear(bar); return; }
     const target = editing || replyTo;
     bar.hidden = false;
     clear(bar, el("div", { class: "bar-text" },
-      el("strong", { text: editing ? "Edit message" : `Reply to ${displayName(target.sender)}` }),
+      el("strong", { text: editing ? t("chat.edit_message") : t("chat.reply_to", { name: displayName(target.sender) }) }),
       el("span", { text: messagePreview(target) })),
-    el("button", { type: "button", class: "icon", "aria-label": "Cancel", text: "✕", onclick: () => { if (editing) input.value = ""; replyTo = null; editing = null; renderComposerBar(); } }));
+    el("button", { type: "button", class: "icon", "aria-label": t("common.cancel"), text: "✕", onclick: () => { if (editing) input.value = ""; replyTo = null; editing = null; renderComposerBar(); } }));
   }
 
   let typingSent = 0;
@@ -149,11 +149,11 @@ export async function chatWindow(pane, chatId, go) {
     if (editing) {
       const msg = editing;
       if (!body || body === msg.body) { editing = null; input.value = ""; renderComposerBar(); return; }
-      try { await store.editMessage(msg, body); editing = null; input.value = ""; renderComposerBar(); } catch (err) { toast(errorText(err), "error"); }
+      try { await outbox.editMessage(msg, body); editing = null; input.value = ""; renderComposerBar(); } catch (err) { toast(errorText(err), "error"); }
       return;
     }
     if (!body) return;
-    store.sendMessage(chatId, body, { replyTo: replyTo ? replyTo.id : null });
+    outbox.sendMessage(chatId, body, { replyTo: replyTo ? replyTo.id : null });
     input.value = "";
     input.style.height = "auto";
     replyTo = null;
@@ -170,7 +170,7 @@ export async function chatWindow(pane, chatId, go) {
     attachBtn.disabled = true;
     try {
       const att = await api("POST", "/attachments", form);
-      store.sendMessage(chatId, input.value.trim(), { attachment: att, replyTo: replyTo ? replyTo.id : null });
+      outbox.sendMessage(chatId, input.value.trim(), { attachment: att, replyTo: replyTo ? replyTo.id : null });
       input.value = "";
       replyTo = null;
       renderComposerBar();
@@ -199,21 +199,24 @@ export async function chatWindow(pane, chatId, go) {
     readIfVisible();
   });
 
+  const peerId = chat.type === "direct" ? store.peer(chat)?.id : null;
   const offs = [
-    store.subscribe("message", (id, msg) => {
+    store.onMessage((id, msg) => {
       if (id !== chatId) return;
-      const stick = nearBottom() || (msg.sender && msg.sender.id === state.me?.id && !msg.id);
+      const stick = nearBottom() || (Boolean(msg.sender) && isMe(msg.sender.id) && !msg.id);
       upsert(msg);
       if (stick) toBottom();
       readIfVisible();
     }),
-    store.subscribe("messages", (id) => { if (id === chatId) { const stick = nearBottom(); renderAll(); if (stick) toBottom(); readIfVisible(); } }),
-    store.subscribe("read", (id) => { if (id === chatId) renderAll(); }),
-    store.subscribe("typing", (id) => { if (id === chatId) renderHead(); }),
-    store.subscribe("presence", () => renderHead()),
-    store.subscribe("chat", (id) => { if (id === chatId) { renderHead(); } }),
-    store.subscribe("gone", (id) => { if (id === chatId) { toast("You are no longer in this chat.", "info"); go("#/chats"); } }),
-  ];
+    messenger.subscribe((s) => s.logRevs.get(chatId), () => { const stick = nearBottom(); renderAll(); if (stick) toBottom(); readIfVisible(); }),
+    messenger.subscribe((s) => s.othersRead.get(chatId), () => renderAll()),
+    messenger.subscribe((s) => s.typing.get(chatId), () => renderHead()),
+    peerId ? messenger.subscribe((s) => s.presence.get(peerId), () => renderHead()) : null,
+    messenger.subscribe((s) => s.details.get(chatId), (detail) => {
+      if (detail) renderHead();
+      else if (!messenger.get().chats.has(chatId)) { toast(t("chat.gone"), "info"); go("#/chats"); }
+    }),
+  ].filter(Boolean);
   const onVisible = () => readIfVisible();
   document.addEventListener("visibilitychange", onVisible);
   return () => {

@@ -1,66 +1,43 @@
 // The notification bell: a live counter and a list whose items act (accept, reject, open the chat).
+// State lives in stores/notifications.js; this view only draws it.
+import "../i18n/market.js";
+import "../i18n/notifications.js";
 import { api } from "../api.js";
 import { clear, el, errorText, timeShort, toast } from "../dom.js";
-import * as sock from "../socket.js";
+import { emptyState, errorState, loadingState } from "../components/states.js";
+import { fmt, t } from "../i18n.js";
 import { icon } from "../icons.js";
+import { loadNotifications, markAllRead, markRead, notifications } from "../stores/notifications.js";
 
-const state = { items: [], unread: 0, loaded: false, loading: null };
 let button = null;
 let counter = null;
 let panel = null;
 
 function renderCounter() {
   if (!counter) return;
-  counter.textContent = state.unread > 99 ? "99+" : String(state.unread);
-  counter.hidden = state.unread === 0;
-  button.setAttribute("aria-label", `Notifications: ${state.unread} unread`);
-}
-
-export async function loadNotifications(force = false) {
-  if (state.loaded && !force) { renderCounter(); return; }
-  if (state.loading) return state.loading;
-  state.loading = (async () => {
-    try {
-      const data = await api("GET", "/notifications?limit=30");
-      state.items = data.items || [];
-      state.unread = typeof data.unread === "number" ? data.unread : state.items.filter((n) => !n.read_at).length;
-      state.loaded = true;
-    } catch (err) {
-      if (err.status !== 404) console.warn("notifications", err.message);
-    }
-    renderCounter();
-    if (panel && !panel.hidden) renderPanel();
-  })().finally(() => { state.loading = null; });
-  return state.loading;
+  const { unread } = notifications.get();
+  counter.textContent = unread > 99 ? "99+" : String(unread);
+  counter.hidden = unread === 0;
+  button.setAttribute("aria-label", t("bell.label_unread", { count: unread }));
 }
 
 function describe(n) {
   const p = n.payload || {};
   const title = p.title || (p.request && p.request.title) || "";
   switch (n.kind) {
-    case "request:new": return `New request${p.direct ? " sent to you" : ""}: “${title}”`;
-    case "offer:new": return `New offer on “${title}”${p.offer && p.offer.price != null ? ` · ${p.offer.price}` : ""}`;
-    case "offer:accepted": return `Your offer on “${title}” was accepted`;
-    case "offer:rejected": return `Your offer on “${title}” was declined`;
-    case "request:status": return `“${title}” is now ${p.status}`;
-    case "review:new": return `New review (${(p.review && p.review.rating) || "?"}★) on “${title}”`;
+    case "request:new": return t(p.direct ? "bell.request_new_direct" : "bell.request_new", { title });
+    case "offer:new": return p.offer && p.offer.price != null
+      ? t("bell.offer_new_price", { title, price: fmt.money(p.offer.price) }) : t("bell.offer_new", { title });
+    case "offer:accepted": return t("bell.offer_accepted", { title });
+    case "offer:rejected": return t("bell.offer_rejected", { title });
+    case "request:status": return t("bell.request_status", { title, status: t(`status.${p.status}`) });
+    case "review:new": return t("bell.review_new", { title, rating: (p.review && p.review.rating) || "?" });
     case "chat:added": {
-      const who = p.by ? (p.by.display_name || p.by.username) : "Someone";
-      return p.type === "direct" ? `${who} started a chat with you` : `${who} added you to “${p.name || "a chat"}”`;
+      const who = p.by ? (p.by.display_name || p.by.username) : t("bell.someone");
+      return p.type === "direct" ? t("bell.chat_direct", { who }) : t("bell.chat_added", { who, name: p.name || t("bell.a_chat") });
     }
     default: return n.kind;
   }
-}
-
-async function markRead(ids) {
-  const fresh = ids.filter((id) => state.items.find((n) => n.id === id && !n.read_at));
-  if (!fresh.length) return;
-  try {
-    const res = await api("POST", "/notifications/read", { ids: fresh });
-    for (const n of state.items) if (fresh.includes(n.id)) n.read_at = new Date().toISOString();
-    state.unread = typeof res.unread === "number" ? res.unread : Math.max(0, state.unread - fresh.length);
-    renderCounter();
-  } catch { /* the counter refreshes on the next load */ }
 }
 
 function actions(n, close) {
@@ -73,42 +50,48 @@ function actions(n, close) {
   const act = (text, action, path, done, primary) => el("button", { type: "button", class: primary ? "small" : "small ghost", text, dataset: { action }, onclick: async () => {
     try {
       const res = await api("POST", path);
-      markRead([n.id]);
+      await markRead([n.id]);
       toast(done, "ok");
-      if (!primary) { renderPanel(); return; }
+      if (!primary) return;
       close();
       location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
     } catch (err) { toast(errorText(err), "error"); }
   } });
   if (n.kind === "offer:new" && p.offer && !n.read_at) { // once acted on (read), only the links remain
-    out.push(act("Accept", "accept", `/offers/${p.offer.id}/accept`, "Offer accepted. The order chat is open.", true));
-    out.push(act("Reject", "reject", `/offers/${p.offer.id}/reject`, "Offer declined.", false));
+    out.push(act(t("bell.accept"), "accept", `/offers/${p.offer.id}/accept`, t("bell.accepted_toast"), true));
+    out.push(act(t("bell.reject"), "reject", `/offers/${p.offer.id}/reject`, t("bell.rejected_toast"), false));
   }
   if (n.kind === "request:new" && p.direct && !n.read_at) { // a request sent to me: take it or turn it down here
-    out.push(act("Take it", "take", `/requests/${requestId}/accept`, "Taken. The order chat is open.", true));
-    out.push(act("Turn down", "decline", `/requests/${requestId}/decline`, "Request declined.", false));
+    out.push(act(t("bell.take"), "take", `/requests/${requestId}/accept`, t("bell.taken_toast"), true));
+    out.push(act(t("bell.turn_down"), "decline", `/requests/${requestId}/decline`, t("bell.declined_toast"), false));
   }
   if (n.kind === "request:new") {
-    out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? "Open request" : "Make an offer", onclick: () => go(`#/requests/${requestId}`) }));
+    out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? t("bell.open_request") : t("bell.make_offer"), onclick: () => go(`#/requests/${requestId}`) }));
   }
-  if (p.chat_id) out.push(el("button", { type: "button", class: "small", text: "Open chat", dataset: { action: "chat" }, onclick: () => go(`#/chats/${p.chat_id}`) }));
-  if (requestId && n.kind !== "request:new") out.push(el("button", { type: "button", class: "small ghost", text: "Open request", onclick: () => go(`#/requests/${requestId}`) }));
+  if (p.chat_id) out.push(el("button", { type: "button", class: "small", text: t("bell.open_chat"), dataset: { action: "chat" }, onclick: () => go(`#/chats/${p.chat_id}`) }));
+  if (requestId && n.kind !== "request:new") out.push(el("button", { type: "button", class: "small ghost", text: t("bell.open_request"), onclick: () => go(`#/requests/${requestId}`) }));
   return out;
 }
 
 function renderPanel() {
+  if (!panel || panel.hidden) return;
   const close = () => { panel.hidden = true; };
+  const { items, unread, status } = notifications.get();
+  let body;
+  if (items.length) {
+    body = el("ul", { class: "notif-list" }, items.map((n) => el("li", { class: `notif${n.read_at ? "" : " unread"}`, dataset: { kind: n.kind, id: n.id } },
+      el("div", { class: "notif-text", text: describe(n) }),
+      el("div", { class: "notif-meta", text: timeShort(n.created_at) }),
+      el("div", { class: "notif-actions" }, actions(n, close)))));
+  } else if (status === "error") body = errorState(new Error(t("bell.load_failed")), () => loadNotifications(true));
+  else if (status !== "ready") body = loadingState();
+  else body = emptyState(t("bell.empty"));
   clear(panel,
-    el("div", { class: "notif-head" }, el("strong", { text: "Notifications" }),
-      state.unread ? el("button", { type: "button", class: "link", text: "Mark all read", onclick: async () => {
-        try { await api("POST", "/notifications/read", { all: true }); for (const n of state.items) n.read_at = n.read_at || "now"; state.unread = 0; renderCounter(); renderPanel(); } catch (err) { toast(errorText(err), "error"); }
+    el("div", { class: "notif-head" }, el("strong", { text: t("bell.title") }),
+      unread ? el("button", { type: "button", class: "link", text: t("bell.mark_all"), onclick: async () => {
+        try { await markAllRead(); } catch (err) { toast(errorText(err), "error"); }
       } }) : null),
-    state.items.length
-      ? el("ul", { class: "notif-list" }, state.items.map((n) => el("li", { class: `notif${n.read_at ? "" : " unread"}`, dataset: { kind: n.kind, id: n.id } },
-        el("div", { class: "notif-text", text: describe(n) }),
-        el("div", { class: "notif-meta", text: timeShort(n.created_at) }),
-        el("div", { class: "notif-actions" }, actions(n, close)))))
-      : el("p", { class: "muted empty", text: "Nothing new." }));
+    body);
 }
 
 /** The bell for the top bar (one instance, re-attached on each render). */
@@ -116,29 +99,18 @@ export function bell() {
   if (!button) {
     counter = el("span", { class: "bell-count", id: "bell-count", hidden: true });
     panel = el("div", { class: "notif-panel", id: "notif-panel", hidden: true });
-    button = el("button", { type: "button", class: "bell icon", id: "bell", "aria-label": "Notifications" }, icon("bell"), counter);
+    button = el("button", { type: "button", class: "bell icon", id: "bell" }, icon("bell"), counter);
     button.addEventListener("click", (e) => {
       e.stopPropagation();
       panel.hidden = !panel.hidden;
       if (!panel.hidden) { renderPanel(); loadNotifications(true); }
     });
     document.addEventListener("click", (e) => { if (!panel.hidden && !panel.contains(e.target) && e.target !== button) panel.hidden = true; });
-    sock.on("notification", (n) => {
-      if (state.items.some((x) => x.id === n.id)) return;
-      state.items.unshift(n);
-      state.unread += 1;
-      renderCounter();
-      if (!panel.hidden) renderPanel();
-      toast(describe(n));
-    });
-    sock.on("reconnected", () => loadNotifications(true));
+    notifications.subscribe((s) => s.unread, renderCounter);
+    notifications.subscribe((s) => s.items, renderPanel);
+    notifications.subscribe((s) => s.status, renderPanel);
+    notifications.subscribe((s) => s.latest, (n) => { if (n) toast(describe(n)); });
   }
   renderCounter();
   return el("div", { class: "bell-wrap" }, button, panel);
-}
-
-export function resetNotifications() {
-  state.items = [];
-  state.unread = 0;
-  state.loaded = false;
 }

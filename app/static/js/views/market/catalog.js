@@ -1,26 +1,29 @@
 // The master catalogue, a master's card and the request form.
 import { api, qs } from "../../api.js";
-import { avatar, clear, dateTime, displayName, el, errorText } from "../../dom.js";
-import * as store from "../../store.js";
-import { categories, categorySelect, cityList, price, stars } from "./common.js";
+import { clear, dateTime, el, errorText } from "../../dom.js";
+import { avatar, displayName } from "../../components/avatar.js";
+import { emptyState, errorState, loadingState } from "../../components/states.js";
+import { t } from "../../i18n.js";
+import { me as currentUser } from "../../stores/session.js";
+import { categories, categorySelect, cityList, money, price, stars } from "./common.js";
 
 // ---- catalogue ---------------------------------------------------------------------------------
 
 export async function catalogue({ view, params, go }) {
   const cats = await categories();
   const f = {
-    q: el("input", { type: "search", name: "q", id: "f-q", placeholder: "Search masters", value: params.get("q") || "" }),
+    q: el("input", { type: "search", name: "q", id: "f-q", placeholder: t("catalog.search"), "aria-label": t("catalog.search"), value: params.get("q") || "" }),
     category: categorySelect(cats, { value: params.get("category"), id: "f-category" }),
-    city: el("input", { name: "city", id: "f-city", placeholder: "City", list: cityList(), autocomplete: "off", value: params.get("city") || "" }),
-    min_rating: el("select", { name: "min_rating", id: "f-rating" }, [["", "Any rating"], ["3", "3★ and up"], ["4", "4★ and up"], ["4.5", "4.5★ and up"]]
+    city: el("input", { name: "city", id: "f-city", placeholder: t("market.city"), "aria-label": t("market.city"), list: cityList(), autocomplete: "off", value: params.get("city") || "" }),
+    min_rating: el("select", { name: "min_rating", id: "f-rating", "aria-label": t("catalog.rating") }, [["", t("catalog.any_rating")], ["3", t("catalog.rating_up", { rating: 3 })], ["4", t("catalog.rating_up", { rating: 4 })], ["4.5", t("catalog.rating_up", { rating: 4.5 })]]
       .map(([v, t]) => el("option", { value: v, text: t }))),
-    max_price: el("input", { name: "max_price", id: "f-price", type: "number", min: "0", placeholder: "Max price", value: params.get("max_price") || "" }),
-    sort: el("select", { name: "sort", id: "f-sort" }, [["rating", "Best rated"], ["price", "Cheapest"], ["new", "Newest"]].map(([v, t]) => el("option", { value: v, text: t }))),
+    max_price: el("input", { name: "max_price", id: "f-price", type: "number", min: "0", placeholder: t("catalog.max_price"), "aria-label": t("catalog.max_price"), value: params.get("max_price") || "" }),
+    sort: el("select", { name: "sort", id: "f-sort", "aria-label": t("catalog.sort") }, [["rating", t("catalog.sort_rating")], ["price", t("catalog.sort_price")], ["new", t("catalog.sort_new")]].map(([v, t]) => el("option", { value: v, text: t }))),
   };
   f.min_rating.value = params.get("min_rating") || "";
   f.sort.value = params.get("sort") || "rating";
   const filters = el("form", { class: "filters", id: "filters" }, f.q, f.category, f.city, f.min_rating, f.max_price, f.sort,
-    el("button", { type: "submit", class: "small", text: "Apply" }));
+    el("button", { type: "submit", class: "small", text: t("catalog.apply") }));
   const apply = () => {
     const p = {};
     for (const [k, node] of Object.entries(f)) if (node.value) p[k] = node.value;
@@ -29,33 +32,36 @@ export async function catalogue({ view, params, go }) {
   filters.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
   for (const node of [f.category, f.min_rating, f.sort]) node.addEventListener("change", apply);
 
-  const results = el("div", { class: "master-grid", id: "masters" }, el("p", { class: "muted", text: "Loading…" }));
-  const me = store.state.me;
+  const results = el("div", { class: "master-grid", id: "masters" }, loadingState());
+  const me = currentUser();
   clear(view, el("div", { class: "market" },
-    el("div", { class: "page-head" }, el("h1", { text: "Find a master" }),
+    el("div", { class: "page-head" }, el("h1", { text: t("catalog.title") }),
       el("div", { class: "row" },
-        el("a", { class: "button ghost", href: "#/requests/new", text: "Post a request" }),
-        me && !me.is_master ? el("a", { class: "button ghost", href: "#/master", text: "Become a master" }) : null)),
+        el("a", { class: "button ghost", href: "#/requests/new", text: t("request.post") }),
+        me && !me.is_master ? el("a", { class: "button ghost", href: "#/master", text: t("nav.become_master") }) : null)),
     filters, results));
 
   const query = {};
   for (const k of ["q", "category", "city", "min_rating", "max_price", "sort"]) if (params.get(k)) query[k] = params.get(k);
-  try {
-    const data = await api("GET", `/masters${qs(query)}`);
-    clear(results, (data.items || []).length ? data.items.map((m) => masterTile(m, cats))
-      : el("div", { class: "empty" }, el("p", { text: "No masters match these filters." })));
-    moreButton(results, data.next, async (cursor) => {
-      const page = await api("GET", `/masters${qs({ ...query, cursor })}`);
-      return { nodes: (page.items || []).map((m) => masterTile(m, cats)), next: page.next };
-    });
-  } catch (err) { clear(results, el("p", { class: "error", text: errorText(err) })); }
+  const load = async () => {
+    clear(results, loadingState());
+    try {
+      const data = await api("GET", `/masters${qs(query)}`);
+      clear(results, (data.items || []).length ? data.items.map((m) => masterTile(m, cats)) : emptyState(t("catalog.empty")));
+      moreButton(results, data.next, async (cursor) => {
+        const page = await api("GET", `/masters${qs({ ...query, cursor })}`);
+        return { nodes: (page.items || []).map((m) => masterTile(m, cats)), next: page.next };
+      });
+    } catch (err) { clear(results, errorState(err, load)); }
+  };
+  await load();
 }
 
 // A "Show more" button after `list` while the server says there is a next page; load(next) gives the
 // nodes to append and the following cursor.
 function moreButton(list, next, load) {
   if (next === null || next === undefined) return;
-  const button = el("button", { type: "button", class: "ghost more", id: `${list.id}-more`, text: "Show more" });
+  const button = el("button", { type: "button", class: "ghost more", id: `${list.id}-more`, text: t("catalog.show_more") });
   const holder = el("div", { class: "more-row" }, button);
   list.after(holder);
   button.addEventListener("click", async () => {
@@ -67,7 +73,7 @@ function moreButton(list, next, load) {
       moreButton(list, page.next, load);
     } catch (err) {
       button.disabled = false;
-      button.textContent = `Show more (${errorText(err)})`;
+      button.textContent = t("catalog.show_more_failed", { error: errorText(err) });
     }
   });
 }
@@ -86,9 +92,9 @@ function masterTile(m, cats) {
 export async function masterCard({ view, args }) {
   const id = Number(args.id);
   const [m, cats] = await Promise.all([api("GET", `/masters/${id}`), categories()]);
-  const mine = store.state.me && store.state.me.id === id;
+  const mine = Boolean(currentUser()) && currentUser().id === id;
   const reviews = el("div", { class: "reviews", id: "reviews" }, (m.recent_reviews || []).map(reviewNode));
-  if (!(m.recent_reviews || []).length) reviews.append(el("p", { class: "muted", text: "No reviews yet." }));
+  if (!(m.recent_reviews || []).length) reviews.append(emptyState(t("master.no_reviews")));
   clear(view, el("div", { class: "master-card" },
     el("section", { class: "card master-head" },
       avatar(m.user, "lg"),
@@ -96,21 +102,21 @@ export async function masterCard({ view, args }) {
         el("h1", { text: displayName(m.user) }),
         el("p", { class: "muted", text: [m.city, ...m.category_ids.map((c) => cats.byId.get(c)?.name).filter(Boolean)].filter(Boolean).join(" · ") }),
         el("div", { class: "row" }, stars(m.rating, m.review_count),
-          el("span", { class: "muted", text: `${m.completed_orders} completed order${m.completed_orders === 1 ? "" : "s"}` }))),
+          el("span", { class: "muted", text: t("master.completed_orders", { count: m.completed_orders }) }))),
       el("div", { class: "master-actions" },
-        mine ? el("a", { class: "button", href: "#/master", text: "Edit my card" })
-          : el("a", { class: "button", id: "send-request", href: `#/requests/new${qs({ master: id })}`, text: "Send request" }),
-        mine ? null : el("a", { class: "button ghost", href: `#/users/${id}`, text: "Profile" }))),
-    m.about ? el("section", { class: "card" }, el("h2", { text: "About" }), el("p", { class: "pre", text: m.about })) : null,
-    el("section", { class: "card" }, el("h2", { text: "Services" }),
+        mine ? el("a", { class: "button", href: "#/master", text: t("master.edit_card") })
+          : el("a", { class: "button", id: "send-request", href: `#/requests/new${qs({ master: id })}`, text: t("request.send") }),
+        mine ? null : el("a", { class: "button ghost", href: `#/users/${id}`, text: t("master.profile") }))),
+    m.about ? el("section", { class: "card" }, el("h2", { text: t("master.about") }), el("p", { class: "pre", text: m.about })) : null,
+    el("section", { class: "card" }, el("h2", { text: t("master.services") }),
       (m.services || []).length
         ? el("ul", { class: "services" }, m.services.map((s) => el("li", { class: "service" },
           el("div", { class: "grow" }, el("strong", { text: s.title }), el("div", { class: "muted small", text: cats.byId.get(s.category_id)?.name || "" }),
             s.description ? el("p", { class: "small", text: s.description }) : null),
-          el("div", { class: "service-side" }, el("span", { class: "price", text: s.price != null ? String(s.price) : "on request" }),
-            mine ? null : el("a", { class: "button small ghost", href: `#/requests/new${qs({ master: id, service: s.id })}`, text: "Request" })))))
-        : el("p", { class: "muted", text: "No services listed yet." })),
-    el("section", { class: "card" }, el("h2", { text: `Reviews · ${m.review_count}` }), reviews)));
+          el("div", { class: "service-side" }, el("span", { class: "price", text: money(s.price) }),
+            mine ? null : el("a", { class: "button small ghost", href: `#/requests/new${qs({ master: id, service: s.id })}`, text: t("master.request_service") })))))
+        : emptyState(t("master.no_services"))),
+    el("section", { class: "card" }, el("h2", { text: t("master.reviews_count", { count: m.review_count }) }), reviews)));
   const shown = m.recent_reviews || [];
   if (shown.length && shown.length < m.review_count) {
     // The card carries the latest few; the rest come a page at a time, older than the last one shown.
@@ -139,16 +145,16 @@ export async function requestForm({ view, params }) {
   if (masterId) master = await api("GET", `/masters/${masterId}`).catch(() => null);
   const service = master && serviceId ? (master.services || []).find((s) => s.id === serviceId) : null;
   const result = el("div", { class: "result", role: "status", id: "request-result" });
-  const category = categorySelect(cats, { id: "r-category", any: "Choose a category", required: true, value: service ? service.category_id : master ? master.category_ids[0] : params.get("category") });
+  const category = categorySelect(cats, { id: "r-category", any: t("request.choose_category"), required: true, value: service ? service.category_id : master ? master.category_ids[0] : params.get("category") });
   const form = el("form", { class: "stack", id: "request-form" },
-    master ? el("p", { class: "muted", text: `To ${displayName(master.user)}${service ? ` · ${service.title}` : ""}` }) : null,
-    el("label", { for: "r-title", text: "What do you need?" }), el("input", { id: "r-title", name: "title", required: true, maxlength: "120", placeholder: "e.g. Fix a leaking tap", value: service ? service.title : "" }),
-    el("label", { for: "r-category", text: "Category" }), category,
-    el("label", { for: "r-description", text: "Details" }), el("textarea", { id: "r-description", name: "description", rows: "4", maxlength: "4000" }),
+    master ? el("p", { class: "muted", text: service ? t("request.to_master_service", { name: displayName(master.user), service: service.title }) : t("request.to_master", { name: displayName(master.user) }) }) : null,
+    el("label", { for: "r-title", text: t("request.what") }), el("input", { id: "r-title", name: "title", required: true, maxlength: "120", placeholder: t("request.what_placeholder"), value: service ? service.title : "" }),
+    el("label", { for: "r-category", text: t("market.category") }), category,
+    el("label", { for: "r-description", text: t("request.details") }), el("textarea", { id: "r-description", name: "description", rows: "4", maxlength: "4000" }),
     el("div", { class: "row2" },
-      el("div", {}, el("label", { for: "r-budget", text: "Budget" }), el("input", { id: "r-budget", name: "budget", type: "number", min: "0" })),
-      el("div", {}, el("label", { for: "r-city", text: "City" }), el("input", { id: "r-city", name: "city", maxlength: "64", list: cityList(), autocomplete: "off", value: store.state.me?.city || "" }))),
-    el("button", { type: "submit", text: "Send request" }), result);
+      el("div", {}, el("label", { for: "r-budget", text: t("request.budget") }), el("input", { id: "r-budget", name: "budget", type: "number", min: "0" })),
+      el("div", {}, el("label", { for: "r-city", text: t("market.city") }), el("input", { id: "r-city", name: "city", maxlength: "64", list: cityList(), autocomplete: "off", value: currentUser()?.city || "" }))),
+    el("button", { type: "submit", text: t("request.send") }), result);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     result.className = "result";
@@ -163,12 +169,12 @@ export async function requestForm({ view, params }) {
     try {
       const req = await api("POST", "/requests", body);
       result.className = "result ok";
-      clear(result, el("span", { text: "Request sent. " }), el("a", { href: `#/requests/${req.id}`, text: "Open it" }));
+      clear(result, el("span", { text: t("request.sent") }), " ", el("a", { href: `#/requests/${req.id}`, text: t("request.open_it") }));
       form.querySelector("button[type=submit]").disabled = true;
     } catch (err) {
       result.className = "result fail";
-      result.textContent = `Not sent: ${errorText(err)}`;
+      result.textContent = t("request.not_sent", { error: errorText(err) });
     }
   });
-  clear(view, el("section", { class: "card narrow" }, el("h1", { text: master ? "Request to a master" : "Post a request" }), form));
+  clear(view, el("section", { class: "card narrow" }, el("h1", { text: master ? t("request.to_a_master") : t("request.post") }), form));
 }
