@@ -43,22 +43,16 @@ def _explain(reader: int) -> None:
     from app.services import feed
 
     top = db.session.scalar(select(func.max(Post.id)))
-    authors, communities, blocked = feed._sources(reader)
-    low, high = top - feed.FIRST_WINDOW, top + 1
-    walls = select(Post.id).where(
-        Post.author_id.in_(select(authors.c.friend_id)), Post.community_id.is_(None), Post.id >= low, Post.id < high
-    )
-    groups = select(Post.id).where(
-        Post.community_id.in_(communities), Post.author_id.not_in(blocked), Post.id >= low, Post.id < high
-    )
-    from sqlalchemy import union_all
-
-    both = union_all(walls, groups).subquery()
-    stmt = select(both.c.id).order_by(both.c.id.desc()).limit(21)
+    authors, communities, blocked = feed.sources(reader)
+    stmt = feed.window_query(authors, communities, blocked, top + 1 - feed.FIRST_WINDOW, top + 1, 21)
     dialect = db.engine.dialect
     sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if dialect.name == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
-    print("\n```")
+    print(
+        f"\nplan of one window (ids {top + 1 - feed.FIRST_WINDOW}..{top}), "
+        f"{len(authors)} authors, {len(communities)} communities:"
+    )
+    print("```")
     for row in db.session.connection().exec_driver_sql(prefix + sql).all():
         print(" ".join(str(c) for c in row))
     print("```")

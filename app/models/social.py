@@ -91,8 +91,9 @@ class Post(db.Model):
     __table_args__ = (
         # A user's wall and the feed's friends part: (author, wall) then newest first.
         Index("ix_posts_author_wall", "author_id", "community_id", "id"),
-        # A community's wall and the feed's communities part.
-        Index("ix_posts_community", "community_id", "id"),
+        # A community's wall, and both halves of the feed's window scan (community_id IS NULL for the
+        # walls, IN my communities for the rest): author_id in the index makes the scan index-only.
+        Index("ix_posts_community", "community_id", "id", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,13 @@ from app.events.social import post_room
 from app.extensions import db
 from app.permissions import visible_post_ids
 from app.schemas.social import PostsWatchIn
+from app.services.friends import friend_ids
+from app.sockets.connection import presence_audience
 from app.sockets.events import Connection, socket_event
+
+# Friends see each other come online and go offline, like the people who share a chat.
+if friend_ids not in presence_audience:
+    presence_audience.append(friend_ids)
 
 
 @socket_event("posts:watch", PostsWatchIn)

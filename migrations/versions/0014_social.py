@@ -111,7 +111,7 @@ def upgrade():
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index('ix_posts_author_wall', ['author_id', 'community_id', 'id'], unique=False)
-        batch_op.create_index('ix_posts_community', ['community_id', 'id'], unique=False)
+        batch_op.create_index('ix_posts_community', ['community_id', 'id', 'author_id'], unique=False)
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),

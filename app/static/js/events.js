@@ -7,6 +7,7 @@ import { handlers as marketEvents } from "./stores/market.js";
 import { handlers as notificationEvents, loadNotifications } from "./stores/notifications.js";
 import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
+import { handlers as socialEvents } from "./stores/social.js";
 
 export const SERVER_EVENTS = [
   "chat:created",
@@ -16,17 +17,23 @@ export const SERVER_EVENTS = [
   "chat:member_updated",
   "chat:read",
   "chat:updated",
+  "comment:deleted",
+  "comment:new",
+  "friendship",
   "message:deleted",
   "message:new",
   "message:updated",
   "notification",
+  "post:deleted",
+  "post:new",
+  "post:updated",
   "presence",
   "request:updated",
   "typing",
 ];
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [messengerEvents, marketEvents, notificationEvents];
+const DOMAINS = [messengerEvents, marketEvents, notificationEvents, socialEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

@@ -9,12 +9,15 @@ import { onLocale, t } from "./i18n.js";
 import { reset as resetMarket } from "./stores/market.js";
 import { reset as resetMessenger } from "./stores/messenger.js";
 import { loadNotifications, reset as resetNotifications } from "./stores/notifications.js";
+import { reset as resetSocial } from "./stores/social.js";
 import { session } from "./stores/session.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
 import { marketRoutes } from "./views/market.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
+import { socialRoutes } from "./views/social.js";
+import "./i18n/social.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -22,7 +25,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes].map((r) => {
+const routes = [...authRoutes, ...socialRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };
@@ -71,6 +74,10 @@ function renderTop(path) {
   };
   if (me) {
     clear(nav,
+      link("#/news", t("nav.news")),
+      link("#/people", t("nav.people")),
+      link("#/friends", t("nav.friends")),
+      link("#/communities", t("nav.communities")),
       link("#/chats", t("nav.chats")),
       link("#/masters", t("nav.masters")),
       link("#/requests", t("nav.requests")),
@@ -143,6 +150,7 @@ onTokens((loggedIn) => {
     resetMessenger();
     resetMarket();
     resetNotifications();
+    resetSocial();
     route();
   }
 });

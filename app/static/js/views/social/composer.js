@@ -41,7 +41,7 @@ export function composer({ communityId = null, placeholder = t("composer.placeho
     drawThumbs();
   });
 
-  const form = el("form", { class: "card composer stack", onsubmit: async (e) => {
+  const form = el("form", { class: "card post-composer stack", onsubmit: async (e) => {
     e.preventDefault();
     await Promise.all(images.map((im) => im.pending));
     const body = text.value.trim();

@@ -6,6 +6,7 @@ import { clear, debounce, el, errorText, toast } from "../../dom.js";
 import { presenceDot } from "../../components/presence.js";
 import { emptyState, loadInto } from "../../components/states.js";
 import { t } from "../../i18n.js";
+import { handlers as messengerEvents } from "../../stores/messenger.js";
 import { loadRequests, social, unblock } from "../../stores/social.js";
 import { friendButtons, personRow } from "./people.js";
 
@@ -27,8 +28,11 @@ export async function friendsPage({ view }) {
       state.outgoing.length ? [el("h3", { class: "muted small", text: t("friend.outgoing") }),
         el("div", { class: "person-list", dataset: { list: "outgoing" } }, state.outgoing.map(row))] : null);
   };
-  const loadFriends = () => loadInto(friends, () => api("GET", `/friends${qs({ q: search.value.trim(), limit: 200 })}`), (data) =>
-    data.items.length ? el("div", {}, data.items.map((u) => personRow(u, presenceDot(u.id), friendButtons(u.id, "friends")))) : emptyState(t("friend.none")));
+  const loadFriends = () => loadInto(friends, () => api("GET", `/friends${qs({ q: search.value.trim(), limit: 200 })}`), (data) => {
+    // The list says who is online now; the presence events (friends hear each other) keep the dots live.
+    for (const u of data.items) messengerEvents.presence({ user_id: u.id, online: u.online });
+    return data.items.length ? el("div", {}, data.items.map((u) => personRow(u, presenceDot(u.id), friendButtons(u.id, "friends")))) : emptyState(t("friend.none"));
+  });
   const loadBlocks = () => loadInto(blocks, () => api("GET", "/blocks?limit=200"), (data) =>
     data.items.length ? el("div", {}, data.items.map((b) => personRow(b.user, el("button", { type: "button", class: "small ghost", text: t("friend.unblock"), onclick: async () => {
       try { await unblock(b.user.id); loadBlocks(); } catch (err) { toast(errorText(err), "error"); }
