@@ -138,14 +138,21 @@ export async function loadWall(kind, id, before = null) {
 }
 
 let watching = "";
-/** Tell the server which posts are on screen (at most 100): their likes and comments then arrive live. */
+let watchList = [];
+/** Tell the server which posts are on screen (at most 100): their likes and comments then arrive live.
+ * Sent again after every (re)connect: the rooms belong to the socket. */
 export function watchPosts(ids) {
-  const list = [...new Set(ids)].slice(0, 100);
-  const key = list.join(",");
+  watchList = [...new Set(ids)].slice(0, 100);
+  const key = watchList.join(",");
   if (key === watching) return;
   watching = key;
-  call("posts:watch", { post_ids: list }).catch(() => { watching = ""; });
+  call("posts:watch", { post_ids: watchList }).catch(() => { watching = ""; });
 }
+
+session.subscribe((s) => s.connects, () => {
+  watching = "";
+  if (watchList.length) watchPosts(watchList);
+});
 
 // ---- comments ------------------------------------------------------------------------------------
 
@@ -252,6 +259,7 @@ export function report(targetType, targetId, reason, details = "") {
 /** Forget everything (logged out). */
 export function reset() {
   watching = "";
+  watchList = [];
   social.set({
     posts: new Map(), feed: { ids: [], next: null, status: "idle" }, fresh: [], comments: new Map(),
     friendships: new Map(), requests: { incoming: [], outgoing: [], status: "idle" }, gone: new Map(),

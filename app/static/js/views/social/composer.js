@@ -3,6 +3,7 @@
 import "../../i18n/social.js";
 import { clear, el, errorText, toast } from "../../dom.js";
 import { t } from "../../i18n.js";
+import { icon } from "../../icons.js";
 import { createPost, uploadImage } from "../../stores/social.js";
 
 const MAX_IMAGES = 10;
@@ -59,6 +60,6 @@ export function composer({ communityId = null, placeholder = t("composer.placeho
     }
     submit.disabled = false;
   } }, text, thumbs, el("div", { class: "row between" },
-    el("button", { type: "button", class: "ghost small", text: `📷 ${t("composer.photos")}`, onclick: () => file.click() }), file, submit));
+    el("button", { type: "button", class: "ghost small", dataset: { action: "photos" }, onclick: () => file.click() }, icon("image"), t("composer.photos")), file, submit));
   return form;
 }

@@ -3,12 +3,11 @@
 import "../../i18n/social.js";
 import { api, qs } from "../../api.js";
 import { clear, debounce, el, errorText, toast } from "../../dom.js";
-import { presenceDot } from "../../components/presence.js";
 import { emptyState, loadInto } from "../../components/states.js";
 import { t } from "../../i18n.js";
 import { handlers as messengerEvents } from "../../stores/messenger.js";
 import { loadRequests, social, unblock } from "../../stores/social.js";
-import { friendButtons, personRow } from "./people.js";
+import { friendButtons, personRow, personRowWithDot } from "./people.js";
 
 export async function friendsPage({ view }) {
   const requests = el("section", { class: "card stack", dataset: { part: "requests" } });
@@ -31,7 +30,7 @@ export async function friendsPage({ view }) {
   const loadFriends = () => loadInto(friends, () => api("GET", `/friends${qs({ q: search.value.trim(), limit: 200 })}`), (data) => {
     // The list says who is online now; the presence events (friends hear each other) keep the dots live.
     for (const u of data.items) messengerEvents.presence({ user_id: u.id, online: u.online });
-    return data.items.length ? el("div", {}, data.items.map((u) => personRow(u, presenceDot(u.id), friendButtons(u.id, "friends")))) : emptyState(t("friend.none"));
+    return data.items.length ? el("div", {}, data.items.map((u) => personRowWithDot(u, friendButtons(u.id, "friends")))) : emptyState(t("friend.none"));
   });
   const loadBlocks = () => loadInto(blocks, () => api("GET", "/blocks?limit=200"), (data) =>
     data.items.length ? el("div", {}, data.items.map((b) => personRow(b.user, el("button", { type: "button", class: "small ghost", text: t("friend.unblock"), onclick: async () => {

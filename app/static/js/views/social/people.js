@@ -15,10 +15,17 @@ import { postList, reportDialog } from "./post.js";
 /** A person in a list: avatar, name (to their page), city and what the row offers. */
 export function personRow(user, ...actions) {
   return el("div", { class: "person-row row", dataset: { userId: user.id } },
-    el("a", { href: `#/people/${user.id}`, class: "row grow person-link" }, avatar(user, "md"),
+    el("a", { href: `#/people/${user.id}`, class: "row grow person-link" }, el("span", { class: "avatar-wrap" }, avatar(user, "md")),
       el("span", { class: "stack tight" }, el("span", { class: "strong", text: displayName(user) }),
         el("span", { class: "muted small", text: [user.username ? `@${user.username}` : "", user.city || ""].filter(Boolean).join(" · ") }))),
     ...actions);
+}
+
+/** The same row with a live presence dot on the avatar (friends: their presence events reach me). */
+export function personRowWithDot(user, ...actions) {
+  const row = personRow(user, ...actions);
+  row.querySelector(".avatar-wrap").append(presenceDot(user.id));
+  return row;
 }
 
 /** The friendship buttons for a user, redrawn whenever the friendship changes (the `friendship` event). */
@@ -104,13 +111,13 @@ export async function personPage({ view, args, params, go }) {
       } }),
       el("button", { type: "button", text: t("post.report"), onclick: () => reportDialog("user", id) })));
 
-  const header = el("section", { class: "card profile-head row" }, avatar(profile, "lg"),
+  const header = el("section", { class: "card profile-head row" }, el("span", { class: "avatar-wrap" }, avatar(profile, "lg"), presenceDot(profile.id)),
     el("div", { class: "grow stack tight" },
-      el("h1", { class: "row" }, el("span", { text: displayName(profile) }), presenceDot(profile.id)),
-      el("span", { class: "muted", text: `@${profile.username}` }),
-      profile.city ? el("span", { class: "muted", text: t("wall.city", { city: profile.city }) }) : null,
+      el("h1", { text: displayName(profile) }),
+      el("div", { class: "muted", text: `@${profile.username}` }),
+      profile.city ? el("div", { class: "muted", text: t("wall.city", { city: profile.city }) }) : null,
       profile.bio ? el("p", { text: profile.bio }) : null,
-      el("span", { class: "muted small" }, t("friend.count", { count: profile.friends_count }),
+      el("div", { class: "muted small" }, t("friend.count", { count: profile.friends_count }),
         !isMine && profile.mutual_friends ? ` · ${t("friend.mutual", { count: profile.mutual_friends })}` : ""),
       profile.is_master ? el("a", { href: `#/masters/${profile.id}`, class: "small", text: "★ master card" }) : null),
     isMine ? null : el("div", { class: "stack tight end" }, friendButtons(id, profile.friendship),

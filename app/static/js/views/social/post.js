@@ -5,6 +5,7 @@ import "../../i18n/social.js";
 import { clear, confirmBox, el, errorText, modal, toast } from "../../dom.js";
 import { avatar, displayName } from "../../components/avatar.js";
 import { fmt, t } from "../../i18n.js";
+import { icon } from "../../icons.js";
 import { session } from "../../stores/session.js";
 import {
   addComment, closeComments, deleteComment, deletePost, editPost, loadComments, report, setLike, social, watchPosts,
@@ -116,7 +117,7 @@ function commentsBox(post, canModerate) {
               try { await deleteComment(post.id, c.id); } catch (err) { toast(errorText(err), "error"); }
             } }) : null,
           c.author.id !== me()?.id ? el("button", { type: "button", class: "link", text: t("post.report"), onclick: () => reportDialog("comment", c.id) }) : null)));
-    clear(list, items.length ? top.map((c) => [one(c), ...replies(c.id).map(one)]) : el("p", { class: "muted small", text: state.status === "loading" ? "…" : t("post.no_comments") }));
+    clear(list, items.length ? top.flatMap((c) => [one(c), ...replies(c.id).map(one)]) : el("p", { class: "muted small", text: state.status === "loading" ? "…" : t("post.no_comments") }));
   };
   const unsub = social.subscribe((s) => s.comments.get(post.id), draw);
   box.append(list, replying, form);
@@ -140,10 +141,10 @@ export function mountPost(post, { canModerate = false } = {}) {
     edited.textContent = current.edited_at ? `· ${t("post.edited")}` : "";
   };
   const drawBar = () => {
-    likeBtn.textContent = `${current.liked ? "♥" : "♡"} ${t("post.likes", { count: current.likes })}`;
+    clear(likeBtn, icon(current.liked ? "heart" : "heart_outline"), el("span", { text: t("post.likes", { count: current.likes }) }));
     likeBtn.classList.toggle("liked", Boolean(current.liked));
     likeBtn.setAttribute("aria-pressed", current.liked ? "true" : "false");
-    commentBtn.textContent = `💬 ${t("post.comments", { count: current.comments_count })}`;
+    clear(commentBtn, icon("chat"), el("span", { text: t("post.comments", { count: current.comments_count }) }));
   };
   likeBtn.addEventListener("click", () => setLike(current.id, !current.liked).catch((err) => toast(errorText(err), "error")));
   commentBtn.addEventListener("click", () => {
