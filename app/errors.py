@@ -56,7 +56,65 @@ class UnsupportedMediaType(DomainError):
 
 
 class ValidationError(DomainError):
+    """Bad input (422). `details.fields` maps each bad field to `{code, message, ...params}`:
+    a stable machine code (`too_short`, `required`, `invalid_email`...), one human sentence, and the
+    numbers a client needs to say it in its own language (`min_length`, `max`...)."""
+
     status, code = 422, "validation_error"
+
+    def __init__(self, message: str | None, details: dict[str, Any] | None = None, code: str | None = None):
+        details = dict(details or {})
+        fields = details.get("fields")
+        if isinstance(fields, dict):
+            details["fields"] = fields = {str(k): field_problem_of(v, message) for k, v in fields.items()}
+        super().__init__(message or fields_summary(fields or {}), details, code)
+
+    @classmethod
+    def field(
+        cls,
+        field: str,
+        code: str,
+        message: str,
+        *,
+        summary: str | None = None,
+        error_code: str | None = None,
+        **params: Any,
+    ) -> ValidationError:
+        """The error for one bad field: details.fields[field] = {code, message, **params}; the top-level
+        message is `summary`, else "<field>: <message>"; the error's code `error_code` or
+        validation_error."""
+        return cls(summary, {"fields": {field: field_problem(code, message, **params)}}, code=error_code)
+
+
+def field_problem(code: str, message: str, **params: Any) -> dict[str, Any]:
+    """One field's problem as `details.fields[field]` carries it."""
+    return {"code": code, "message": message, **params}
+
+
+def field_problem_of(value: Any, sentence: str | None = None) -> dict[str, Any]:
+    """A field's problem in the {code, message} shape: as given when already in it; from a bare word
+    ("bad", "empty": older call sites) it is code `invalid` with the error's own sentence, if it has one."""
+    if isinstance(value, dict) and "code" in value and "message" in value:
+        return value
+    return field_problem("invalid", sentence or str(value))
+
+
+def fields_summary(fields: dict[str, Any]) -> str:
+    """The top-level message of a validation error: every field's problem once, in one line, for clients
+    that show one line ("password: must be at least 8 characters."); a problem with the body as a whole is
+    its own sentence. A client that shows each field's `message` beside its field shows this one instead
+    of, not as well as, those."""
+    if not fields:
+        return "The request is not valid."
+    parts = []
+    for name, problem in fields.items():
+        text = str(problem.get("message", "") if isinstance(problem, dict) else problem).strip().rstrip(".")
+        if name == "body":
+            parts.append(text)
+        else:
+            first = text.split(" ", 1)[0]
+            parts.append(f"{name}: {text[:1].lower() + text[1:] if first[1:].islower() else text}")
+    return "; ".join(parts) + "."
 
 
 class RateLimited(DomainError):

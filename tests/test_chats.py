@@ -33,7 +33,8 @@ def test_list_chats_newest_activity_first_with_unread(client, make_user):
     assert [c["id"] for c in items] == [d["id"], g["id"]]
     assert items[0]["unread"] == 2 and items[0]["last_message"]["body"] == "two"
     assert items[0]["peer"]["id"] == bob.id
-    assert items[1]["unread"] == 0 and items[1]["last_message"] is None
+    # a new group's last message is its history's first line (created), which is never unread
+    assert items[1]["unread"] == 0 and items[1]["last_message"]["system"]["action"] == "created"
     send(client, carol, g["id"], "hi all")
     items = client.get("/api/chats", headers=alice.headers).get_json()["items"]
     assert items[0]["id"] == g["id"]
@@ -90,9 +91,10 @@ def test_add_member_is_heard_at_once_by_a_live_socket(client, make_user, socket_
         client.post(f"/api/chats/{g['id']}/members", headers=bob.headers, json={"user_id": carol.id}).status_code == 403
     )
     res = client.post(f"/api/chats/{g['id']}/members", headers=alice.headers, json={"user_id": carol.id})
-    assert res.status_code == 201 and res.get_json() == {"chat_id": g["id"], "user_id": carol.id, "role": "member"}
+    added = {"chat_id": g["id"], "user_id": carol.id, "role": "member", "by": alice.id}
+    assert res.status_code == 201 and res.get_json() == added
     got = events(sc)
-    assert ("chat:member_added", {"chat_id": g["id"], "user_id": carol.id, "role": "member"}) in got
+    assert ("chat:member_added", added) in got
     assert any(n == "chat:created" and p["id"] == g["id"] for n, p in got)
     send(client, alice, g["id"], "welcome")
     assert [m["body"] for m in events(sc, "message:new")] == ["welcome"]
@@ -105,7 +107,9 @@ def test_removed_member_hears_nothing_more(client, make_user, socket_client):
     g = group(client, alice, [bob])
     sb = socket_client(bob)
     assert client.delete(f"/api/chats/{g['id']}/members/{bob.id}", headers=alice.headers).status_code == 204
-    assert events(sb, "chat:member_removed") == [{"chat_id": g["id"], "user_id": bob.id, "role": "member"}]
+    assert events(sb, "chat:member_removed") == [
+        {"chat_id": g["id"], "user_id": bob.id, "role": "member", "by": alice.id}
+    ]
     send(client, alice, g["id"], "secret")
     assert events(sb) == []
     assert client.get(f"/api/messages/{g['id']}", headers=bob.headers).status_code == 403
@@ -149,7 +153,9 @@ def test_owner_leaving_hands_the_group_to_the_oldest_admin(client, make_user, so
         for m in client.get(f"/api/chats/{g['id']}", headers=bob.headers).get_json()["members"]
     }
     assert roles == {bob.id: "member", carol.id: "owner"}
-    assert {"chat_id": g["id"], "user_id": carol.id, "role": "owner"} in events(sb, "chat:member_updated")
+    assert {"chat_id": g["id"], "user_id": carol.id, "role": "owner", "by": alice.id} in events(
+        sb, "chat:member_updated"
+    )
 
 
 def test_owner_leaving_without_admins_hands_over_to_the_oldest_member(client, make_user):
@@ -229,4 +235,4 @@ def test_a_chat_counts_its_messages_without_the_deleted_ones(client, make_user):
     assert client.get(f"/api/chats/{g['id']}", headers=bob.headers).get_json()["message_count"] == 3
     assert client.delete(f"/api/messages/{sent[0]['id']}", headers=ann.headers).status_code == 204
     chat = client.get(f"/api/chats/{g['id']}", headers=bob.headers).get_json()
-    assert chat["message_count"] == 2 and chat["last_seq"] == 3
+    assert chat["message_count"] == 2 and chat["last_seq"] == 4  # seq 1: the group's `created` line

@@ -51,7 +51,7 @@ def test_malformed_json_is_400(call, method, path, needs_auth, raw):
 @pytest.mark.parametrize("raw", [b"[]", b'[{"email": "a@b.c"}]', b'"a string"', b"42", b"null", b"true"])
 def test_json_that_is_not_an_object_is_422(call, method, path, needs_auth, raw):
     err = assert_error(call(method, path, needs_auth, raw), 422, "validation_error")
-    assert err["details"] == {"body": "must be an object"}
+    assert err["details"]["fields"]["body"]["code"] == "not_an_object", err
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,15 @@ from types import SimpleNamespace
 import pytest
 
 from app.errors import Forbidden, ValidationError
-from app.services import messages as svc
+from app.services import message_store as svc
+from app.services import messages
 from tests.chat_helpers import events, group, send
 
 
 def _history(client, user, chat_id) -> list[dict]:
-    return client.get(f"/api/messages/{chat_id}?limit=100", headers=user.headers).get_json()["items"]
+    """The chat's messages, without the group's own history (its `created` line holds seq 1)."""
+    items = client.get(f"/api/messages/{chat_id}?limit=100", headers=user.headers).get_json()["items"]
+    return [m for m in items if m["kind"] == "text"]
 
 
 def test_one_group_stores_the_good_sends_and_refuses_only_the_bad(app, client, make_user, socket_client):
@@ -39,7 +42,7 @@ def test_one_group_stores_the_good_sends_and_refuses_only_the_bad(app, client, m
     assert one.result[1] is True and two.result[1] is True and elsewhere.result[1] is True
     assert retry.result == (one.result[0], False)
     assert [m["body"] for m in _history(client, ann, g["id"])] == ["before", "one", "two"]
-    assert [m["seq"] for m in _history(client, ann, g["id"])] == [1, 2, 3]
+    assert [m["seq"] for m in _history(client, ann, g["id"])] == [2, 3, 4]
     assert _history(client, eve, other["id"])[0]["body"] == "elsewhere"
     assert [m["body"] for m in events(listener, "message:new")] == ["one", "two"]
 
@@ -62,7 +65,7 @@ def test_an_unexpected_failure_rolls_the_group_back_and_each_send_runs_alone(app
         svc.commit_group(jobs)
     assert [j.error for j in jobs] == [None, None, None]
     assert [m["body"] for m in _history(client, ann, g["id"])] == ["m0", "m1", "m2"]
-    assert [m["seq"] for m in _history(client, ann, g["id"])] == [1, 2, 3]
+    assert [m["seq"] for m in _history(client, ann, g["id"])] == [2, 3, 4]
 
 
 def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app, client, make_user, monkeypatch):
@@ -83,7 +86,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
     def sender(n: int) -> None:
         with app.test_request_context():
             try:
-                answers[n] = svc.send_message(users[n].id, g["id"], f"from {n}", f"t{n}")
+                answers[n] = messages.send_message(users[n].id, g["id"], f"from {n}", f"t{n}")
             except Exception as exc:  # recorded for the assertion below
                 answers[n] = exc
 
@@ -96,7 +99,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
     assert sorted(answers) == [0, 1, 2, 3]
     for n, (message, created) in answers.items():
         assert created is True and message["body"] == f"from {n}" and message["sender"]["id"] == users[n].id
-    assert sorted(m["seq"] for m, _ in answers.values()) == [1, 2, 3, 4]
+    assert sorted(m["seq"] for m, _ in answers.values()) == [2, 3, 4, 5]
     assert sorted(m["body"] for m in _history(client, users[0], g["id"])) == [f"from {n}" for n in range(4)]
 
 
@@ -109,5 +112,5 @@ def test_sends_behave_the_same_with_group_commit_on_or_off(app, client, make_use
     ack = sock.emit("message:send", {"chat_id": g["id"], "body": "hi", "client_id": "x"}, callback=True)
     again = sock.emit("message:send", {"chat_id": g["id"], "body": "hi", "client_id": "x"}, callback=True)
     refused = sock.emit("message:send", {"chat_id": g["id"] + 999, "body": "hi", "client_id": "y"}, callback=True)
-    assert ack["ok"] and ack["message"]["seq"] == 1 and again == ack
+    assert ack["ok"] and ack["message"]["seq"] == 2 and again == ack  # seq 1: the group's `created` line
     assert refused["ok"] is False and refused["error"]["code"] == "not_found"

@@ -1,5 +1,4 @@
 """Bad input on every marketplace route: the contract's error, never a 500, and nothing changed."""
-# ruff: noqa: RUF001  (Russian test data is meant to be Cyrillic)
 
 from __future__ import annotations
 
@@ -45,7 +44,7 @@ def test_bad_input_everywhere(app, market, client):
         ("POST", "/api/masters", {"category_ids": "1"}, s, 422, None),
         ("POST", "/api/masters", {"category_ids": [str(plumbing)]}, s, 422, None),
         ("POST", "/api/masters", {"category_ids": [plumbing], "price_from": "100"}, s, 422, None),
-        ("POST", "/api/masters", {"category_ids": [plumbing], "city": "Атлантида"}, s, 422, "unknown_city"),
+        ("POST", "/api/masters", {"category_ids": [plumbing], "city": "1234"}, s, 422, "invalid_city"),
         ("POST", "/api/masters", {"category_ids": [plumbing], "about": "x" * 5000}, s, 422, None),
         ("POST", "/api/masters", {"category_ids": [plumbing]}, m, 409, "master_exists"),
         ("POST", "/api/masters", [1, 2], s, 422, None),
@@ -53,7 +52,8 @@ def test_bad_input_everywhere(app, market, client):
         ("PATCH", "/api/masters/me", {"price_from": -5}, m, 422, None),
         ("PATCH", "/api/masters/me", {"price_from": 500}, m, 422, None),  # above price_to
         ("PATCH", "/api/masters/me", {"category_ids": [0]}, m, 422, "unknown_category"),
-        ("PATCH", "/api/masters/me", {"city": "Нигде"}, m, 422, "unknown_city"),
+        ("PATCH", "/api/masters/me", {"city": "--"}, m, 422, "invalid_city"),
+        ("PATCH", "/api/masters/me", {"city": "Нигде" * 20}, m, 422, None),
         ("GET", f"/api/masters/{s.id}", None, c, 404, None),
         ("GET", "/api/masters/999999/reviews", None, c, 404, None),
         ("GET", "/api/masters?min_rating=6", None, c, 422, None),
@@ -63,7 +63,7 @@ def test_bad_input_everywhere(app, market, client):
         ("GET", "/api/masters?limit=201", None, c, 422, None),
         ("GET", "/api/masters?category=abc", None, c, 422, None),
         ("GET", "/api/masters?category=999999", None, c, 422, "unknown_category"),
-        ("GET", "/api/masters?city=Атлантида", None, c, 422, "unknown_city"),
+        ("GET", "/api/masters?city=42", None, c, 422, "invalid_city"),
         ("GET", "/api/masters?cursor=-1", None, c, 422, None),
         # services
         ("POST", "/api/masters/me/services", {"title": "x", "category_id": plumbing}, s, 404, "no_master_card"),
@@ -86,7 +86,7 @@ def test_bad_input_everywhere(app, market, client):
         ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "budget": -100}, c, 422, None),
         ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "budget": "100"}, c, 422, None),
         ("POST", "/api/requests", {"title": "t", "category_id": str(plumbing)}, c, 422, None),
-        ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "city": "Марс"}, c, 422, "unknown_city"),
+        ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "city": "Ma\x00rs"}, c, 422, "invalid_city"),
         ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "master_id": s.id}, c, 422, None),
         ("POST", "/api/requests", {"title": "t", "category_id": plumbing, "master_id": m.id}, m, 422, None),
         ("POST", "/api/requests", {"title": "t", "service_id": 999999}, c, 422, None),

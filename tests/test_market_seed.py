@@ -12,7 +12,7 @@ def test_seed_market_writes_consistent_data(app, client):
 
     from app.extensions import db
     from app.models import User
-    from app.models.market import Master, Request, Review
+    from app.models.market import Master, Request, Review, city_key
 
     with app.app_context():
         reviews = {
@@ -33,6 +33,7 @@ def test_seed_market_writes_consistent_data(app, client):
         for m in masters:
             assert (m.rating_sum, m.rating_count) == reviews.get(m.user_id, (0, 0))
             assert m.completed_orders == completed.get(m.user_id, 0)
+            assert m.city_key and m.city_key == city_key(m.city)  # the catalogue's city filter finds them
         username = db.session.get(User, masters[0].user_id).username
 
     # the seeded users can log in, browse the catalogue and read their feed

@@ -86,7 +86,11 @@ def test_delete_is_soft_by_sender_or_group_admin(client, make_user, socket_clien
     deleted = events(sc, "message:deleted")
     assert [(e["id"], e["deleted"], e["body"]) for e in deleted] == [(m1["id"], True, ""), (m2["id"], True, "")]
     history = client.get(f"/api/messages/{g['id']}", headers=carol.headers).get_json()["items"]
-    assert [(m["seq"], m["deleted"]) for m in history] == [(1, True), (2, True)]
+    assert [(m["seq"], m["kind"], m["deleted"]) for m in history] == [
+        (1, "service", False),
+        (2, "text", True),
+        (3, "text", True),
+    ]
     assert client.patch(f"/api/messages/{m1['id']}", headers=bob.headers, json={"body": "x"}).status_code == 404
     ack = socket_client(bob).emit("message:delete", {"message_id": m1["id"]}, callback=True)
     assert ack == {"ok": True}

@@ -43,13 +43,21 @@ def test_patch_me_changes_only_the_fields_sent(client, make_user):
     assert client.get("/api/users/me", headers=ann.headers).get_json()["city"] == "Сочи"
 
 
-def test_profile_city_comes_from_the_reference_list(client, make_user):
+def test_profile_city_outside_the_list_is_kept_as_typed(client, make_user):
     ann = make_user()
-    res = client.patch("/api/users/me", json={"city": "Atlantis", "bio": "kept?"}, headers=ann.headers)
-    assert_error(res, 422, "unknown_city")
+    res = client.patch("/api/users/me", json={"city": "  Porto   Alegre ", "bio": "kept"}, headers=ann.headers)
+    assert res.status_code == 200 and res.get_json()["city"] == "Porto Alegre"  # trimmed, spaces collapsed
+    assert client.get("/api/users/me", headers=ann.headers).get_json()["city"] == "Porto Alegre"
+    assert client.patch("/api/users/me", json={"city": None}, headers=ann.headers).get_json()["city"] == ""
+
+
+def test_profile_city_that_is_no_place_name_changes_nothing(client, make_user):
+    ann = make_user()
+    res = client.patch("/api/users/me", json={"city": "12345", "bio": "kept?"}, headers=ann.headers)
+    err = assert_error(res, 422, "invalid_city")
+    assert err["details"]["fields"]["city"]["code"] == "invalid_city"
     me = client.get("/api/users/me", headers=ann.headers).get_json()
     assert me["city"] == "" and me["bio"] == ""  # nothing of the refused change was saved
-    assert client.patch("/api/users/me", json={"city": None}, headers=ann.headers).get_json()["city"] == ""
 
 
 def test_patch_username_and_email_then_log_in_with_them(client, make_user):

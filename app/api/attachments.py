@@ -24,7 +24,9 @@ def upload():
     """Upload an image or audio file; images are re-encoded, audio is checked by its content."""
     file = request.files.get("file")
     if file is None:
-        raise ValidationError("Send the file as multipart field 'file'.", {"fields": {"file": "required"}})
+        raise ValidationError.field(
+            "file", "required", "Choose a file.", summary="Send the file as multipart field 'file'."
+        )
     return service.upload(g.user.id, file.stream, file.filename or "")
 
 

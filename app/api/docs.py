@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from app.api.asyncapi import build_asyncapi
 from app.api.base import ROUTES
 from app.schemas.common import ErrorEnvelope
 
@@ -52,6 +53,7 @@ def build_openapi() -> dict[str, Any]:
     def ref(model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
         return keyed[(model, mode)]
 
+    currency = current_app.config.get("CURRENCY", "RUB")
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         op: dict[str, Any] = {
@@ -110,7 +112,12 @@ def build_openapi() -> dict[str, Any]:
         "info": {
             "title": "Masterchat API",
             "version": "1.0.0",
-            "description": "REST API of Masterchat. Real-time events use Socket.IO; see API.md.",
+            "description": (
+                "REST API of Masterchat. Real-time events use Socket.IO: /api/asyncapi.json. "
+                f"Prices, budgets and offers are whole units of {currency} (x-currency)."
+            ),
+            # CURRENCY is the server's setting (config.py); prices carry no currency of their own
+            "x-currency": currency,
         },
         "servers": [{"url": current_app.config["PUBLIC_URL"]}],
         "paths": paths,
@@ -127,6 +134,14 @@ def openapi():
     if "masterchat.openapi" not in current_app.extensions:
         current_app.extensions["masterchat.openapi"] = build_openapi()
     return jsonify(current_app.extensions["masterchat.openapi"])
+
+
+@bp.get("/asyncapi.json")
+def asyncapi():
+    """The AsyncAPI 3 document of the Socket.IO events (app/api/asyncapi.py)."""
+    if "masterchat.asyncapi" not in current_app.extensions:
+        current_app.extensions["masterchat.asyncapi"] = build_asyncapi(current_app.config["PUBLIC_URL"])
+    return jsonify(current_app.extensions["masterchat.asyncapi"])
 
 
 _DOCS_PAGE = """<!doctype html>

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g
 
 from app.api.base import ApiBlueprint
+from app.i18n import request_locale
 from app.schemas.market import (
     CategoryTree,
     CityList,
@@ -29,14 +30,14 @@ bp = ApiBlueprint("market_catalog", __name__, tag="marketplace", url_prefix="/ap
 
 @bp.route_spec("/categories", "GET", response=CategoryTree, auth=False)
 def categories():
-    """The category tree."""
-    return {"items": reference.category_tree(), "next": None}
+    """The category tree, named in both languages and (`name`) in the request's."""
+    return {"items": reference.category_tree(request_locale()), "next": None}
 
 
 @bp.route_spec("/cities", "GET", query=CityQuery, response=CityList, auth=False, errors=(422,))
 def cities(query: CityQuery):
-    """The reference list of cities (optionally those containing q)."""
-    return {"items": reference.cities(query.q), "next": None}
+    """The reference list of cities, suggested for q typed in either language (a city outside it is allowed)."""
+    return {"items": reference.cities(query.q, request_locale()), "next": None}
 
 
 @bp.route_spec("/masters", "POST", body=MasterIn, response=MasterFull, status=201, errors=(401, 409, 422))

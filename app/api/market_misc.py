@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import g
 
 from app.api.base import ApiBlueprint
-from app.schemas.market import MarkReadIn, NotificationPage, NotificationQuery, StatsOut, UnreadOut, UserStatsOut
+from app.events.notifications import NotificationPage
+from app.schemas.market import MarkReadIn, NotificationQuery, StatsOut, UnreadOut, UserStatsOut
 from app.services import notifications, reviews
+from app.shapes.market import notification_out
 
 bp = ApiBlueprint("market_misc", __name__, tag="notifications", url_prefix="/api")
 
@@ -16,7 +18,7 @@ def list_notifications(query: NotificationQuery):
     """My notifications, newest first (unread=1 for the unread ones), with the unread count."""
     items, next_cursor = notifications.list_notifications(g.user.id, bool(query.unread), query.limit, query.before)
     return {
-        "items": [notifications.notification_out(n) for n in items],
+        "items": [notification_out(n) for n in items],
         "next": next_cursor,
         "unread": notifications.unread_count(g.user.id),
     }

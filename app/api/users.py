@@ -38,7 +38,9 @@ def put_avatar():
     """Upload an avatar; it is checked by content, resized and re-encoded."""
     upload = request.files.get("file")
     if upload is None:
-        raise ValidationError("Send the image as multipart field 'file'.", {"fields": {"file": "required"}})
+        raise ValidationError.field(
+            "file", "required", "Choose an image.", summary="Send the image as multipart field 'file'."
+        )
     user = service.set_avatar(g.user, upload.stream, current_app.config["AVATAR_MAX_BYTES"])
     return service.profile(user, user.id)
 

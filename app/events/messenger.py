@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from app.events.base import server_event
+from app.events.notifications import NotificationPayload, notification_kind
 from app.schemas.chats import ChatOut, MemberEvent, MessageOut, PresenceEvent, ReadEvent, TypingEvent
+from app.schemas.users import UserBrief
 
 
 @server_event
@@ -90,3 +92,14 @@ class MemberUpdated(MemberEvent):
     """A member's role changed in one of my chats."""
 
     EVENT: ClassVar[str] = "chat:member_updated"
+
+
+@notification_kind
+class ChatAdded(NotificationPayload):
+    """someone put me in a chat (`by`, null when nobody in particular)."""
+
+    KIND: ClassVar[str] = "chat:added"
+    chat_id: int
+    type: Literal["direct", "group", "order"]
+    name: str
+    by: UserBrief | None

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from app.events.base import server_event
-from app.schemas.social import CommentOut, CommentRef, FriendshipEvent, PostOut, PostRef
+from app.events.notifications import NotificationPayload, notification_kind
+from app.schemas.social import CommentOut, CommentRef, CommunityBrief, FriendshipEvent, PostOut, PostRef
+from app.schemas.users import UserBrief
 
 
 def post_room(post_id: int) -> str:
@@ -58,3 +60,50 @@ class Friendship(FriendshipEvent):
     """My friendship with `user_id` changed (to both people, each from their own side)."""
 
     EVENT: ClassVar[str] = "friendship"
+
+
+# ----- notification kinds (the bell) -----
+
+
+@notification_kind
+class FriendRequest(NotificationPayload):
+    """`user` asked to be my friend."""
+
+    KIND: ClassVar[str] = "friend:request"
+    user: UserBrief
+
+
+@notification_kind
+class FriendAccepted(NotificationPayload):
+    """`user` accepted my friend request (or asked me back)."""
+
+    KIND: ClassVar[str] = "friend:accepted"
+    user: UserBrief
+
+
+@notification_kind
+class PostComment(NotificationPayload):
+    """`user` commented on my post (`body`: the first 200 characters)."""
+
+    KIND: ClassVar[str] = "post:comment"
+    post_id: int
+    comment_id: int
+    user: UserBrief
+    body: str
+
+
+@notification_kind
+class CommunityRequest(NotificationPayload):
+    """`user` asks to join a closed community I administer."""
+
+    KIND: ClassVar[str] = "community:request"
+    community: CommunityBrief
+    user: UserBrief
+
+
+@notification_kind
+class CommunityApproved(NotificationPayload):
+    """My request to join a closed community was approved."""
+
+    KIND: ClassVar[str] = "community:approved"
+    community: CommunityBrief

@@ -8,8 +8,9 @@ UNIQUE(chat_id, sender_id, client_id) makes a retried send return the stored cop
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -35,6 +36,9 @@ class Chat(db.Model):
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # "minid:maxid" for direct chats, so the database keeps one chat per pair.
     direct_key: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    # Order chats: the request whose order this is (kept when the customer refuses the executor and the
+    # request's own chat_id is cleared). No foreign key: requests already point at chats.
+    request_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
 
 
 class ChatMember(db.Model):
@@ -70,8 +74,18 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+MESSAGE_KINDS = ("text", "service")
+# What a service message records in a group's history (`Message.system["action"]`).
+SERVICE_ACTIONS = ("created", "added", "removed", "left", "renamed", "promoted", "demoted")
+
+
 class Message(db.Model):
-    """One message; deletion is soft (`deleted_at`), so seqs never get holes."""
+    """One message; deletion is soft (`deleted_at`), so seqs never get holes.
+
+    `kind` "service" marks a group's own history (who created, added, removed, renamed, promoted
+    whom): its sender is the actor, its body empty, `system` holds
+    `{action, actor_id, target_id, name, role}`; it takes a seq like any message.
+    """
 
     __tablename__ = "messages"
     __table_args__ = (
@@ -90,6 +104,9 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # server_default: the hot path inserts text messages with a prebuilt statement that names no kind
+    kind: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
+    system: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 # Full-text search over message bodies on SQLite: an FTS5 external-content table kept in

@@ -7,22 +7,35 @@ card or sorting the catalogue never scans reviews or requests.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, Integer, String, Table, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
+# Spaces, hyphens and dashes, dots, apostrophes: "Rostov-on-Don", "rostov on don" and "RostovOnDon" are one key.
+_CITY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_.'\u2019`]+")
+
+
+def city_key(name: str) -> str:
+    """A city's spelling folded for comparison: case, yo/ye, spaces, hyphens and dots do not count."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold().replace("\u0451", "\u0435")
+    return _CITY_SEPARATORS.sub("", folded)[:64]
+
 
 class City(db.Model):
-    """A city from the reference list used by cards and requests."""
+    """A city from the reference list: its Russian name (`name`, the canonical spelling) and English one."""
 
     __tablename__ = "cities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Category(db.Model):
@@ -32,7 +45,8 @@ class Category(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))  # Russian
+    name_en: Mapped[str] = mapped_column(String(64), default="", server_default="")  # '' falls back to name
     slug: Mapped[str] = mapped_column(String(64), unique=True)
 
 
@@ -45,13 +59,18 @@ master_categories = Table(
 )
 
 
+def _city_key_default(context: Any) -> str:
+    # Core inserts (the market seeder's executemany) fill city_key from the row's city.
+    return city_key(context.get_current_parameters().get("city") or "")
+
+
 class Master(db.Model):
     """A master card: one per user; `rating` is rating_sum / rating_count kept in the row."""
 
     __tablename__ = "masters"
     __table_args__ = (
         Index("ix_masters_rating", "rating", "rating_count", "user_id"),
-        Index("ix_masters_city_rating", "city", "rating", "rating_count", "user_id"),
+        Index("ix_masters_city_key_rating", "city_key", "rating", "rating_count", "user_id"),
         Index("ix_masters_price", "price_from", "user_id"),
         Index("ix_masters_created", "created_at", "user_id"),
         CheckConstraint("price_from IS NULL OR price_from >= 0", name="ck_masters_price_from"),
@@ -61,6 +80,9 @@ class Master(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     about: Mapped[str] = mapped_column(Text, default="")
     city: Mapped[str] = mapped_column(String(64), default="")
+    # city_key(city), kept by the model: the catalogue's city filter compares keys, so "KAZAN" finds "Казань"
+    # (canonicalised to the reference spelling on save) and "berlin" finds "Berlin" (kept as typed).
+    city_key: Mapped[str] = mapped_column(String(64), default=_city_key_default, server_default="")
     price_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     price_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating: Mapped[float] = mapped_column(Float, default=0.0)
@@ -70,6 +92,11 @@ class Master(db.Model):
     # lower-cased name, about and service titles: what `q` matches (SQLite's lower() is ASCII-only)
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("city")
+    def _keep_city_key(self, _attr: str, value: str) -> str:
+        self.city_key = city_key(value)
+        return value
 
 
 class Service(db.Model):

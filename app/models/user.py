@@ -28,6 +28,7 @@ class User(db.Model):
     phone: Mapped[str] = mapped_column(String(32), default="")
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     avatar: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(2), nullable=True)  # 'ru' | 'en'; None: follow the browser
     is_master: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.schemas.common import Model
 from app.schemas.users import UserOut
@@ -14,10 +15,19 @@ PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything past 72 bytes; we refuse in
 
 
 def _password(value: str) -> str:
+    # PydanticCustomError: its type is the code a client translates, its context the numbers it needs.
     if len(value) < PASSWORD_MIN:
-        raise ValueError(f"must be at least {PASSWORD_MIN} characters")
+        raise PydanticCustomError(
+            "too_short",
+            "Must be at least {min_length} characters.",
+            {"min_length": PASSWORD_MIN, "unit": "characters"},
+        )
     if len(value.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        raise ValueError(f"must be at most {PASSWORD_MAX_BYTES} bytes in UTF-8")
+        raise PydanticCustomError(
+            "too_long",
+            "Must be at most {max_length} bytes in UTF-8 (fewer letters outside Latin).",
+            {"max_length": PASSWORD_MAX_BYTES, "unit": "bytes"},
+        )
     return value
 
 

@@ -117,7 +117,20 @@ class AttachmentOut(Out):
     url: str
 
 
+class SystemOut(Out):
+    """What a service message records: who (`actor`) did what (`action`) to whom (`target`)."""
+
+    action: Literal["created", "added", "removed", "left", "renamed", "promoted", "demoted"]
+    actor: UserBrief
+    target: UserBrief | None = Field(description="added, removed, promoted, demoted: the member concerned")
+    name: str | None = Field(description="created, renamed: the group's name then")
+    role: Literal["owner", "admin", "member"] | None = Field(description="promoted, demoted: the new role")
+
+
 class MessageOut(Out):
+    """A message. `kind` "service" is a group's own history (body empty, `system` says what happened):
+    it takes a seq like any message, never counts as unread, and cannot be edited or deleted."""
+
     id: int
     chat_id: int
     seq: int
@@ -129,6 +142,8 @@ class MessageOut(Out):
     created_at: str
     edited_at: str | None
     deleted: bool
+    kind: Literal["text", "service"] = "text"
+    system: SystemOut | None = None
 
 
 class MemberOut(Out):
@@ -142,6 +157,24 @@ class PeerOut(UserBrief):
     """The other member of a direct or order chat, in chat lists: with presence."""
 
     online: bool | None = None
+
+
+class OrderOut(Out):
+    """An order chat's order, as the viewer sees it: what its head shows and the buttons it offers."""
+
+    request_id: int
+    title: str
+    status: Literal["open", "active", "completed", "cancelled", "declined", "deleted"]
+    price: int | None = Field(description="the master's accepted offer's price, else the service's")
+    budget: int | None
+    customer: UserBrief
+    executor: UserBrief = Field(description="the master of this order chat")
+    reviewed: bool
+    my_side: Literal["customer", "master"]
+    current: bool = Field(description="false once the customer refused this executor: no action is offered then")
+    actions: list[Literal["complete", "refuse_executor", "cancel", "review"]] = Field(
+        description="what I may do now: POST /api/requests/{request_id}/complete, /refuse-executor, /cancel, /review"
+    )
 
 
 class ChatOut(Out):
@@ -163,6 +196,7 @@ class ChatOut(Out):
     unread: int = 0
     last_read_seq: int = 0
     role: Literal["owner", "admin", "member"] | None = None
+    order: OrderOut | None = Field(None, description="order chats, with a viewer: the order, live (chat:updated)")
 
 
 class ChatPage(Out):
@@ -179,6 +213,7 @@ class MemberEvent(Out):
     chat_id: int
     user_id: int
     role: Literal["owner", "admin", "member"]
+    by: int | None = Field(None, description="who did it (added, removed, changed the role); the user on leaving")
 
 
 class ReadEvent(Out):
@@ -199,9 +234,32 @@ class PresenceEvent(Out):
 
 
 class SyncOut(Out):
-    ok: bool
+    """`chat:sync`'s ack: the messages after `after_seq`, in order, and whether more remain."""
+
+    ok: Literal[True]
     messages: list[MessageOut]
     has_more: bool
+
+
+class MessageAck(Out):
+    """`message:send` and `message:edit`'s ack: the stored message."""
+
+    ok: Literal[True]
+    message: MessageOut
+
+
+class ReadAck(Out):
+    """`chat:read`'s ack: my read mark now."""
+
+    ok: Literal[True]
+    seq: int
+
+
+class PingAck(Out):
+    """`ping`'s ack: who the server thinks I am."""
+
+    ok: Literal[True]
+    user_id: int
 
 
 class SearchOut(Out):

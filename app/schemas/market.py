@@ -6,20 +6,28 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, Strict, model_validator
 
+from app.schemas.chats import ChatOut
 from app.schemas.common import Model
 from app.schemas.users import UserBrief
 
 # JSON bodies take real numbers only: "5" or true for an integer is a 422, not a silent cast
 Int = Annotated[int, Strict()]
-Price = Field(None, ge=0, le=100_000_000)
+# Whole units of the server's CURRENCY (default RUB; OpenAPI info.x-currency), never a fraction.
+MONEY = "whole units of the server's CURRENCY (default RUB)"
+Price = Field(None, ge=0, le=100_000_000, description=MONEY)
 
 
 # ---- reference data -------------------------------------------------------------------------
 
 
 class CityOut(BaseModel):
+    """A reference city: `name` in the request's language, and both spellings. Profiles, cards and requests
+    store a listed city as its `name_ru` (the canonical spelling), any other city as typed."""
+
     id: int
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
 
 
 class CityList(BaseModel):
@@ -28,13 +36,15 @@ class CityList(BaseModel):
 
 
 class CityQuery(Model):
-    q: str = Field("", max_length=64)
+    q: str = Field("", max_length=64, description="any part of a name in either language (Kazan, казань, ...)")
 
 
 class CategoryOut(BaseModel):
     id: int
     parent_id: int | None
-    name: str
+    name: str = Field(description="in the request's language (the user's locale, else Accept-Language, else ru)")
+    name_ru: str
+    name_en: str
     slug: str
     children: list[CategoryOut] = Field(default_factory=list)
 
@@ -93,7 +103,7 @@ class ServiceOut(BaseModel):
     category_id: int
     title: str
     description: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     rating: float | None
     rating_count: int
     created_at: str
@@ -116,8 +126,8 @@ class MasterShort(BaseModel):
     user: UserBrief
     about: str
     city: str
-    price_from: int | None
-    price_to: int | None
+    price_from: int | None = Field(..., description=MONEY)
+    price_to: int | None = Field(..., description=MONEY)
     category_ids: list[int]
     rating: float | None
     rating_count: int
@@ -216,7 +226,7 @@ class RequestOut(BaseModel):
     category_id: int
     title: str
     description: str
-    budget: int | None
+    budget: int | None = Field(..., description=MONEY)
     city: str
     master_id: int | None
     service_id: int | None
@@ -252,7 +262,7 @@ class OfferOut(BaseModel):
     request_id: int
     master: UserBrief
     message: str
-    price: int | None
+    price: int | None = Field(..., description=MONEY)
     status: str
     created_at: str
 
@@ -264,7 +274,7 @@ class OfferPage(BaseModel):
 
 class AcceptOut(BaseModel):
     request: RequestOut
-    chat: dict[str, Any] | None
+    chat: ChatOut | None = Field(description="the order chat as I see it, with its `order`")
 
 
 class ReviewIn(Model):
@@ -304,31 +314,13 @@ class UserStatsOut(BaseModel):
 
 # ---- notifications ---------------------------------------------------------------------------
 
-NotificationKind = Literal[
-    "request:new", "offer:new", "offer:accepted", "offer:rejected", "request:status", "review:new", "chat:added"
-]
-
-
-class NotificationOut(BaseModel):
-    """A stored notification; also the payload of the `notification` server event."""
-
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    created_at: str
-    read_at: str | None = None
+# NotificationOut (one payload model per kind) and NotificationPage: app/events/notifications.py
 
 
 class NotificationQuery(Model):
     unread: int = Field(0, ge=0, le=1)
     limit: int = Field(50, ge=1, le=200)
     before: int | None = Field(None, ge=0)
-
-
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next: int | None
-    unread: int
 
 
 class MarkReadIn(Model):

@@ -285,28 +285,3 @@ class FriendshipEvent(BaseModel):
 
     user_id: int
     friendship: FriendshipState
-
-
-# ----- notification payloads -----
-
-
-class FriendNote(BaseModel):
-    """`friend:request` / `friend:accepted`: who asked me, or who accepted my request."""
-
-    user: UserBrief
-
-
-class PostCommentNote(BaseModel):
-    """`post:comment`: someone commented on my post."""
-
-    post_id: int
-    comment_id: int
-    user: UserBrief
-    body: str
-
-
-class CommunityNote(BaseModel):
-    """`community:request` (to its admins) / `community:approved` (to the person who asked)."""
-
-    community: CommunityBrief
-    user: UserBrief | None = None

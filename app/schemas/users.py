@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
@@ -26,6 +26,9 @@ class UserOut(BaseModel):
     email: str | None = None
     phone: str | None = None
     birth_date: str | None = None
+    locale: Literal["ru", "en"] | None = Field(
+        None, description="owner only: the interface and mail language; null follows the browser"
+    )
 
 
 class UserBrief(BaseModel):
@@ -40,7 +43,10 @@ class ProfilePatch(Model):
 
     display_name: str | None = Field(None, max_length=64)
     bio: str | None = Field(None, max_length=2000)
-    city: str | None = Field(None, max_length=64)
+    city: str | None = Field(
+        None, max_length=64, description="any city: a listed one in either language is stored as its name_ru"
+    )
+    locale: Literal["ru", "en"] | None = Field(None, description="null: follow the browser's language")
     telegram: Annotated[str, StringConstraints(max_length=64, pattern=r"^@?[A-Za-z0-9_]{0,32}$")] | None = None
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[+0-9 ()-]{0,32}$")] | None = None
     birth_date: date | None = None

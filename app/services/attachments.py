@@ -18,8 +18,8 @@ from app.db import write_tx
 from app.errors import NotFound, UnsupportedMediaType
 from app.models.chat import Attachment
 from app.permissions import access_attachment
-from app.services.messages import attachment_out
 from app.services.uploads import read_limited, store_image, stored_path, upload_dir
+from app.shapes.messages import attachment_out
 
 KIND_DIR = "attachments"
 

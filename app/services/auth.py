@@ -11,12 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Conflict, Unauthorized, ValidationError
 from app.extensions import db, socketio
+from app.i18n import browser_locale, user_locale
 from app.models import AuthSession, PasswordReset, RefreshToken, User
 from app.models.base import utcnow
 from app.ratelimit import enforce
 from app.realtime import disconnect_sessions_after_commit
 from app.security import check_password, hash_password, make_access_token, new_token, token_hash
 from app.services.mail import deliver_now
+from app.services.mail_texts import render_mail
 
 
 def _issue_tokens(session: AuthSession) -> dict[str, str]:
@@ -152,11 +154,14 @@ def request_password_reset(email: str, *, ip: str) -> None:
     email = email.strip().lower()
     enforce(f"reset:ip:{ip}", 20, 3600, "reset requests from this address")
     enforce(f"reset:email:{email}", 5, 3600, "reset requests for this address")
-    socketio.start_background_task(_send_reset_link, current_app._get_current_object(), email)
+    # The browser's language now: the mail's language for a user who never chose one.
+    fallback = browser_locale()
+    socketio.start_background_task(_send_reset_link, current_app._get_current_object(), email, fallback)
 
 
-def _send_reset_link(app: Flask, email: str) -> None:
-    """Background task of request_password_reset(): store a hashed token and mail the link."""
+def _send_reset_link(app: Flask, email: str, fallback_locale: str | None = None) -> None:
+    """Background task of request_password_reset(): store a hashed token and mail the link, in the user's
+    language (else `fallback_locale`, the browser's when the reset was asked for)."""
     with app.app_context():
         try:
             user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
@@ -171,13 +176,11 @@ def _send_reset_link(app: Flask, email: str) -> None:
                     )
                 )
             link = f"{app.config['PUBLIC_URL']}/#/reset-password?token={token}"
-            text = (
-                f"Hello {user.display_name or user.username},\n\n"
-                f"Someone (hopefully you) asked to reset your Masterchat password.\n"
-                f"Open this link within {ttl // 60} minutes to choose a new one:\n\n{link}\n\n"
-                "If you did not ask for this, ignore this mail; your password stays as it is.\n"
+            language = user_locale(user, fallback_locale)
+            subject, text = render_mail(
+                "password_reset", language, name=user.display_name or user.username, minutes=ttl // 60, link=link
             )
-            deliver_now(user.email, "Reset your Masterchat password", text)
+            deliver_now(user.email, subject, text, language)
         except Exception:
             app.logger.exception("password reset for %s failed", email)
         finally:

@@ -14,19 +14,11 @@ from app.db import write_tx
 from app.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import User
-from app.models.base import isoformat
 from app.models.market import Category, Master, Review, Service, master_categories
-from app.services.reference import check_categories, check_city, with_descendants
-from app.shapes.users import brief
-
-SHORT_ABOUT = 280
-
+from app.services.reference import check_categories, check_city, city_filter_key, with_descendants
+from app.shapes.market import review_out, service_out, short_card
 
 # ---- master cards ----------------------------------------------------------------------------
-
-
-def _rating(total: int, count: int) -> float | None:
-    return round(total / count, 2) if count else None
 
 
 def _category_ids(master_ids: list[int]) -> dict[int, list[int]]:
@@ -39,52 +31,6 @@ def _category_ids(master_ids: list[int]) -> dict[int, list[int]]:
     for mid, cid in rows:
         out[mid].append(cid)
     return out
-
-
-def short_card(master: Master, user: User, category_ids: list[int]) -> dict[str, Any]:
-    """A card as the catalogue lists it."""
-    about = master.about if len(master.about) <= SHORT_ABOUT else master.about[: SHORT_ABOUT - 1] + "…"
-    return {
-        "user": brief(user),
-        "about": about,
-        "city": master.city,
-        "price_from": master.price_from,
-        "price_to": master.price_to,
-        "category_ids": category_ids,
-        "rating": _rating(master.rating_sum, master.rating_count),
-        "rating_count": master.rating_count,
-        "completed_orders": master.completed_orders,
-        "created_at": isoformat(master.created_at),
-    }
-
-
-def service_out(s: Service) -> dict[str, Any]:
-    """A service as the contract shows it, with its average rating."""
-    return {
-        "id": s.id,
-        "master_id": s.master_id,
-        "category_id": s.category_id,
-        "title": s.title,
-        "description": s.description,
-        "price": s.price,
-        "rating": _rating(s.rating_sum, s.rating_count),
-        "rating_count": s.rating_count,
-        "created_at": isoformat(s.created_at),
-    }
-
-
-def review_out(r: Review, customer: User) -> dict[str, Any]:
-    """A review as the contract shows it."""
-    return {
-        "id": r.id,
-        "request_id": r.request_id,
-        "master_id": r.master_id,
-        "service_id": r.service_id,
-        "customer": brief(customer),
-        "rating": r.rating,
-        "text": r.text,
-        "created_at": isoformat(r.created_at),
-    }
 
 
 def recent_reviews(master_id: int, limit: int, before: int | None = None) -> tuple[list[dict[str, Any]], int | None]:
@@ -129,12 +75,13 @@ def master_card(master_id: int) -> dict[str, Any]:
 def _refresh_search_text(master: Master) -> None:
     user = db.session.get(User, master.user_id)
     titles = db.session.scalars(select(Service.title).where(Service.master_id == master.user_id))
-    names = db.session.scalars(
-        select(Category.name)
+    names = db.session.execute(
+        select(Category.name, Category.name_en)
         .join(master_categories, master_categories.c.category_id == Category.id)
         .where(master_categories.c.master_id == master.user_id)
-    )
-    parts = [user.username, user.display_name, master.about, *titles, *names]
+    ).all()
+    # both languages' category names: "plumbing" finds a plumber as "сантехника" does
+    parts = [user.username, user.display_name, master.about, *titles, *(n for pair in names for n in pair)]
     master.search_text = " ".join(p for p in parts if p).casefold()
 
 
@@ -155,8 +102,12 @@ def _set_categories(master_id: int, category_ids: list[int]) -> None:
 
 def _check_range(price_from: int | None, price_to: int | None) -> None:
     if price_from is not None and price_to is not None and price_from > price_to:
-        raise ValidationError(
-            "price_from must not exceed price_to.", {"fields": {"price_to": "must be at least price_from"}}
+        raise ValidationError.field(
+            "price_to",
+            "out_of_range",
+            f"Must be at least price_from ({price_from}).",
+            min=price_from,
+            summary="price_from must not exceed price_to.",
         )
 
 
@@ -227,7 +178,7 @@ def list_masters(
             Master.user_id.in_(select(master_categories.c.master_id).where(master_categories.c.category_id.in_(ids)))
         )
     if city:
-        stmt = stmt.where(Master.city == check_city(city))
+        stmt = stmt.where(Master.city_key == city_filter_key(city))  # any spelling finds the city
     for clause in _like_words(Master.search_text, q):
         stmt = stmt.where(clause)
     if min_rating is not None:
@@ -341,7 +292,7 @@ def list_services(
     if master_id is not None:
         stmt = stmt.where(Service.master_id == master_id)
     if city:
-        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city == check_city(city))
+        stmt = stmt.join(Master, Master.user_id == Service.master_id).where(Master.city_key == city_filter_key(city))
     if min_rating is not None:
         stmt = stmt.where(Service.rating_count > 0, Service.rating_sum >= min_rating * Service.rating_count)
     if min_price is not None:

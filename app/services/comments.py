@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.db import on_commit, write_tx
 from app.errors import Forbidden, ValidationError
 from app.events import emit_to_rooms
-from app.events.social import CommentDeleted, CommentNew, post_room
+from app.events.social import CommentDeleted, CommentNew, PostComment, post_room
 from app.extensions import db
 from app.models import User
 from app.models.social import Comment, Post
@@ -76,8 +76,7 @@ def add_comment(user_id: int, post_id: int, body: str, reply_to: int | None) -> 
         if post.author_id != user_id:
             notify(
                 [post.author_id],
-                "post:comment",
-                {"post_id": post_id, "comment_id": comment.id, "user": brief(author), "body": body[:200]},
+                PostComment(post_id=post_id, comment_id=comment.id, user=brief(author), body=body[:200]),
             )
         return out
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 
 from app.db import write_tx
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from app.events.social import CommunityApproved, CommunityRequest
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
@@ -159,9 +160,7 @@ def join(user_id: int, community_id: int) -> dict[str, Any]:
         session.flush()
         if role == "pending":
             me = session.get(User, user_id)
-            notify(
-                _admins(community_id), "community:request", {"community": community_brief(community), "user": brief(me)}
-            )
+            notify(_admins(community_id), CommunityRequest(community=community_brief(community), user=brief(me)))
         chat_id = community.chat_id
     if role == "member":
         _sync_chat(chat_id, user_id, True)
@@ -247,7 +246,7 @@ def set_role(user_id: int, community_id: int, target_id: int, role: str) -> dict
         approved = member.role == "pending"
         member.role = role
         if approved:
-            notify([target_id], "community:approved", {"community": community_brief(community)})
+            notify([target_id], CommunityApproved(community=community_brief(community)))
         chat_id = community.chat_id
     if approved:
         _sync_chat(chat_id, target_id, True)

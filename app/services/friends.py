@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Forbidden, NotFound, ValidationError
 from app.events import emit_after_commit
+from app.events.social import FriendAccepted, FriendRequest
 from app.events.social import Friendship as FriendshipEvent
 from app.extensions import db
 from app.models import User
@@ -98,11 +99,11 @@ def _ask(user_id: int, other_id: int) -> tuple[dict[str, Any], bool]:
             session.add(Friendship(user_low=low, user_high=high, status="pending", requested_by=user_id))
             session.flush()
             _announce(user_id, other_id, "outgoing", "incoming")
-            notify([other_id], "friend:request", {"user": brief(me)})
+            notify([other_id], FriendRequest(user=brief(me)))
             return {"user_id": other_id, "friendship": "outgoing"}, True
         row.status, row.accepted_at = "friends", utcnow()
         _announce(user_id, other_id, "friends", "friends")
-        notify([other_id], "friend:accepted", {"user": brief(me)})
+        notify([other_id], FriendAccepted(user=brief(me)))
         return {"user_id": other_id, "friendship": "friends"}, True
 
 

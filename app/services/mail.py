@@ -16,8 +16,8 @@ from app.extensions import socketio
 log = logging.getLogger("masterchat.mail")
 
 
-def build_message(to: str, subject: str, text: str) -> EmailMessage:
-    """A plain-text mail from MAIL_FROM."""
+def build_message(to: str, subject: str, text: str, language: str | None = None) -> EmailMessage:
+    """A plain-text mail from MAIL_FROM (with Content-Language when its language is known)."""
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = to
@@ -25,6 +25,8 @@ def build_message(to: str, subject: str, text: str) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="masterchat.local")
     msg.set_content(text)
+    if language:
+        msg["Content-Language"] = language  # after set_content, which drops every Content-* header
     return msg
 
 
@@ -43,20 +45,23 @@ def deliver(msg: EmailMessage, config: dict) -> None:
             outbox = Path(config["MAIL_OUTBOX"])
             outbox.mkdir(parents=True, exist_ok=True)
             path = outbox / f"{uuid.uuid4().hex}.eml"
-            path.write_bytes(bytes(msg))
+            # Written aside and renamed: whoever reads the outbox never sees half a mail.
+            partial = path.with_suffix(".part")
+            partial.write_bytes(bytes(msg))
+            partial.replace(path)
             log.info("mail to %s written to %s (no MAIL_SERVER set)", msg["To"], path)
     except Exception:
         log.exception("could not deliver mail to %s", msg["To"])
 
 
-def send_mail(to: str, subject: str, text: str) -> None:
+def send_mail(to: str, subject: str, text: str, language: str | None = None) -> None:
     """Send a mail in a background task, so the caller never waits on SMTP."""
-    msg = build_message(to, subject, text)
+    msg = build_message(to, subject, text, language)
     config = {k: current_app.config[k] for k in current_app.config if k.startswith("MAIL_")}
     socketio.start_background_task(deliver, msg, config)
 
 
-def deliver_now(to: str, subject: str, text: str) -> None:
+def deliver_now(to: str, subject: str, text: str, language: str | None = None) -> None:
     """Build and deliver a mail in the calling task (for callers already in a background task)."""
-    msg = build_message(to, subject, text)
+    msg = build_message(to, subject, text, language)
     deliver(msg, {k: current_app.config[k] for k in current_app.config if k.startswith("MAIL_")})

@@ -7,38 +7,34 @@ each user's event goes out after the commit, to that user's private room.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from app.db import on_commit, write_tx
 from app.events import emit_now
-from app.events.market import NotificationNew
+from app.events.notifications import NOTIFICATION_KINDS, NotificationNew, NotificationPayload
 from app.extensions import db
 from app.models.base import isoformat, utcnow
 from app.models.notification import Notification
 
 
-def notification_out(n: Notification) -> dict[str, Any]:
-    """A notification as the contract shows it (and as the `notification` event carries it)."""
-    return {
-        "id": n.id,
-        "kind": n.kind,
-        "payload": n.payload,
-        "created_at": isoformat(n.created_at),
-        "read_at": isoformat(n.read_at),
-    }
+def notify(user_ids: Iterable[int], payload: NotificationPayload) -> None:
+    """Store one notification of `payload`'s kind per user and push each after the commit.
 
-
-def notify(user_ids: Iterable[int], kind: str, payload: dict[str, Any]) -> None:
-    """Store one notification per user and push each after the commit; call inside write_tx()."""
+    Call inside write_tx(). `payload` is an instance of a kind's model (app/events/notifications.py),
+    so what is stored and sent has been validated against its kind; anything else is a TypeError.
+    """
+    kind = getattr(type(payload), "KIND", None)
+    if not isinstance(payload, NotificationPayload) or NOTIFICATION_KINDS.get(kind or "") is not type(payload):
+        raise TypeError(f"{payload!r} is not a declared notification kind's payload")
     ids = sorted(set(user_ids))
     if not ids:
         return
+    data = payload.model_dump(mode="json")
     now = utcnow()
     rows = db.session.execute(
         insert(Notification).returning(Notification.id, Notification.user_id),
-        [{"user_id": uid, "kind": kind, "payload": payload, "created_at": now} for uid in ids],
+        [{"user_id": uid, "kind": kind, "payload": data, "created_at": now} for uid in ids],
     ).all()
     created = isoformat(now)
 
@@ -46,7 +42,7 @@ def notify(user_ids: Iterable[int], kind: str, payload: dict[str, Any]) -> None:
         for note_id, user_id in rows:
             emit_now(
                 NotificationNew,
-                {"id": note_id, "kind": kind, "payload": payload, "created_at": created, "read_at": None},
+                {"id": note_id, "kind": kind, "payload": data, "created_at": created, "read_at": None},
                 [user_id],
             )
 

@@ -16,13 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Conflict, NotFound
 from app.events import emit_after_commit
-from app.events.market import RequestUpdated
+from app.events.market import OfferAccepted, OfferNew, OfferRejected, RequestStatus, RequestUpdated
+from app.events.messenger import ChatCreated
 from app.extensions import db
 from app.models.base import utcnow
+from app.models.chat import Chat
 from app.models.market import Master, Offer, Request
+from app.permissions import membership
 from app.services import workflow as wf
+from app.services.chats import open_order_chat, order_changed
 from app.services.notifications import notify
 from app.services.requests import category_masters, load_request, offer_out, request_out, roles_of
+from app.shapes.chats import chat_out
 
 
 def _live_offer_masters(request_id: int) -> list[int]:
@@ -60,11 +65,8 @@ def _close_live_offers(request_id: int, except_id: int | None = None) -> list[in
 
 
 def _status_note(req: Request, user_ids: set[int] | list[int], by: int) -> None:
-    notify(
-        [u for u in user_ids if u != by],
-        "request:status",
-        {"request_id": req.id, "title": req.title, "status": req.status, "by": by, "chat_id": req.chat_id},
-    )
+    note = RequestStatus(request_id=req.id, title=req.title, status=req.status, by=by, chat_id=req.chat_id)
+    notify([u for u in user_ids if u != by], note)
 
 
 def _publish(req: Request, audience: set[int]) -> dict[str, Any]:
@@ -98,7 +100,7 @@ def make_offer(user_id: int, request_id: int, message: str, price: int | None) -
         except IntegrityError:
             raise Conflict("You already have a live offer on this request.", code="offer_exists") from None
         out = offer_out(offer)
-        notify([req.customer_id], "offer:new", {"offer": out, "request_id": req.id, "title": req.title})
+        notify([req.customer_id], OfferNew(offer=out, request_id=req.id, title=req.title))
         return out
 
 
@@ -111,16 +113,18 @@ def _load_offer(offer_id: int) -> tuple[Offer, Request]:
     return offer, req
 
 
-def _open_order_chat(req: Request, master_id: int) -> Any:
-    from app.services.chats import open_order_chat
+def _open_order_chat(req: Request, master_id: int) -> Chat:
+    """Open the order chat, link the request to it, and queue each side's `chat:created` with the order."""
+    chat = open_order_chat(req.customer_id, master_id, req.title, request_id=req.id)
+    req.chat_id = chat.id
+    db.session.flush()
+    order_changed([chat.id], ChatCreated)
+    return chat
 
-    return open_order_chat(req.customer_id, master_id, req.title, request_id=req.id)
 
-
-def _chat_out(chat: Any, request_id: int) -> dict[str, Any]:
-    from app.services.chats import chat_out
-
-    return chat_out(chat, request_id=request_id)
+def _chat_for(chat: Chat, user_id: int) -> dict[str, Any]:
+    """The order chat as the actor sees it (the answer to their accept)."""
+    return chat_out(chat, membership(chat.id, user_id))
 
 
 def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
@@ -133,12 +137,10 @@ def accept_offer(user_id: int, offer_id: int) -> dict[str, Any]:
         _move(req, wf.OPEN, new, executor_id=offer.master_id)
         losers = _close_live_offers(req.id, except_id=offer.id)
         chat = _open_order_chat(req, offer.master_id)
-        req.chat_id = chat.id
-        db.session.flush()
         note = {"request_id": req.id, "title": req.title, "offer_id": offer.id}
-        notify([offer.master_id], "offer:accepted", {**note, "chat_id": chat.id})
-        notify(losers, "offer:rejected", {**note, "reason": "another offer was accepted"})
-        return {"request": _publish(req, audience), "chat": _chat_out(chat, req.id)}
+        notify([offer.master_id], OfferAccepted(**note, chat_id=chat.id))
+        notify(losers, OfferRejected(**note, reason="another offer was accepted"))
+        return {"request": _publish(req, audience), "chat": _chat_for(chat, user_id)}
 
 
 def reject_offer(user_id: int, offer_id: int) -> dict[str, Any]:
@@ -148,7 +150,7 @@ def reject_offer(user_id: int, offer_id: int) -> dict[str, Any]:
         wf.decide(req.status, "reject_offer", roles_of(req, user_id, offer))
         offer.status = wf.decide_offer(offer.status, "reject_offer")
         db.session.flush()
-        notify([offer.master_id], "offer:rejected", {"request_id": req.id, "title": req.title, "offer_id": offer.id})
+        notify([offer.master_id], OfferRejected(request_id=req.id, title=req.title, offer_id=offer.id))
         return offer_out(offer)
 
 
@@ -174,10 +176,8 @@ def accept_direct(user_id: int, request_id: int) -> dict[str, Any]:
         _move(req, wf.OPEN, new, executor_id=user_id)
         _close_live_offers(req.id)
         chat = _open_order_chat(req, user_id)
-        req.chat_id = chat.id
-        db.session.flush()
         _status_note(req, [req.customer_id], user_id)
-        return {"request": _publish(req, audience), "chat": _chat_out(chat, req.id)}
+        return {"request": _publish(req, audience), "chat": _chat_for(chat, user_id)}
 
 
 def _simple(user_id: int, request_id: int, action: str, **values: Any) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def _simple(user_id: int, request_id: int, action: str, **values: Any) -> dict[s
         old = req.status
         new = wf.decide(old, action, roles_of(req, user_id))
         audience = _audience(req)
-        executor = req.executor_id
+        executor, order_chat = req.executor_id, req.chat_id
         _move(req, old, new, **values)
         if new in (wf.CANCELLED, wf.DECLINED, wf.DELETED):
             _close_live_offers(req.id)
@@ -199,6 +199,7 @@ def _simple(user_id: int, request_id: int, action: str, **values: Any) -> dict[s
                 update(Master).where(Master.user_id == executor).values(completed_orders=Master.completed_orders + 1)
             )
         _status_note(req, audience, user_id)
+        order_changed([order_chat, req.chat_id])  # both sides' chat heads follow (a refused one too)
         return _publish(req, audience)
 
 

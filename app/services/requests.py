@@ -8,76 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db import write_tx
 from app.errors import Forbidden, NotFound, ValidationError
+from app.events.market import RequestNew
 from app.extensions import db
-from app.models import User
-from app.models.base import isoformat
-from app.models.market import Category, Master, Offer, Request, Review, Service, master_categories
+from app.models.market import Category, Master, Offer, Request, Service, master_categories
 from app.services import workflow as wf
 from app.services.notifications import notify
 from app.services.reference import check_categories, check_city, with_descendants
-from app.shapes.users import brief
-
-# ---- serialisation ---------------------------------------------------------------------------
-
-
-def requests_out(reqs: list[Request]) -> list[dict[str, Any]]:
-    """Requests as the contract shows them, serialised in three queries whatever their number."""
-    if not reqs:
-        return []
-    ids = [r.id for r in reqs]
-    customers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.customer_id for r in reqs})))}
-    offers = dict(
-        db.session.execute(
-            select(Offer.request_id, func.count())
-            .where(Offer.request_id.in_(ids), Offer.status == wf.LIVE)
-            .group_by(Offer.request_id)
-        ).all()
-    )
-    reviewed = set(db.session.scalars(select(Review.request_id).where(Review.request_id.in_(ids))))
-    return [
-        {
-            "id": req.id,
-            "customer": brief(customers[req.customer_id]),
-            "category_id": req.category_id,
-            "title": req.title,
-            "description": req.description,
-            "budget": req.budget,
-            "city": req.city,
-            "master_id": req.master_id,
-            "service_id": req.service_id,
-            "executor_id": req.executor_id,
-            "chat_id": req.chat_id,
-            "status": req.status,
-            "offers_count": offers.get(req.id, 0),
-            "reviewed": req.id in reviewed,
-            "created_at": isoformat(req.created_at),
-            "updated_at": isoformat(req.updated_at),
-        }
-        for req in reqs
-    ]
-
-
-def request_out(req: Request) -> dict[str, Any]:
-    """A request as the contract shows it (also the `request:updated` payload)."""
-    return requests_out([req])[0]
-
-
-def offer_out(offer: Offer) -> dict[str, Any]:
-    """An offer as the contract shows it."""
-    return {
-        "id": offer.id,
-        "request_id": offer.request_id,
-        "master": brief(db.session.get(User, offer.master_id)),
-        "message": offer.message,
-        "price": offer.price,
-        "status": offer.status,
-        "created_at": isoformat(offer.created_at),
-    }
-
+from app.shapes.market import offer_out, request_out, requests_out
 
 # ---- who is who ------------------------------------------------------------------------------
 
@@ -171,17 +112,29 @@ def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if service_id is not None:
             service = db.session.get(Service, service_id)
             if service is None:
-                raise ValidationError("No such service.", {"fields": {"service_id": "unknown service"}})
+                raise ValidationError.field(
+                    "service_id", "unknown_service", "No such service.", summary="No such service."
+                )
             if master_id is not None and master_id != service.master_id:
-                raise ValidationError("That service is not this master's.", {"fields": {"service_id": "mismatch"}})
+                raise ValidationError.field(
+                    "service_id",
+                    "not_this_master",
+                    "That service is not this master's.",
+                    summary="That service is not this master's.",
+                )
             master_id = service.master_id
             category_id = category_id or service.category_id
         check_categories([category_id], "category_id")
         if master_id is not None:
             if db.session.get(Master, master_id) is None:
-                raise ValidationError("No such master.", {"fields": {"master_id": "unknown master"}})
+                raise ValidationError.field("master_id", "unknown_master", "No such master.", summary="No such master.")
             if master_id == user_id:
-                raise ValidationError("You cannot send a request to yourself.", {"fields": {"master_id": "yourself"}})
+                raise ValidationError.field(
+                    "master_id",
+                    "yourself",
+                    "You cannot send a request to yourself.",
+                    summary="You cannot send a request to yourself.",
+                )
         req = Request(
             customer_id=user_id,
             category_id=category_id,
@@ -197,7 +150,7 @@ def create_request(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         db.session.flush()
         recipients = [master_id] if master_id is not None else category_masters(category_id, exclude=user_id)
         out = request_out(req)
-        notify(recipients, "request:new", {"request": out, "direct": master_id is not None})
+        notify(recipients, RequestNew(request=out, direct=master_id is not None))
         return out
 
 

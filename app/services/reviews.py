@@ -13,11 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
 from app.errors import Conflict
+from app.events.market import ReviewNew
 from app.extensions import db
 from app.models import User
 from app.models.market import Master, Request, Review, Service
 from app.services import workflow as wf
-from app.services.catalog import get_master, review_out
+from app.services.catalog import get_master, recent_reviews, review_out
+from app.services.chats import order_changed
 from app.services.notifications import notify
 from app.services.requests import load_request, roles_of
 from app.services.users import get_user
@@ -60,14 +62,13 @@ def add_review(user_id: int, request_id: int, rating: int, text: str) -> dict[st
                 .values(rating_sum=Service.rating_sum + rating, rating_count=Service.rating_count + 1)
             )
         out = review_out(review, db.session.get(User, user_id))
-        notify([req.executor_id], "review:new", {"review": out, "title": req.title})
+        notify([req.executor_id], ReviewNew(review=out, title=req.title))
+        order_changed([req.chat_id])  # the order chat's head drops its review button
         return out
 
 
 def master_reviews(master_id: int, limit: int, before: int | None) -> tuple[list[dict[str, Any]], int | None]:
     """A master's reviews, newest first; NotFound for a user without a card."""
-    from app.services.catalog import recent_reviews
-
     get_master(master_id)
     return recent_reviews(master_id, limit, before)
 

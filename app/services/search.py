@@ -17,8 +17,8 @@ from app.extensions import db
 from app.models import User
 from app.models.chat import Chat, ChatMember, Message
 from app.services.chats import list_items
-from app.services.messages import messages_out
 from app.services.users import search_users
+from app.shapes.messages import messages_out
 from app.shapes.users import brief
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -36,7 +36,7 @@ def read_limited(stream, limit: int) -> bytes:
     if len(data) > limit:
         raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.", {"limit": limit})
     if not data:
-        raise ValidationError("The file is empty.", {"fields": {"file": "empty"}})
+        raise ValidationError.field("file", "required", "The file is empty.", summary="The file is empty.")
     return data
 
 

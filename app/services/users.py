@@ -13,6 +13,8 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.presence import presence
+from app.services.catalog import refresh_master_search
+from app.services.reference import check_city
 from app.services.uploads import read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
@@ -32,6 +34,7 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         data["email"] = user.email
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
+        data["locale"] = user.locale
     return data
 
 
@@ -71,18 +74,14 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                 raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
             user.email = new
         if "city" in changes:
-            from app.services.reference import check_city
-
-            changes["city"] = check_city(changes["city"])  # the reference list's spelling, or unknown_city
-        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date"):
+            changes["city"] = check_city(changes["city"])  # a listed city's canonical spelling, else as typed
+        for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date", "locale"):
             if field in changes:
                 value = changes[field]
-                if value is None and field != "birth_date":
+                if value is None and field not in ("birth_date", "locale"):
                     value = ""
                 setattr(user, field, value)
         if {"username", "display_name"} & touched:
-            from app.services.catalog import refresh_master_search
-
             refresh_master_search(user.id)
     return user
 

@@ -98,3 +98,24 @@ def decide_offer(offer_status: str, action: str) -> str:
             f"This offer is {offer_status}.", {"status": offer_status, "action": action}, code="illegal_transition"
         )
     return OFFER_ACTIONS[action]
+
+
+# What an order chat's head offers, in this order (see order_actions).
+ORDER_ACTIONS = ("complete", "refuse_executor", "cancel", "review")
+
+
+def order_actions(status: str, roles: set[str] | frozenset[str], reviewed: bool) -> list[str]:
+    """The order actions someone with `roles` may take now on a request in `status` (the chat head's buttons).
+
+    Read from TRANSITIONS, so the head never offers what decide() would refuse; a request
+    reviewed once offers no second review.
+    """
+    out = []
+    for action in ORDER_ACTIONS:
+        transition = TRANSITIONS.get((status, action))
+        if transition is None or not transition.who & roles:
+            continue
+        if action == "review" and reviewed:
+            continue
+        out.append(action)
+    return out

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.schemas.chats import ChatReadIn, MessageEditEvent, MessageRef, MessageSendIn, SyncIn, TypingIn
+from app.schemas.chats import (
+    ChatReadIn,
+    MessageAck,
+    MessageEditEvent,
+    MessageRef,
+    MessageSendIn,
+    ReadAck,
+    SyncIn,
+    SyncOut,
+    TypingIn,
+)
 from app.services import messages as service
 from app.services.chats import chat_partners
 from app.sockets.connection import presence_audience
@@ -14,7 +24,7 @@ if chat_partners not in presence_audience:
     presence_audience.append(chat_partners)
 
 
-@socket_event("message:send", MessageSendIn)
+@socket_event("message:send", MessageSendIn, ack=MessageAck)
 def message_send(conn: Connection, payload: MessageSendIn) -> dict[str, Any]:
     """Store and broadcast a message; the ack carries the stored message (also on a client_id replay)."""
     message, _created = service.send_message(
@@ -23,7 +33,7 @@ def message_send(conn: Connection, payload: MessageSendIn) -> dict[str, Any]:
     return {"message": message}
 
 
-@socket_event("message:edit", MessageEditEvent)
+@socket_event("message:edit", MessageEditEvent, ack=MessageAck)
 def message_edit(conn: Connection, payload: MessageEditEvent) -> dict[str, Any]:
     """Edit my message."""
     return {"message": service.edit_message(conn.user_id, payload.message_id, payload.body)}
@@ -35,14 +45,14 @@ def message_delete(conn: Connection, payload: MessageRef) -> None:
     service.delete_message(conn.user_id, payload.message_id)
 
 
-@socket_event("chat:sync", SyncIn)
+@socket_event("chat:sync", SyncIn, ack=SyncOut)
 def chat_sync(conn: Connection, payload: SyncIn) -> dict[str, Any]:
     """Messages after `after_seq`, in order, and whether more remain."""
     messages, has_more = service.sync(conn.user_id, payload.chat_id, payload.after_seq, payload.limit)
     return {"messages": messages, "has_more": has_more}
 
 
-@socket_event("chat:read", ChatReadIn)
+@socket_event("chat:read", ChatReadIn, ack=ReadAck)
 def chat_read(conn: Connection, payload: ChatReadIn) -> dict[str, Any]:
     """Mark the chat read up to seq."""
     return {"seq": service.mark_read(conn.user_id, payload.chat_id, payload.seq)}

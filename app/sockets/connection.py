@@ -16,6 +16,7 @@ from app.events.messenger import Presence
 from app.extensions import db, socketio
 from app.presence import presence
 from app.realtime import session_room, user_room
+from app.schemas.chats import PingAck
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -79,7 +80,7 @@ def on_error(err: Exception) -> dict[str, Any]:
     }
 
 
-@socket_event("ping")
+@socket_event("ping", ack=PingAck)
 def ping(conn: Connection, _payload: Any) -> dict[str, Any]:
     """A cheap round trip for clients and load testers: who am I, and the server's answer."""
     return {"user_id": conn.user_id}

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DataError
 
 from app.errors import DomainError, Unauthorized, out_of_range
 from app.extensions import db, socketio
-from app.schemas.common import validate
+from app.schemas.common import OkAck, validate
 
 log = logging.getLogger("masterchat.sockets")
 
@@ -38,6 +38,8 @@ _CONNECTIONS: dict[str, Connection] = {}
 
 # client -> server events and their payload schemas (filled by the handler modules)
 CLIENT_EVENTS: dict[str, type[BaseModel] | None] = {}
+# ... and the schema of each one's successful ack (a failed ack is always ErrorAck)
+CLIENT_ACKS: dict[str, type[BaseModel]] = {}
 
 
 def register_connection(conn: Connection) -> None:
@@ -64,12 +66,17 @@ def error_ack(err: DomainError) -> dict[str, Any]:
 
 
 def socket_event(
-    name: str, schema: type[BaseModel] | None = None
+    name: str, schema: type[BaseModel] | None = None, ack: type[BaseModel] = OkAck
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `fn(conn, payload) -> dict | None` as the handler of client event `name`."""
+    """Register `fn(conn, payload) -> dict | None` as the handler of client event `name`.
+
+    `schema` validates the payload, `ack` is the shape of the successful acknowledgement
+    (`{"ok": true, **fn's result}`); both are published in /api/asyncapi.json.
+    """
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         CLIENT_EVENTS[name] = schema
+        CLIENT_ACKS[name] = ack
 
         @functools.wraps(fn)
         def handler(data: Any = None, *_extra: Any) -> dict[str, Any]:
