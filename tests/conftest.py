@@ -160,7 +160,7 @@ class LiveServer:
             try:
                 requests.get(self.url + "/api/openapi.json", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine: the first answer can take >1 s
                 time.sleep(0.1)
         raise RuntimeError("server did not start in time")
 
