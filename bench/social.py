@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import threading
@@ -16,6 +17,13 @@ import time
 from typing import Any
 
 from sqlalchemy import func, select
+
+
+def _timed(fn):
+    """(wall ms, this thread's CPU ms) of one call: CPU time shows the cost on a machine shared with others."""
+    w, c = time.perf_counter(), time.thread_time()
+    result = fn()
+    return result, (time.perf_counter() - w) * 1000, (time.thread_time() - c) * 1000
 
 
 def _stats(samples: list[float]) -> str:
@@ -88,20 +96,23 @@ def main() -> None:
     first: list[float] = []
     nxt: list[float] = []
     deep: list[float] = []
+    cpu: dict[str, list[float]] = {"first": [], "next": [], "deep": []}
     cursors: list[int] = []
     for _ in range(5):  # warm up
         client.get(f"/api/feed?limit={args.limit}", headers=headers)
     for run in range(args.runs):
-        t = time.perf_counter()
-        res = client.get(f"/api/feed?limit={args.limit}", headers=headers)
-        first.append((time.perf_counter() - t) * 1000)
+        res, wall, used = _timed(lambda: client.get(f"/api/feed?limit={args.limit}", headers=headers))
+        first.append(wall)
+        cpu["first"].append(used)
         page = res.get_json()
         assert res.status_code == 200 and len(page["items"]) == args.limit, page
         cursor = page["next"]
         for _page in range(4):  # pages 2..5
-            t = time.perf_counter()
-            page = client.get(f"/api/feed?limit={args.limit}&before={cursor}", headers=headers).get_json()
-            nxt.append((time.perf_counter() - t) * 1000)
+            url = f"/api/feed?limit={args.limit}&before={cursor}"
+            res, wall, used = _timed(lambda url=url: client.get(url, headers=headers))
+            page = res.get_json()
+            nxt.append(wall)
+            cpu["next"].append(used)
             cursor = page["next"]
             cursors.append(cursor)
         if run == 0:
@@ -110,14 +121,20 @@ def main() -> None:
                 page = client.get(f"/api/feed?limit={args.limit}&before={cursor}", headers=headers).get_json()
                 cursor = page["next"]
             deep_cursor = cursor
-        t = time.perf_counter()
-        client.get(f"/api/feed?limit={args.limit}&before={deep_cursor}", headers=headers)
-        deep.append((time.perf_counter() - t) * 1000)
+        deep_url = f"/api/feed?limit={args.limit}&before={deep_cursor}"
+        _res, wall, used = _timed(lambda url=deep_url: client.get(url, headers=headers))
+        deep.append(wall)
+        cpu["deep"].append(used)
     print(f"\n| `GET /api/feed?limit={args.limit}` | median ms | p95 ms | p99 ms | max ms | runs |")
     print("|---|---|---|---|---|---|")
     print("| first page " + _stats(first))
     print("| next pages (2-5) " + _stats(nxt))
     print("| page 51 " + _stats(deep))
+    print("| CPU time of the process (same requests): |  |  |  |  |  |")
+    print("| first page, CPU " + _stats(cpu["first"]))
+    print("| next pages, CPU " + _stats(cpu["next"]))
+    print("| page 51, CPU " + _stats(cpu["deep"]))
+    print(f"\nload average during the run: {os.getloadavg()}")
     if args.explain:
         with app.app_context():
             _explain(reader)
@@ -132,7 +149,9 @@ def like_storm(app: Any, summary: dict[str, Any], count: int, threads: int) -> N
     from app.models.social import Post, PostLike
 
     with app.app_context():
-        post_id = db.session.scalar(select(func.max(Post.id)))
+        from app.services.posts import create_post
+
+        post_id = create_post(summary["bench_user_id"], "like storm", [], None)["id"]  # a fresh post
         likers = list(
             db.session.scalars(select(User.id).where(User.username.like(summary["prefix"] + "\\_%", escape="\\")))
         )

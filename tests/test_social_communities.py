@@ -103,3 +103,20 @@ def test_one_click_group_chat_follows_the_members(client, make_user, socket_clie
     assert {m["user"]["id"] for m in members} == {owner.id, ann.id, bob.id}
     client.post(f"/api/communities/{c['id']}/leave", headers=ann.headers)
     assert client.get(f"/api/chats/{chat_id}", headers=ann.headers).status_code == 403
+
+
+def test_a_persons_communities_hide_the_closed_ones_from_outsiders(client, make_user):
+    ann, bob, outsider = make_user(), make_user(), make_user()
+    open_c = community(client, ann, "Open one")
+    closed_c = community(client, ann, "Closed one", visibility="closed")
+    join(client, bob, closed_c["id"])
+    approve(client, ann, closed_c["id"], bob.id)
+
+    def listed(who):
+        return [
+            c["id"] for c in client.get(f"/api/communities?user_id={ann.id}", headers=who.headers).get_json()["items"]
+        ]
+
+    assert listed(outsider) == [open_c["id"]]
+    assert listed(bob) == [closed_c["id"], open_c["id"]]
+    assert listed(ann) == [closed_c["id"], open_c["id"]]

@@ -31,8 +31,10 @@ def create(body: CommunityIn):
 
 @bp.route_spec("", "GET", query=CommunitiesQuery, response=CommunityPage, errors=(401, 422))
 def search(query: CommunitiesQuery):
-    """Search communities by name (words in any order), or `mine=1`: the ones I belong to."""
-    items, next_cursor = service.list_communities(g.user.id, query.q, query.mine, query.limit, query.before)
+    """Search communities by name (words in any order), `mine=1`: mine, `user_id=`: a person's."""
+    items, next_cursor = service.list_communities(
+        g.user.id, query.q, query.mine, query.limit, query.before, query.user_id
+    )
     return {"items": items, "next": next_cursor}
 
 

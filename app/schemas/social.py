@@ -77,6 +77,7 @@ class CommunityPatchIn(Model):
 class CommunitiesQuery(SocialPageQuery):
     q: str = Field("", max_length=100)
     mine: bool = False
+    user_id: Cursor | None = None  # a person's communities (closed ones only if I am in them too)
 
 
 class MembersQuery(SocialPageQuery):

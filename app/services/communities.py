@@ -108,9 +108,13 @@ def set_avatar(user_id: int, community_id: int, stream: Any, max_bytes: int) -> 
 
 
 def list_communities(
-    user_id: int, q: str, mine: bool, limit: int, before: int | None
+    user_id: int, q: str, mine: bool, limit: int, before: int | None, member_id: int | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Search communities by name and description words (any order), or mine; newest first."""
+    """Search communities by name and description words (any order), or mine, or a person's; newest first.
+
+    A person's closed communities are listed only to people in them too (a closed community's members
+    are for its members).
+    """
     mine_roles = select(CommunityMember.community_id, CommunityMember.role).where(CommunityMember.user_id == user_id)
     roles = mine_roles.subquery()
     stmt = (
@@ -120,6 +124,13 @@ def list_communities(
         .limit(limit + 1)
     )
     if mine:
+        stmt = stmt.where(roles.c.role.in_(MEMBER_ROLES))
+    if member_id is not None and member_id != user_id:
+        theirs = select(CommunityMember.community_id).where(
+            CommunityMember.user_id == member_id, CommunityMember.role.in_(MEMBER_ROLES)
+        )
+        stmt = stmt.where(Community.id.in_(theirs), or_(Community.visibility == "open", roles.c.role.in_(MEMBER_ROLES)))
+    elif member_id is not None:
         stmt = stmt.where(roles.c.role.in_(MEMBER_ROLES))
     for word in q.lower().split():
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -119,7 +119,7 @@ export async function personPage({ view, args, params, go }) {
       profile.bio ? el("p", { text: profile.bio }) : null,
       el("div", { class: "muted small" }, t("friend.count", { count: profile.friends_count }),
         !isMine && profile.mutual_friends ? ` · ${t("friend.mutual", { count: profile.mutual_friends })}` : ""),
-      profile.is_master ? el("a", { href: `#/masters/${profile.id}`, class: "small", text: "★ master card" }) : null),
+      profile.is_master ? el("a", { href: `#/masters/${profile.id}`, class: "small", text: t("wall.master_card") }) : null),
     isMine ? null : el("div", { class: "stack tight end" }, friendButtons(id, profile.friendship),
       el("button", { type: "button", class: "small secondary", dataset: { action: "message" }, text: t("friend.message"), onclick: () => openChat(id, go).catch((err) => toast(errorText(err), "error")) }),
       menu));
@@ -132,10 +132,11 @@ export async function personPage({ view, args, params, go }) {
     });
     if (key === "posts") cleanupTab = await wallTab(body, id, isMine);
     else if (key === "friends") await friendsTab(body, id);
+    else if (key === "communities") await communitiesTab(body, id);
     else await photosTab(body, id);
   };
   clear(view, el("div", { class: "person-page" }, header,
-    tabs([["posts", t("wall.posts")], ["friends", t("wall.friends")], ["photos", t("wall.photos")]], tab, showTab), body));
+    tabs([["posts", t("wall.posts")], ["friends", t("wall.friends")], ["communities", t("nav.communities")], ["photos", t("wall.photos")]], tab, showTab), body));
   await showTab(tab);
   return () => { if (cleanupTab) cleanupTab(); };
 }
@@ -175,4 +176,13 @@ async function photosTab(body, userId) {
   await loadInto(body, () => api("GET", `/users/${userId}/photos`), (data) =>
     data.items.length ? el("div", { class: "photo-grid" }, data.items.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" }, el("img", { src: p.url, alt: "", loading: "lazy" }))))
       : emptyState(t("wall.empty")));
+}
+
+async function communitiesTab(body, userId) {
+  await loadInto(body, () => api("GET", `/communities${qs({ user_id: userId, limit: 100 })}`), (data) =>
+    data.items.length ? el("div", { class: "person-list" }, data.items.map((c) => el("a", { href: `#/communities/${c.id}`, class: "person-row row community-row" },
+      avatar({ id: c.id, display_name: c.name, avatar_url: c.avatar_url }, "md"),
+      el("span", { class: "stack tight grow" }, el("span", { class: "strong", text: c.name }),
+        el("span", { class: "muted small", text: t("community.members", { count: c.members_count }) })))))
+      : emptyState(t("community.empty")));
 }
