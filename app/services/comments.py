@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import delete, func, select
 
 from app.db import on_commit, write_tx
 from app.errors import Forbidden, ValidationError
@@ -18,10 +17,10 @@ from app.events import emit_to_rooms
 from app.events.social import CommentDeleted, CommentNew, PostComment, post_room
 from app.extensions import db
 from app.models import User
-from app.models.social import Comment, Post
+from app.models.social import Comment
 from app.permissions import ADMIN_ROLES, access_comment, access_post, is_blocked
 from app.services.notifications import notify
-from app.services.posts import announce_update
+from app.services.posts import bump_counter
 from app.shapes.social import comment_out
 from app.shapes.users import brief
 
@@ -44,17 +43,6 @@ def list_comments(user_id: int, post_id: int, limit: int, after: int | None) -> 
     return [comment_out(c, u) for c, u in rows], (rows[-1][0].id if more else None)
 
 
-def _move_count(post: Post, delta: int) -> None:
-    count = db.session.execute(
-        update(Post)
-        .where(Post.id == post.id)
-        .values(comments_count=Post.comments_count + delta)
-        .returning(Post.comments_count)
-    ).scalar_one()
-    set_committed_value(post, "comments_count", count)
-    announce_update(post)
-
-
 def add_comment(user_id: int, post_id: int, body: str, reply_to: int | None) -> dict[str, Any]:
     """Comment on a post I may see (Forbidden if its author blocked me); `comment:new` to its watchers."""
     with write_tx() as session:
@@ -71,13 +59,13 @@ def add_comment(user_id: int, post_id: int, body: str, reply_to: int | None) -> 
         session.flush()
         author = session.get(User, user_id)
         out = comment_out(comment, author)
-        _move_count(post, 1)
         on_commit(lambda: emit_to_rooms(CommentNew, out, [post_room(post_id)]))
         if post.author_id != user_id:
             notify(
                 [post.author_id],
                 PostComment(post_id=post_id, comment_id=comment.id, user=brief(author), body=body[:200]),
             )
+        bump_counter(post, "comments_count", 1)  # last: the post row stays locked only until the commit
         return out
 
 
@@ -92,7 +80,7 @@ def delete_comment(user_id: int, comment_id: int) -> None:
         session.execute(delete(Comment).where(Comment.reply_to == comment_id))
         session.execute(delete(Comment).where(Comment.id == comment_id))
         session.expunge(comment)
-        _move_count(post, -len(gone))
+        bump_counter(post, "comments_count", -len(gone))
         post_id = post.id
         on_commit(
             lambda: [

@@ -162,6 +162,29 @@ def announce_update(post: Post) -> None:
     on_commit(lambda: emit_to_rooms(PostUpdated, payload, [post_room(post.id)]))
 
 
+def bump_counter(post: Post, column: str, delta: int) -> int:
+    """Move `likes_count` or `comments_count` by delta and queue `post:updated`; returns the new value.
+
+    Call it as the transaction's last statement: the UPDATE takes the post row's lock (PostgreSQL),
+    which orders concurrent likes and comments so the counter stays exact, and the lock is then held
+    only until the commit. The event's payload is read before the UPDATE, its counters taken from
+    the UPDATE's RETURNING.
+    """
+    payload = posts_out([post], None)[0]
+    likes, comments = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values({column: getattr(Post, column) + delta})
+        .returning(Post.likes_count, Post.comments_count)
+    ).one()
+    set_committed_value(post, "likes_count", likes)
+    set_committed_value(post, "comments_count", comments)
+    payload.update(likes=likes, comments_count=comments)
+    post_id = post.id
+    on_commit(lambda: emit_to_rooms(PostUpdated, payload, [post_room(post_id)]))
+    return likes if column == "likes_count" else comments
+
+
 def edit_post(user_id: int, post_id: int, body: str) -> dict[str, Any]:
     """The author edits a post's text; `post:updated` to its watchers."""
     with write_tx():
@@ -254,15 +277,5 @@ def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
                 ).rowcount
                 == 1
             )
-        if changed:
-            likes = db.session.execute(
-                update(Post)
-                .where(Post.id == post_id)
-                .values(likes_count=Post.likes_count + (1 if like else -1))
-                .returning(Post.likes_count)
-            ).scalar_one()
-            set_committed_value(post, "likes_count", likes)
-            announce_update(post)
-        else:
-            likes = post.likes_count
+        likes = bump_counter(post, "likes_count", 1 if like else -1) if changed else post.likes_count
         return {"likes": likes, "liked": like}
