@@ -135,6 +135,19 @@ def main() -> None:
     print("| next pages, CPU " + _stats(cpu["next"]))
     print("| page 51, CPU " + _stats(cpu["deep"]))
     print(f"\nload average during the run: {os.getloadavg()}")
+    with app.app_context():
+        from app.services import feed
+
+        query_first: list[float] = []
+        query_next: list[float] = []
+        for _ in range(args.runs):
+            _ids, wall, _used = _timed(lambda: feed.feed_ids(reader, args.limit + 1, None))
+            query_first.append(wall)
+            for cur in cursors[:4]:
+                _ids, wall, _used = _timed(lambda cur=cur: feed.feed_ids(reader, args.limit + 1, cur))
+                query_next.append(wall)
+        print("| the feed's queries alone (`feed_ids`), first page " + _stats(query_first))
+        print("| the feed's queries alone, pages 2-5 " + _stats(query_next))
     if args.explain:
         with app.app_context():
             _explain(reader)
