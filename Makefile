@@ -2,40 +2,52 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format migrate bench bench-cluster loadtest cluster cluster-stop clean help
+.PHONY: run demo test lint format migrate bench bench-cluster loadtest cluster cluster-stop clean help
 
 help:
 	@echo "make run    - set up .venv, migrate, serve on http://127.0.0.1:5000"
+	@echo "make demo   - fill the database with a demo marketplace and messenger, print the logins"
 	@echo "make test   - set up .venv, ruff, then the whole pytest suite"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (see docs/PERFORMANCE.md)"
 	@echo "make loadtest - one load test against a server from 'make run' (LOADTEST_ARGS=...)"
-	@echo "make cluster - two workers behind nginx on :8000, local PostgreSQL + Redis (make cluster-stop)"
+	@echo "make cluster - two workers behind nginx (https://localhost:8443, http :8000 redirects), PostgreSQL + Redis"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+# Serving needs requirements.txt only; tests, lint, benchmarks and the load tester add requirements-dev.txt.
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $(DEV_STAMP)
 
 run: $(STAMP)
 	$(BIN)/python wsgi.py
 
+# A believable marketplace and messenger in Russian and English (app/demo/), once per database.
+demo: $(STAMP)
+	FLASK_APP=wsgi:app $(BIN)/flask db upgrade
+	FLASK_APP=wsgi:app $(BIN)/flask demo
+
 migrate: $(STAMP)
 	FLASK_APP=wsgi:app $(BIN)/flask db upgrade
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -47,19 +59,20 @@ clean:
 # docs/PERFORMANCE.md. Override BENCH_ARGS. `make bench-cluster` runs steps at 10,000 users through
 # `make cluster` (two workers, then one, for the ratio); see docs/PERFORMANCE.md.
 BENCH_ARGS ?= --users 1000,10000 --rates 200,333,500,700,850,1000,1400,2000 --modes eventlet,gevent --duration 10
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
 
-bench-cluster: $(STAMP)
+bench-cluster: $(DEV_STAMP)
 	bench/cluster.sh docs/bench/cluster-2-workers.json
 	bench/cluster.sh docs/bench/cluster-1-worker.json --workers 5001
 
 # One load test against the server of `make run` (same DATABASE_URL and instance/, so the seeded tokens work).
 LOADTEST_ARGS ?= --url http://127.0.0.1:5000 --users 200 --room-size 10 --rate 50 --duration 10 --json instance/loadtest.json
-loadtest: $(STAMP)
+loadtest: $(DEV_STAMP)
 	nice -n 10 $(BIN)/python -m loadtest $(LOADTEST_ARGS)
 
-# Two workers (5001, 5002) behind nginx (http://127.0.0.1:8000) on the local PostgreSQL (database
+# Two workers (5001, 5002) behind nginx (https://localhost:8443 with a self-signed certificate made for
+# localhost; http://127.0.0.1:8000 redirects there; --no-tls for plain http) on the local PostgreSQL (database
 # masterchat) and Redis: see README "Running in production". CLUSTER_ARGS adds deploy/cluster.py options.
 CLUSTER_ARGS ?=
 cluster: $(STAMP)

@@ -1,48 +1,217 @@
-"""Configuration read from the environment (see .env.example and the README's table)."""
+"""Configuration read from the environment (see .env.example and the README's table).
+
+Every setting is one field of `Settings` below (pydantic-settings): its name is the environment
+variable, its type says what it accepts (booleans take 1/0, true/false, yes/no, on/off), and a bad
+value stops the process with the variable's name and what was expected (`ConfigError`). The
+`Config` classes copy the fields onto themselves as the attributes `create_app` reads.
+
+To add a setting: one field in `Settings` (with a comment), a line in `.env.example` and the
+README's configuration table. `python wsgi.py --check-config` prints what the process would run with.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import load_dotenv
+from pydantic import Field, SecretStr, TypeAdapter, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 load_dotenv(BASE_DIR / ".env")
 
+Network = IPv4Network | IPv6Network
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable and what it expected."""
+
+
+def _comma_list(value: Any) -> Any:
+    """ "a, b,c" -> ["a", "b", "c"] (lists pass through)."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of the app, one field per environment variable (the field's name)."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
+
+    # --- the process -------------------------------------------------------------------------------
+    APP_ENV: Literal["development", "testing", "production"] = "development"
+    SECRET_KEY: SecretStr | None = None  # required in production; generated into INSTANCE_PATH otherwise
+    DATABASE_URL: str | None = None  # default: sqlite:///INSTANCE_PATH/masterchat.db
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(5000, ge=1, le=65535)
+    PUBLIC_URL: str | None = None  # base of links in mail; required in production
+    ASYNC_MODE: Literal["eventlet", "gevent", "threading"] = "eventlet"
+    ALLOWED_ORIGINS: Annotated[list[str], NoDecode] = []
+    MAX_CONNECTIONS: int = Field(20_000, ge=1)  # sockets one eventlet worker accepts
+    LISTEN_BACKLOG: int = Field(2048, ge=1)  # read by wsgi.py before the app exists
+    CERT_FILE: str | None = None  # with KEY_FILE: `python wsgi.py` serves https/wss itself
+    KEY_FILE: str | None = None
+    # --- several workers ---------------------------------------------------------------------------
+    REDIS_URL: str | None = None
+    REDIS_CHANNEL: str = "masterchat"  # workers sharing REDIS_URL and this channel hear each other's emits
+    DB_POOL_SIZE: int = Field(10, ge=1)  # PostgreSQL connections per worker (plus DB_MAX_OVERFLOW)
+    DB_MAX_OVERFLOW: int = Field(20, ge=0)
+    PROXY_HOPS: int = Field(0, ge=0)  # trusted reverse proxies in front (X-Forwarded-For)
+    # --- accounts ----------------------------------------------------------------------------------
+    ACCESS_TOKEN_TTL: int = Field(15 * 60, ge=1)
+    REFRESH_TOKEN_TTL: int = Field(30 * 24 * 3600, ge=1)
+    RESET_TOKEN_TTL: int = Field(30 * 60, ge=1)
+    BCRYPT_ROUNDS: int = Field(12, ge=4, le=31)
+    RATE_LIMITS: bool = True
+    # --- mail --------------------------------------------------------------------------------------
+    MAIL_SERVER: str | None = None
+    MAIL_PORT: int = Field(25, ge=1, le=65535)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: SecretStr | None = None
+    MAIL_USE_TLS: bool = False
+    MAIL_FROM: str = "Masterchat <no-reply@masterchat.local>"
+    MAIL_OUTBOX: str | None = None  # default: INSTANCE_PATH/outbox
+    # --- content -----------------------------------------------------------------------------------
+    UPLOAD_DIR: str | None = None  # default: INSTANCE_PATH/uploads
+    MAX_CONTENT_LENGTH: int = Field(12 * 1024 * 1024, ge=1)
+    AVATAR_MAX_BYTES: int = Field(5 * 1024 * 1024, ge=1)
+    SOCKET_MAX_FRAME: int = Field(64 * 1024, ge=1)
+    MESSAGE_MAX_LENGTH: int = Field(4000, ge=1)
+    MESSAGE_RATE: float = Field(20.0, gt=0)
+    MESSAGE_BURST: int = Field(200, ge=1)
+    # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
+    MESSAGE_GROUP_COMMIT: bool = True
+    ATTACHMENT_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1)
+    # --- client (issue 11) -------------------------------------------------------------------------
+    # The currency prices are shown in (ISO 4217; the page's <meta name="currency">, the client's fmt.money).
+    CURRENCY: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
+    # --- security limits (issue 13; docs/SECURITY.md explains each number) ----------------------------
+    EMAIL_CHANGE_TTL: int = Field(24 * 3600, ge=60)  # seconds a new-address confirmation link stays valid
+    IMAGE_DECODES: int = Field(2, ge=1)  # images decoded at once per worker (~100 MB each at most)
+    UPLOAD_RATE: int = Field(30, ge=1)  # uploads (images, audio, avatars) per user per 5 minutes
+    # seconds before its access token expires that a socket is asked to send auth:refresh, else closed
+    AUTH_EXPIRY_NOTICE: int = Field(60, ge=1)
+    # every connection's reads/writes time out after this (above Engine.IO's ping interval + timeout)
+    HTTP_SOCKET_TIMEOUT: float = Field(60.0, gt=0)
+    HTTP_IDLE_TIMEOUT: float = Field(30.0, gt=0)  # a connection that sends no request line within this is closed
+    # --- operations --------------------------------------------------------------------------------
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object per line
+    # Networks besides loopback that may read /metrics (comma-separated, e.g. 10.0.0.0/8).
+    METRICS_ALLOW: Annotated[list[Network], NoDecode] = []
+    SQL_ECHO: bool = False
+    # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).
+    GC_TUNING: bool = True
+    GC_THRESHOLD0: int = Field(50_000, ge=1)
+    GC_THRESHOLD1: int = Field(10, ge=1)
+    GC_FREEZE_INTERVAL: float = Field(60.0, ge=0)
+    GC_FULL_INTERVAL: float = Field(3600.0, ge=0)
+    GC_WARN_MS: float = Field(50.0, ge=0)
+
+    @field_validator("ALLOWED_ORIGINS", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("METRICS_ALLOW", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        return [ip_network(item, strict=False) if isinstance(item, str) else item for item in _comma_list(value)]
+
+    @field_validator("LOG_LEVEL", "LOG_FORMAT", "APP_ENV", "ASYNC_MODE", "CURRENCY", mode="before")
+    @classmethod
+    def _case(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str):
+            upper = info.field_name in ("LOG_LEVEL", "CURRENCY")
+            return value.strip().upper() if upper else value.strip().lower()
+        return value
+
+
+class TestingSettings(Settings):
+    """The test suite's defaults: fast bcrypt, no monkey patching."""
+
+    BCRYPT_ROUNDS: int = Field(4, ge=4, le=31)
+    ASYNC_MODE: Literal["eventlet", "gevent", "threading"] = "threading"
+
+
+_EXPECTED = {
+    "int_parsing": "an integer",
+    "float_parsing": "a number",
+    "bool_parsing": "a boolean (1/0, true/false, yes/no, on/off)",
+    "literal_error": None,  # pydantic's own message lists the choices
+}
+
+
+def _explain(err: PydanticValidationError) -> str:
+    """One line per bad variable: its name, the value given and what it expected."""
+    lines = []
+    for item in err.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        expected = _EXPECTED.get(item["type"]) or item["msg"].removeprefix("Input should be ").removeprefix("Value ")
+        given = item.get("input")
+        if name in SECRET_NAMES:
+            given = "***"
+        lines.append(f"{name}={given!r}: expected {expected}")
+    return "invalid settings: " + "; ".join(lines)
+
+
+def load_settings(cls: type[Settings] = Settings) -> Settings:
+    """Read the environment into `cls`, or raise ConfigError naming each bad variable."""
+    try:
+        return cls()
+    except PydanticValidationError as err:
+        raise ConfigError(_explain(err)) from None
+    except ValueError as err:  # a bad network in METRICS_ALLOW, raised by ip_network()
+        raise ConfigError(f"invalid settings: {err}") from None
+
+
+def _env(name: str, annotation: Any, default: Any) -> Any:
+    """One variable read and validated like a Settings field (for settings added in the old style)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except PydanticValidationError as err:
+        raise ConfigError(f"invalid settings: {name}={value!r}: expected {_EXPECTED.get(err.errors()[0]['type'])}")
+
 
 def _bool(name: str, default: bool) -> bool:
-    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    """A boolean variable (1/0, true/false, yes/no, on/off). Prefer a Settings field."""
+    return _env(name, bool, default)
 
 
 def _int(name: str, default: int) -> int:
-    """Read an integer environment variable."""
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    """An integer variable. Prefer a Settings field."""
+    return _env(name, int, default)
+
+
+def _float(name: str, default: float) -> float:
+    """A number variable. Prefer a Settings field."""
+    return _env(name, float, default)
 
 
 def _list(name: str, default: list[str]) -> list[str]:
-    """Read a comma-separated environment variable."""
+    """A comma-separated variable. Prefer a Settings field."""
     value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return default if value is None else _comma_list(value)
 
 
-def _secret_key(production: bool) -> str:
+def _secret_key(settings: Settings, production: bool) -> str:
     """SECRET_KEY from the environment, or one generated once into instance/ outside production."""
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
+    if settings.SECRET_KEY is not None and settings.SECRET_KEY.get_secret_value():
+        return settings.SECRET_KEY.get_secret_value()
     if production:
-        raise RuntimeError("SECRET_KEY must be set in production")
+        raise ConfigError("SECRET_KEY must be set in production")
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
@@ -51,65 +220,39 @@ def _secret_key(production: bool) -> str:
     return path.read_text().strip()
 
 
+# Settings whose names differ in Flask's config (Flask-SQLAlchemy reads these names).
+_RENAMED = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI", "SQL_ECHO": "SQLALCHEMY_ECHO"}
+SECRET_NAMES = frozenset({"SECRET_KEY", "MAIL_PASSWORD"})
+
+
 class Config:
     """Settings shared by every environment; each reads the environment when instantiated."""
 
     TESTING = False
     PRODUCTION = False
+    SETTINGS: type[Settings] = Settings
 
     def __init__(self) -> None:
-        self.SECRET_KEY = _secret_key(self.PRODUCTION)
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'masterchat.db'}")
-        self.HOST = os.environ.get("HOST", "127.0.0.1")
-        self.PORT = _int("PORT", 5000)
-        public_url = os.environ.get("PUBLIC_URL")
-        if not public_url and self.PRODUCTION:
+        settings = load_settings(self.SETTINGS)
+        self.settings = settings
+        for name, value in settings:
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            setattr(self, _RENAMED.get(name, name), value)
+        self.SECRET_KEY = _secret_key(settings, self.PRODUCTION)
+        self.SQLALCHEMY_DATABASE_URI = settings.DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'masterchat.db'}"
+        if not settings.PUBLIC_URL and self.PRODUCTION:
             # Links in mail (password reset) must point at the real site, never at a guessed address.
-            raise RuntimeError("PUBLIC_URL must be set in production (e.g. https://masterchat.example)")
-        self.PUBLIC_URL = (public_url or f"http://{self.HOST}:{self.PORT}").rstrip("/")
-        self.ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
-        self.ALLOWED_ORIGINS = _list("ALLOWED_ORIGINS", [])
-        self.REDIS_URL = os.environ.get("REDIS_URL") or None
-        # Workers that share REDIS_URL and this channel hear each other's emits.
-        self.REDIS_CHANNEL = os.environ.get("REDIS_CHANNEL", "masterchat")
-        self.DB_POOL_SIZE = _int("DB_POOL_SIZE", 10)  # PostgreSQL connections per worker (plus DB_MAX_OVERFLOW)
-        self.DB_MAX_OVERFLOW = _int("DB_MAX_OVERFLOW", 20)
-        self.ACCESS_TOKEN_TTL = _int("ACCESS_TOKEN_TTL", 15 * 60)
-        self.REFRESH_TOKEN_TTL = _int("REFRESH_TOKEN_TTL", 30 * 24 * 3600)
-        self.RESET_TOKEN_TTL = _int("RESET_TOKEN_TTL", 30 * 60)
-        self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 12)
-        self.RATE_LIMITS = os.environ.get("RATE_LIMITS", "on").lower() != "off"
-        self.PROXY_HOPS = _int("PROXY_HOPS", 0)  # trusted reverse proxies in front (X-Forwarded-For)
-        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
-        self.MAIL_PORT = _int("MAIL_PORT", 25)
-        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
-        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Masterchat <no-reply@masterchat.local>")
-        self.MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
-        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
-        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
-        self.AVATAR_MAX_BYTES = _int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
-        self.SOCKET_MAX_FRAME = _int("SOCKET_MAX_FRAME", 64 * 1024)
-        self.MESSAGE_MAX_LENGTH = _int("MESSAGE_MAX_LENGTH", 4000)
-        self.MESSAGE_RATE = float(os.environ.get("MESSAGE_RATE") or 20)
-        self.MESSAGE_BURST = _int("MESSAGE_BURST", 200)
-        # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
-        self.MESSAGE_GROUP_COMMIT = _bool("MESSAGE_GROUP_COMMIT", True)
-        self.ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
-        # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).
-        self.GC_TUNING = os.environ.get("GC_TUNING", "on").lower() != "off"
-        self.GC_THRESHOLD0 = _int("GC_THRESHOLD0", 50_000)
-        self.GC_THRESHOLD1 = _int("GC_THRESHOLD1", 10)
-        self.GC_FREEZE_INTERVAL = float(os.environ.get("GC_FREEZE_INTERVAL") or 60)
-        self.GC_FULL_INTERVAL = float(os.environ.get("GC_FULL_INTERVAL") or 3600)
-        self.GC_WARN_MS = float(os.environ.get("GC_WARN_MS") or 50)
-        # --- Client (issue 11): the currency prices are shown in (ISO 4217 code; the page's
-        # <meta name="currency">, read by the client's fmt.money). ---
-        self.CURRENCY = os.environ.get("CURRENCY", "RUB").strip().upper() or "RUB"
-        self.SQLALCHEMY_ECHO = _bool("SQL_ECHO", False)
+            raise ConfigError("PUBLIC_URL must be set in production (e.g. https://masterchat.example)")
+        scheme = "https" if settings.CERT_FILE else "http"
+        self.PUBLIC_URL = (settings.PUBLIC_URL or f"{scheme}://{self.HOST}:{self.PORT}").rstrip("/")
+        self.MAIL_OUTBOX = settings.MAIL_OUTBOX or str(INSTANCE_DIR / "outbox")
+        self.UPLOAD_DIR = settings.UPLOAD_DIR or str(INSTANCE_DIR / "uploads")
+        if bool(settings.CERT_FILE) != bool(settings.KEY_FILE):
+            raise ConfigError("CERT_FILE and KEY_FILE: set both (https) or neither")
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        # Settings added on other branches in the old style (`self.X = _int("X", 1)`) go below this
+        # line until they become Settings fields.
 
 
 class DevelopmentConfig(Config):
@@ -117,14 +260,10 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """Tests: fast bcrypt, a private database per test unless DATABASE_URL says otherwise."""
+    """Tests: fast bcrypt, threading, a private database per test unless DATABASE_URL says otherwise."""
 
     TESTING = True
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.BCRYPT_ROUNDS = _int("BCRYPT_ROUNDS", 4)
-        self.ASYNC_MODE = os.environ.get("ASYNC_MODE", "threading")
+    SETTINGS = TestingSettings
 
 
 class ProductionConfig(Config):
@@ -141,8 +280,41 @@ CONFIGS: dict[str, type[Config]] = {
 
 
 def get_config(name: str | None = None) -> Config:
-    """Build the config object for `name` (default: $APP_ENV or development)."""
-    name = name or os.environ.get("APP_ENV", "development")
+    """Build the config object for `name` (default: $APP_ENV or development); ConfigError on a bad setting."""
+    name = name or os.environ.get("APP_ENV", "development").strip().lower()
     if name not in CONFIGS:
-        raise ValueError(f"unknown config {name!r}; use one of {sorted(CONFIGS)}")
+        raise ConfigError(f"invalid settings: APP_ENV={name!r}: expected one of {sorted(CONFIGS)}")
     return CONFIGS[name]()
+
+
+def _mask_url(url: str) -> str:
+    """A URL with its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe(config: Config) -> list[tuple[str, str, str]]:
+    """(variable, value as the process uses it, 'env' or 'default') for every setting, secrets masked."""
+    settings = config.settings
+    given = settings.model_fields_set
+    rows = []
+    for name in type(settings).model_fields:
+        value = getattr(config, _RENAMED.get(name, name))
+        if name in SECRET_NAMES:
+            shown = "***" if value else "(unset)"
+        elif name in ("DATABASE_URL", "REDIS_URL") and value:
+            shown = _mask_url(str(value))
+        elif isinstance(value, list):
+            shown = ",".join(str(v) for v in value) or "(none)"
+        elif value is None:
+            shown = "(unset)"
+        else:
+            shown = str(value)
+        rows.append((name, shown, "env" if name in given else "default"))
+    if "SECRET_KEY" not in given:
+        rows = [(n, "*** (generated into INSTANCE_PATH/secret_key)" if n == "SECRET_KEY" else v, s) for n, v, s in rows]
+    rows.append(("INSTANCE_PATH", str(INSTANCE_DIR), "env" if "INSTANCE_PATH" in os.environ else "default"))
+    return rows

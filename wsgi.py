@@ -1,19 +1,64 @@
 """Entry point: monkey-patch first, bring the schema up to date, then serve.
 
-`python wsgi.py` serves on HOST:PORT with the async mode from ASYNC_MODE
-(eventlet by default, gevent works too). `wsgi:app` is the WSGI app for other servers.
+`python wsgi.py` serves on HOST:PORT with the async mode from ASYNC_MODE (eventlet by default,
+gevent works too), over https/wss when CERT_FILE and KEY_FILE are set.
+`python wsgi.py --check-config` prints the settings the process would run with (secrets masked)
+and exits (status 2 on a bad setting).
+`wsgi:app` is the WSGI app for other servers and for `flask --app wsgi:app ...` commands, which run
+without monkey patching (async mode threading): a migration or a seed needs no event loop.
 """
 
 import os
+import sys
+import warnings
+from pathlib import Path
 
-ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+from dotenv import load_dotenv
+
+load_dotenv(Path(__file__).resolve().parent / ".env")
+CHECK_CONFIG = __name__ == "__main__" and "--check-config" in sys.argv[1:]
+
+
+def _under_flask_cli() -> bool:
+    """True when the `flask` command imports this module (it loads the app inside its click context)."""
+    click = sys.modules.get("click")
+    return click is not None and click.get_current_context(silent=True) is not None
+
+
+# Serving (here or under another WSGI server) patches the standard library for the event loop;
+# `flask ...` commands and --check-config do not.
+SERVING = not CHECK_CONFIG and not _under_flask_cli()
+# eventlet warns on import that it is in maintenance mode; we know (docs/PERFORMANCE.md compares it with gevent).
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+
+def _listen_backlog() -> int:
+    """LISTEN_BACKLOG, read before anything else is imported (config.py validates it again)."""
+    value = os.environ.get("LISTEN_BACKLOG") or "2048"
+    if not value.strip().isdigit() or int(value) < 1:
+        sys.exit(f"invalid settings: LISTEN_BACKLOG={value!r}: expected a positive integer")
+    return int(value)
+
+
+ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet").strip().lower() if SERVING else "threading"
 # The listen queue. eventlet.listen's default is 50: at hundreds of connects per second the queue
 # overflows, the kernel drops SYNs and each dropped client retries after 1 s (connect p99 ~1 s).
-LISTEN_BACKLOG = int(os.environ.get("LISTEN_BACKLOG", "2048"))
+LISTEN_BACKLOG = _listen_backlog() if SERVING else 0
+# Every connection's reads and writes time out (docs/SECURITY.md, "Transport"): a body that never
+# arrives or a reader that never reads lets go of its greenlet. Above Engine.IO's ping interval plus
+# timeout (25 + 20 s), so a healthy idle websocket (a pong every 25 s) is never cut. Read here for
+# gevent's handler, before the app exists; config.py validates it (and HTTP_IDLE_TIMEOUT) again.
+HTTP_SOCKET_TIMEOUT = float(os.environ.get("HTTP_SOCKET_TIMEOUT") or 60)
 if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+
+    import eventlet.wsgi
+
+    # eventlet answers a header line over 8 kB with an empty 400 of its own; let lines up to the total
+    # header limit (64 kB) reach the app, which answers in the contract's shape (a 10 kB token: 401).
+    eventlet.wsgi.MAX_HEADER_LINE = eventlet.wsgi.MAX_TOTAL_HEADER_SIZE
 
     import socket
 
@@ -48,16 +93,56 @@ elif ASYNC_MODE == "gevent":
 
     gevent.server._tcp_listener = _tcp_listener_nodelay
 
+    import gevent.pywsgi
+
+    _handle = gevent.pywsgi.WSGIServer.handle
+
+    def _handle_with_timeout(self, sock, address):
+        # pywsgi has no socket_timeout: every accepted socket gets one here (reads, writes, and idle:
+        # pywsgi has no separate idle limit, so an idle connection is closed after HTTP_SOCKET_TIMEOUT).
+        sock.settimeout(HTTP_SOCKET_TIMEOUT)
+        return _handle(self, sock, address)
+
+    gevent.pywsgi.WSGIServer.handle = _handle_with_timeout
+
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.
     import importlib
 
     importlib.import_module(f"psycogreen.{ASYNC_MODE}").patch_psycopg()
 
+
+def check_config() -> int:
+    """Print every setting as this process would use it (secrets masked); 2 on a bad setting."""
+    from config import ConfigError, describe, get_config
+
+    try:
+        config = get_config()
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    rows = describe(config)
+    width = max(len(name) for name, _, _ in rows)
+    print(f"# {type(config).__name__}; 'env' = from the environment or .env, 'default' = not set")
+    for name, value, source in rows:
+        print(f"{name.ljust(width)}  {value}  [{source}]")
+    return 0
+
+
+if CHECK_CONFIG:
+    sys.exit(check_config())
+
 from app import create_app  # noqa: E402
 from app.extensions import socketio  # noqa: E402
+from config import ConfigError, get_config  # noqa: E402
 
-app = create_app(os.environ.get("APP_ENV"))
+try:
+    _config = get_config()
+except ConfigError as _err:
+    sys.exit(str(_err))
+if not SERVING:
+    _config.ASYNC_MODE = "threading"  # a command, not a server: no event loop, no monkey patching
+app = create_app(_config)
 
 
 def upgrade_schema() -> None:
@@ -68,16 +153,44 @@ def upgrade_schema() -> None:
         upgrade()
 
 
+def hint_demo() -> None:
+    """On an empty database, say how to get a marketplace to try (`make demo`)."""
+    from app.demo import is_empty
+
+    with app.app_context():
+        if is_empty():
+            app.logger.warning(
+                "The database is empty. For a marketplace to try (masters, orders, chats, in Russian and "
+                "English), stop the server and run `make demo` (or `flask --app wsgi:app demo`); it prints the logins."
+            )
+
+
 if __name__ == "__main__":
     upgrade_schema()
+    hint_demo()
     from app.gc_tuning import tune
 
     # After start-up, so that the app's own objects are frozen out of every later collection.
     tune(app.config, socketio.start_background_task)
+    from app import metrics
+
+    metrics.forget_dead_workers()  # live gauges of crashed workers sharing PROMETHEUS_MULTIPROC_DIR
+    socketio.start_background_task(metrics.gc_flusher)
+    from app.services.admin import watch_actions
+
+    # Bans and revocations made with `flask admin ...` close the sockets here within 2 s.
+    socketio.start_background_task(watch_actions, app)
     host, port = app.config["HOST"], app.config["PORT"]
-    app.logger.info("Masterchat on http://%s:%s (async mode %s)", host, port, app.config["ASYNC_MODE"])
     kwargs = {}
+    if app.config["CERT_FILE"]:
+        # TLS here (https and wss) when no proxy terminates it; behind nginx, nginx does.
+        kwargs.update(certfile=app.config["CERT_FILE"], keyfile=app.config["KEY_FILE"])
+    scheme = "https" if kwargs else "http"
+    app.logger.info("Masterchat on %s://%s:%s (async mode %s)", scheme, host, port, app.config["ASYNC_MODE"])
     if app.config["ASYNC_MODE"] == "eventlet":
         # eventlet's wsgi server caps connections at 1024 unless told otherwise.
-        kwargs["max_size"] = int(os.environ.get("MAX_CONNECTIONS", "20000"))
+        kwargs["max_size"] = app.config["MAX_CONNECTIONS"]
+        kwargs["socket_timeout"] = app.config["HTTP_SOCKET_TIMEOUT"]
+        kwargs["keepalive"] = app.config["HTTP_IDLE_TIMEOUT"]  # a number: the idle limit while waiting for a request
+    # Access lines come from app/logs.py (one per request, with its id), not from the WSGI server.
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, log_output=False, **kwargs)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
 
@@ -15,9 +14,19 @@ from config import BASE_DIR, INSTANCE_DIR, Config, get_config
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'{socket}; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
+# A year, subdomains included: sent when the site is served over https (PUBLIC_URL or the request).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def page_csp(config: Config) -> str:
+    """The page's CSP: connect-src is this origin only ('self', plus its ws/wss form for browsers
+    that do not map 'self' to websockets), never any host's ws:/wss:."""
+    public = urlsplit(config.PUBLIC_URL)
+    scheme = "wss" if public.scheme == "https" else "ws"
+    return CSP.format(socket=f" {scheme}://{public.netloc}" if public.netloc else "")
 
 
 def _origins(config: Config) -> list[str]:
@@ -96,7 +105,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     app = MasterchatFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.config.from_object(config)
     app.url_map.converters["int"] = IdConverter
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app import logs, ops
+
+    logs.setup_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 5}}
@@ -141,9 +152,13 @@ def create_app(config_name: str | Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
+    logs.init_app(app)  # request ids and access lines (app/logs.py)
+    ops.init_app(app)  # /healthz, /readyz, /metrics (app/ops.py)
     from app.api.base import chunked_input_terminated, no_websocket_compression
+    from app.guards import polling_guard
 
     app.wsgi_app = no_websocket_compression(chunked_input_terminated(app.wsgi_app))
+    app.wsgi_app = polling_guard(app.wsgi_app, app.config["SOCKET_MAX_FRAME"])
     from app import cli
 
     cli.register(app)
@@ -153,12 +168,17 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         """The single-page client."""
         return render_template("index.html")
 
+    csp = page_csp(config)
+    https_site = config.PUBLIC_URL.startswith("https://")
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if https_site or request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Content-Security-Policy", csp)
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 

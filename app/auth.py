@@ -29,9 +29,9 @@ _SESSION_ALIVE = select(AuthSession.__table__.c.revoked_at).where(
 )
 
 
-def authenticate_socket_token(token: object) -> tuple[int, int]:
+def authenticate_socket_token(token: object) -> tuple[int, int, int]:
     """The socket handshake's check: the same as authenticate_token, without loading the user row;
-    returns (user_id, session_id). A session row exists only for an existing user (foreign key)."""
+    returns (user_id, session_id, expires_at). A session row exists only for an existing user (foreign key)."""
     claims = decode_access_token(token)
     row = (
         db.session.connection()
@@ -40,7 +40,7 @@ def authenticate_socket_token(token: object) -> tuple[int, int]:
     )
     if row is None or row[0] is not None:
         raise Unauthorized("This session has ended; log in again.", code="session_revoked")
-    return claims.user_id, claims.session_id
+    return claims.user_id, claims.session_id, claims.expires_at
 
 
 def authenticate_request() -> tuple[User, int]:

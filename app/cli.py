@@ -19,6 +19,16 @@ def register(app: Flask) -> None:
     from app.services.market_seed import seed_market_command
 
     app.cli.add_command(seed_market_command)
+    from app.demo import demo_command
+
+    app.cli.add_command(demo_command)
+    from app.admin_cli import admin_cli
+
+    app.cli.add_command(admin_cli)
+    from app.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from app.services.social_seed import seed_social_command
 
     app.cli.add_command(seed_social_command)

@@ -35,6 +35,7 @@ import gc
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,9 @@ _stats: dict[str, Any] = {
 }
 _started: list[float] = []
 _warn_ms = 50.0
+# (generation, seconds) of each collection, for app/metrics.py: a deque's append takes no lock that
+# the interrupted code could hold (the callback runs wherever an allocation triggered the collector).
+_pauses: deque[tuple[int, float]] = deque(maxlen=10_000)
 
 
 def _on_gc(phase: str, info: dict[str, Any]) -> None:
@@ -61,6 +65,7 @@ def _on_gc(phase: str, info: dict[str, Any]) -> None:
         return
     ms = (time.perf_counter() - _started.pop()) * 1000.0
     gen = info.get("generation", 0)
+    _pauses.append((gen, ms / 1000.0))
     with _lock:
         _stats["collections"][gen] += 1
         _stats["pause_ms_total"][gen] += ms
@@ -77,6 +82,16 @@ def stats() -> dict[str, Any]:
     out["frozen"] = gc.get_freeze_count()
     out["threshold"] = gc.get_threshold()
     return out
+
+
+def drain_pauses() -> list[tuple[int, float]]:
+    """The (generation, seconds) pauses timed since the last call (app/metrics.py exports them)."""
+    out = []
+    while True:
+        try:
+            out.append(_pauses.popleft())
+        except IndexError:
+            return out
 
 
 def summary() -> str:

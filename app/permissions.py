@@ -5,13 +5,16 @@ A chat that does not exist is NotFound; one the user is not a member of is Forbi
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import bindparam, select, union_all
 
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import User
 from app.models.chat import Attachment, Chat, ChatMember, Message
-from app.models.social import Block, Comment, Community, CommunityMember, Post
+from app.models.social import Block, Comment, Community, CommunityMember, Friendship, Post
 from app.rawsql import Prepared
 
 ADMIN_ROLES = ("owner", "admin")
@@ -228,3 +231,52 @@ def visible_post_ids(viewer_id: int, post_ids: list[int]) -> list[int]:
         for pid, author, community in posts
         if (community is None and author not in blocked_me) or (community is not None and community in readable)
     ]
+
+
+def require_site_admin(user: Any) -> Any:
+    """The user, when they are a site administrator (not banned, not deleted); Forbidden otherwise."""
+    if not getattr(user, "is_admin", False) or user.banned_at is not None or user.deleted_at is not None:
+        raise Forbidden("Site administrators only.", {"reason": "not_site_admin"})
+    return user
+
+
+_MINE = ChatMember.__table__.alias("presence_mine")
+_THEIRS = ChatMember.__table__.alias("presence_theirs")
+
+
+def presence_visible_to(viewer_id: int | None, user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` whose online status `viewer_id` may see: themself, their chat partners and
+    their friends.
+
+    The one rule for presence, in REST (profiles, lists) as on the socket (whose `presence` events go to
+    the same chat partners and friends, app/sockets/connection.py and app/sockets/social.py).
+    """
+    ids = set(user_ids)
+    if viewer_id is None or not ids:
+        return set()
+    visible = {viewer_id} & ids
+    others = ids - visible
+    if others:
+        rows = db.session.execute(
+            select(_THEIRS.c.user_id)
+            .distinct()
+            .join(_MINE, _MINE.c.chat_id == _THEIRS.c.chat_id)
+            .where(_MINE.c.user_id == viewer_id, _THEIRS.c.user_id.in_(others))
+        ).scalars()
+        visible.update(rows)
+    rest = others - visible
+    if rest:
+        f = Friendship.__table__.c
+        friends = db.session.execute(
+            union_all(
+                select(f.user_high).where(f.user_low == viewer_id, f.status == "friends", f.user_high.in_(rest)),
+                select(f.user_low).where(f.user_high == viewer_id, f.status == "friends", f.user_low.in_(rest)),
+            )
+        ).scalars()
+        visible.update(friends)
+    return visible
+
+
+def can_see_presence(viewer_id: int | None, user_id: int) -> bool:
+    """Whether `viewer_id` may see if `user_id` is online (see presence_visible_to)."""
+    return user_id in presence_visible_to(viewer_id, [user_id])

@@ -23,6 +23,15 @@ class RateLimiter(Protocol):
     def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
         """Take one token from key's bucket (refills `rate`/s, holds `burst`)."""
 
+    def peek(self, key: str, window: int) -> int:
+        """How many events `hit` counted for key in the current window (nothing counted)."""
+
+    def mark(self, key: str, ttl: int) -> None:
+        """Remember key for `ttl` seconds (e.g. an address the account logged in from)."""
+
+    def marked(self, key: str) -> bool:
+        """Whether key was marked and has not expired."""
+
     def reset(self) -> None:
         """Forget every counter (tests)."""
 
@@ -34,6 +43,23 @@ class MemoryRateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[int, int]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._marks: dict[str, float] = {}
+
+    def peek(self, key: str, window: int) -> int:
+        slot = int(time.time() // window)
+        with self._lock:
+            current_slot, count = self._windows.get(key, (slot, 0))
+        return count if current_slot == slot else 0
+
+    def mark(self, key: str, ttl: int) -> None:
+        now = time.time()
+        with self._lock:
+            if len(self._marks) > 100_000:
+                self._marks = {k: v for k, v in self._marks.items() if v > now}
+            self._marks[key] = now + ttl
+
+    def marked(self, key: str) -> bool:
+        return self._marks.get(key, 0.0) > time.time()
 
     def hit(self, key: str, limit: int, window: int) -> tuple[bool, int]:
         now = time.time()
@@ -65,6 +91,7 @@ class MemoryRateLimiter:
         with self._lock:
             self._windows.clear()
             self._buckets.clear()
+            self._marks.clear()
 
 
 class RedisRateLimiter:
@@ -100,6 +127,16 @@ return {ok, tostring(tokens)}
             return False, max(1, math.ceil((slot + 1) * window - now))
         return True, 0
 
+    def peek(self, key: str, window: int) -> int:
+        value = self._redis.get(f"mc:rl:{key}:{int(time.time() // window)}")
+        return int(value or 0)
+
+    def mark(self, key: str, ttl: int) -> None:
+        self._redis.set(f"mc:mk:{key}", 1, ex=ttl)
+
+    def marked(self, key: str) -> bool:
+        return bool(self._redis.exists(f"mc:mk:{key}"))
+
     def take(self, key: str, rate: float, burst: int) -> tuple[bool, int]:
         ok, tokens = self._bucket(keys=[f"mc:tb:{key}"], args=[rate, burst, time.time()])
         if ok:
@@ -109,8 +146,9 @@ return {ok, tostring(tokens)}
     def reset(self) -> None:
         for key in self._redis.scan_iter("mc:rl:*"):
             self._redis.delete(key)
-        for key in self._redis.scan_iter("mc:tb:*"):
-            self._redis.delete(key)
+        for pattern in ("mc:tb:*", "mc:mk:*"):
+            for key in self._redis.scan_iter(pattern):
+                self._redis.delete(key)
 
 
 def limiter() -> RateLimiter:

@@ -55,6 +55,7 @@ def token_hash(token: str) -> str:
 class AccessClaims:
     user_id: int
     session_id: int
+    expires_at: int = 0  # the token's `exp` (epoch seconds)
 
 
 def make_access_token(user_id: int, session_id: int) -> str:
@@ -83,7 +84,7 @@ def decode_access_token(token: object) -> AccessClaims:
         )
         if payload.get("typ") != "access":
             raise jwt.InvalidTokenError("wrong token type")
-        return AccessClaims(user_id=int(payload["sub"]), session_id=int(payload["sid"]))
+        return AccessClaims(user_id=int(payload["sub"]), session_id=int(payload["sid"]), expires_at=int(payload["exp"]))
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Access token expired.", code="token_expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):

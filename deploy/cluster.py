@@ -1,13 +1,16 @@
 """Start or stop a local Masterchat cluster: N workers behind nginx, on PostgreSQL and Redis.
 
-    python deploy/cluster.py start [--port 8000] [--workers 5001,5002] [--database-url URL] [--redis-url URL]
+    python deploy/cluster.py start [--port 8000] [--https-port 8443] [--no-tls] [--workers 5001,5002]
+                                   [--database-url URL] [--redis-url URL]
     python deploy/cluster.py stop  [--prefix DIR]
     python deploy/cluster.py env   [--prefix DIR]     # the environment of the workers, for `flask seed-users`
 
 `make cluster` and `make cluster-stop` call it. It creates the PostgreSQL database if missing,
 applies the migrations once, generates a SECRET_KEY shared by every worker (into the prefix
 folder, default instance/cluster), starts each worker (`python wsgi.py`, PORT set) and nginx with
-deploy/nginx.conf rendered into the prefix, and waits until each answers. Logs and pid files
+deploy/nginx.conf rendered into the prefix, and waits until each is ready (/readyz). nginx serves
+https on --https-port with a self-signed certificate for localhost made here (openssl), HSTS and
+secure headers, and redirects http on --port to it; --no-tls serves plain http on --port instead. Logs and pid files
 live in the prefix folder. `tests/test_cluster.py` runs exactly this.
 """
 
@@ -17,9 +20,11 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -71,11 +76,14 @@ def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) 
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         "SECRET_KEY": key_file.read_text().strip(),
-        "PUBLIC_URL": args.public_url or f"http://127.0.0.1:{args.port}",
+        "PUBLIC_URL": args.public_url
+        or (f"http://127.0.0.1:{args.port}" if args.no_tls else f"https://localhost:{args.https_port}"),
         "PROXY_HOPS": "1",
         "HOST": "127.0.0.1",
         "UPLOAD_DIR": str(prefix / "uploads"),
         "MAIL_OUTBOX": str(prefix / "outbox"),
+        # Every worker writes its metrics here and /metrics (any worker) adds them up (app/metrics.py).
+        "PROMETHEUS_MULTIPROC_DIR": str(prefix / "metrics"),
     }
     for item in args.env or []:
         name, _, value = item.partition("=")
@@ -85,14 +93,15 @@ def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) 
     return env
 
 
-def _wait_http(url: str, proc: subprocess.Popen | None, log: Path, timeout: float) -> None:
+def _wait_http(url: str, proc: subprocess.Popen | None, log: Path, timeout: float, cafile: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
+    context = ssl.create_default_context(cafile=str(cafile)) if cafile else None
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise SystemExit(f"{url}: process exited; last log lines:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url + "/api/openapi.json", timeout=2):  # noqa: S310 (http://127.0.0.1 only)
-                return
+            with urllib.request.urlopen(url + "/readyz", timeout=2, context=context):  # noqa: S310 (127.0.0.1)
+                return  # 200: database answers, schema at head, Redis answers
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s (see {log})")
@@ -103,12 +112,45 @@ def _start_process(cmd: list[str], env: dict[str, str], log: Path) -> subprocess
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def render_nginx(prefix: Path, listen: int, workers: list[int]) -> Path:
-    """deploy/nginx.conf with the prefix, the listen port and the upstream workers filled in."""
+def _drop_block(text: str, name: str) -> str:
+    """Remove the lines from `# --- begin NAME` to `# --- end NAME` of nginx.conf."""
+    return re.sub(rf"\n[ \t]*# --- begin {name}.*?# --- end {name}\n", "\n", text, flags=re.S)
+
+
+def ensure_certificate(prefix: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1 in the prefix (openssl), made once."""
+    cert, key = prefix / "tls-cert.pem", prefix / "tls-key.pem"
+    if cert.exists() and key.exists():
+        return cert, key
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise SystemExit("openssl not found: apt-get install openssl (or --no-tls for plain http)")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    key.chmod(0o600)
+    return cert, key
+
+
+def render_nginx(
+    prefix: Path, listen: int, workers: list[int], https_port: int | None = None, cert: tuple[Path, Path] | None = None
+) -> Path:
+    """deploy/nginx.conf with the prefix, the ports, the certificate and the upstream workers filled in.
+
+    With https_port: https there, and `listen` only redirects to it. Without: plain http on `listen`.
+    """
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in workers)
     text = (ROOT / "deploy" / "nginx.conf").read_text()
-    text = text.replace("@PREFIX@", str(prefix)).replace("@LISTEN@", f"127.0.0.1:{listen}")
-    text = text.replace("@UPSTREAM_SERVERS@", servers)
+    if https_port and cert:
+        text = text.replace("@LISTEN@", f"127.0.0.1:{https_port} ssl").replace("@HTTPS_PORT@", str(https_port))
+        text = text.replace("@HTTP_LISTEN@", f"127.0.0.1:{listen}")
+        text = text.replace("@CERT_FILE@", str(cert[0])).replace("@KEY_FILE@", str(cert[1]))
+    else:
+        text = _drop_block(_drop_block(text, "http-redirect"), "tls")
+        text = text.replace("@LISTEN@", f"127.0.0.1:{listen}")
+    text = text.replace("@PREFIX@", str(prefix)).replace("@UPSTREAM_SERVERS@", servers)
     path = prefix / "nginx.conf"
     path.write_text(text)
     return path
@@ -123,6 +165,9 @@ def start(args: argparse.Namespace) -> None:
         stop(args)
     ensure_database(args.database_url)
     env = worker_env(args, prefix)
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # the client library wants it empty at start
+    metrics_dir.mkdir(parents=True)
     migrate = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi:app", "db", "upgrade"],
         cwd=ROOT,
@@ -148,14 +193,22 @@ def start(args: argparse.Namespace) -> None:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise SystemExit("nginx not found: apt-get install nginx (or --no-nginx to run the workers alone)")
-    conf = render_nginx(prefix, args.port, workers)
+    cert = None if args.no_tls else ensure_certificate(prefix)
+    conf = render_nginx(prefix, args.port, workers, None if args.no_tls else args.https_port, cert)
     result = subprocess.run([nginx, "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"nginx failed to start:\n{result.stderr}")
     state["nginx"] = int((prefix / "nginx.pid").read_text())
     (prefix / "cluster.json").write_text(json.dumps(state))
-    _wait_http(f"http://127.0.0.1:{args.port}", None, prefix / "nginx-error.log", args.timeout)
-    print(f"Masterchat cluster: http://127.0.0.1:{args.port} -> workers {', '.join(str(p) for p in workers)}")
+    ports = ", ".join(str(p) for p in workers)
+    if cert is None:
+        _wait_http(f"http://127.0.0.1:{args.port}", None, prefix / "nginx-error.log", args.timeout)
+        print(f"Masterchat cluster: http://127.0.0.1:{args.port} -> workers {ports}")
+        return
+    front = f"https://localhost:{args.https_port}"
+    _wait_http(front, None, prefix / "nginx-error.log", args.timeout, cafile=cert[0])
+    print(f"Masterchat cluster: {front} (http://127.0.0.1:{args.port} redirects there) -> workers {ports}")
+    print(f"The certificate is self-signed for localhost: trust {cert[0]} or accept it in the browser.")
 
 
 def _kill(pid: int, timeout: float = 10.0) -> None:
@@ -196,7 +249,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["start", "stop", "env"])
     parser.add_argument("--prefix", default=str(ROOT / "instance" / "cluster"))
-    parser.add_argument("--port", type=int, default=8000, help="nginx listens here")
+    parser.add_argument("--port", type=int, default=8000, help="nginx's http port (redirects to https)")
+    parser.add_argument("--https-port", type=int, default=8443, help="nginx's https port")
+    parser.add_argument("--no-tls", action="store_true", help="plain http on --port, no https (benchmarks)")
     parser.add_argument("--workers", default="5001,5002", help="worker ports")
     parser.add_argument("--database-url", default=os.environ.get("CLUSTER_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--redis-url", default=os.environ.get("CLUSTER_REDIS_URL", DEFAULT_REDIS))

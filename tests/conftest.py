@@ -145,7 +145,7 @@ class LiveServer:
         }
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20.0) -> LiveServer:
+    def start(self, timeout: float = 60.0) -> LiveServer:
         """Start the process and wait until it answers HTTP."""
         self.log = open(  # noqa: SIM115 (closed in stop())
             self.tmp / f"server-{self.port}.log", "ab"
@@ -158,9 +158,11 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {(self.tmp / f'server-{self.port}.log').read_text()[-3000:]}")
             try:
-                requests.get(self.url + "/api/openapi.json", timeout=1)
+                # A loaded machine may accept the connection before the app can answer: a read
+                # timeout is "not yet", like a refused connection.
+                requests.get(self.url + "/healthz", timeout=5)
                 return self
-            except (requests.ConnectionError, requests.Timeout):  # a loaded machine: the first answer can take >1 s
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError("server did not start in time")
 

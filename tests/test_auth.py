@@ -198,7 +198,7 @@ def _assert_rate_limited(res):
     assert err["details"]["retry_after"] == retry_after
 
 
-def test_login_rate_limit_per_account(client):
+def test_login_rate_limit_per_account_and_address(client):
     _signup(client)
     for _ in range(10):
         assert _login(client, "ann", "wrong-password").status_code == 401

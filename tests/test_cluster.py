@@ -85,6 +85,7 @@ def cluster(tmp_path_factory):
         "--env",
         f"REDIS_CHANNEL=mc-test-{uuid.uuid4().hex[:8]}",
     ]
+    args.append("--no-tls")  # plain http through nginx here; tests/e2e/test_https_ui.py runs the https cluster
     if not NGINX:
         args.append("--no-nginx")
     started = subprocess.run([*common, "start", *args], capture_output=True, text=True, timeout=120)
@@ -245,3 +246,36 @@ def test_nginx_spreads_sockets_over_the_workers_and_relays_both_ways(cluster):
     finally:
         for p in peers:
             p.disconnect()
+
+
+def _sockets_connected(url: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    res = requests.get(url + "/metrics", timeout=10)
+    assert res.status_code == 200, res.text
+    for family in text_string_to_metric_families(res.text):
+        if family.name == "masterchat_sockets_connected":
+            return sum(s.value for s in family.samples)
+    raise AssertionError("masterchat_sockets_connected missing")
+
+
+def test_readyz_and_metrics_add_up_every_worker(cluster):
+    """Each worker is ready; /metrics asked of either worker counts the sockets of both (multiprocess)."""
+    w1, w2 = cluster.workers
+    for w in (*cluster.workers, *([cluster.front] if cluster.front else [])):
+        res = requests.get(w.url + "/readyz", timeout=10)
+        assert res.status_code == 200 and res.json()["checks"] == {"database": "ok", "schema": "ok", "redis": "ok"}
+    base = _sockets_connected(w1.url)
+    a, b = _peer(w1), _peer(w2)
+    _on(a, w1), _on(b, w2)
+    try:
+        assert _sockets_connected(w1.url) == base + 2
+        assert _sockets_connected(w2.url) == base + 2
+        if cluster.front:  # through nginx from loopback: allowed
+            assert _sockets_connected(cluster.front.url) == base + 2
+    finally:
+        a.disconnect(), b.disconnect()
+    deadline = time.monotonic() + 5
+    while _sockets_connected(w2.url) != base and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _sockets_connected(w2.url) == base

@@ -62,6 +62,9 @@ def test_every_emitted_event_matches_its_schema(app, client, make_user, socket_c
 
     names = {name for name, _ in emitted}
     assert names >= MESSENGER_EVENTS, MESSENGER_EVENTS - names
+    # the group's history went out as message:new too, and is checked below like any message
+    actions = {p["system"]["action"] for name, p in emitted if name == "message:new" and p["kind"] == "service"}
+    assert actions >= {"created", "added", "promoted", "renamed", "removed", "left"}, actions
     for name, payload in emitted:
         assert name in SERVER_EVENTS, f"{name} is not declared in SERVER_EVENTS"
         model = SERVER_EVENTS[name].model_validate(payload)

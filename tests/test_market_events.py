@@ -44,6 +44,9 @@ def test_marketplace_events_match_their_schemas(market, client, emitted):
 
     names = {name for name, _ in emitted}
     assert names >= MARKET_EVENTS
+    # order chats' heads follow the request (checked below against ChatOut like every event)
+    statuses = {p["order"]["status"] for name, p in emitted if name == "chat:updated" and p.get("order")}
+    assert statuses >= {"open", "completed"}, statuses
     assert {p["kind"] for name, p in emitted if name == "notification"} == KINDS
     for name, payload in emitted:
         assert name in SERVER_EVENTS, f"{name} is not declared in SERVER_EVENTS"

@@ -138,3 +138,17 @@ def test_directory_lists_everyone_newest_first_and_finds_words_in_any_order(clie
     by_city = client.get("/api/users?city=казань", headers=bob.headers).get_json()["items"]
     assert [u["id"] for u in by_city] == [ann.id]
     assert client.get("/api/users?q=ann&city=Москва", headers=bob.headers).get_json()["items"] == []
+
+
+def test_friends_see_each_others_presence_strangers_do_not(client, make_user, socket_client):
+    ann, bob, stranger = make_user(), make_user(), make_user()
+    befriend(client, ann, bob)
+    bob_sock = socket_client(bob)
+    assert client.get(f"/api/users/{bob.id}", headers=ann.headers).get_json()["online"] is True
+    assert client.get(f"/api/users/{bob.id}", headers=stranger.headers).get_json()["online"] is None  # not told
+    ann_sock = socket_client(ann)
+    assert ("presence", {"user_id": ann.id, "online": True}) in events(bob_sock)
+    stranger_sock = socket_client(stranger)
+    ann_sock.disconnect()
+    assert ("presence", {"user_id": ann.id, "online": False}) in events(bob_sock)
+    assert not [e for e in events(stranger_sock) if e[0] == "presence"]

@@ -18,6 +18,7 @@ from socketio import packet
 
 from app.extensions import socketio
 from app.sockets.events import CLIENT_EVENTS, socket_event
+from tests.chat_helpers import direct
 from tests.conftest import LiveServer
 from tests.test_errors import BAD_TOKEN_NAMES, bad_tokens
 
@@ -94,6 +95,7 @@ def test_token_of_a_logged_out_session_refused_at_connect(app, client, make_user
 
 def test_presence_online_from_first_tab_until_last_one_leaves(client, make_user, socket_client):
     ann, bob = make_user(), make_user()
+    direct(client, ann, bob)  # presence is shown to chat partners (tests/test_security_presence.py)
     assert not _online(client, bob, ann.id)
     first = socket_client(ann)
     assert _online(client, bob, ann.id)
@@ -106,6 +108,7 @@ def test_presence_online_from_first_tab_until_last_one_leaves(client, make_user,
 
 def test_logout_disconnects_that_sessions_sockets_and_presence_follows(client, make_user, socket_client):
     ann, bob = make_user(), make_user()
+    direct(client, ann, bob)
     s1, s2 = socket_client(ann), socket_client(ann)
     assert client.post("/api/auth/logout", headers=ann.headers).status_code == 204
     assert not s1.is_connected() and not s2.is_connected()
@@ -227,6 +230,13 @@ def _live_online(live_server, viewer_token, user_id) -> bool:
 def test_live_presence_and_logout(live_server, live_user):
     ann = live_server.signup("livepresence")
     viewer = live_user["access_token"]
+    res = requests.post(  # presence is shown to chat partners
+        f"{live_server.url}/api/chats",
+        json={"type": "direct", "user_id": ann["user"]["id"]},
+        headers={"Authorization": f"Bearer {viewer}"},
+        timeout=5,
+    )
+    assert res.status_code in (200, 201)
     assert not _live_online(live_server, viewer, ann["user"]["id"])
     tab1 = _real_client(live_server, ann["access_token"])
     tab2 = _real_client(live_server, ann["access_token"])

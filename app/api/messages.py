@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from app import metrics
 from app.api.base import ApiBlueprint
 from app.schemas.chats import MessageEditIn, MessageOut, MessagePage, MessageSendIn
 from app.schemas.common import PageQuery
@@ -18,6 +19,8 @@ def send(body: MessageSendIn):
     message, created = service.send_message(
         g.user.id, body.chat_id, body.body, body.client_id, body.reply_to, body.attachment_id
     )
+    if created:
+        metrics.message_stored()
     return message, (201 if created else 200)
 
 

@@ -7,7 +7,8 @@ from flask import current_app, g, request
 from app.api.base import ApiBlueprint
 from app.errors import ValidationError
 from app.schemas.social import ProfileOut
-from app.schemas.users import ProfilePatch, UserOut, UserPage, UserSearchQuery
+from app.schemas.users import EmailConfirmIn, ProfilePatch, UserOut, UserPage, UserSearchQuery
+from app.services import account_email
 from app.services import users as service
 from app.services.friends import social_profile
 
@@ -20,11 +21,17 @@ def me():
     return service.profile(g.user, g.user.id)
 
 
-@bp.route_spec("/me", "PATCH", body=ProfilePatch, response=UserOut, errors=(401, 409, 422))
+@bp.route_spec("/me", "PATCH", body=ProfilePatch, response=UserOut, errors=(401, 409, 422, 429))
 def edit_me(body: ProfilePatch):
-    """Edit my profile; only the fields sent change."""
+    """Edit my profile; only the fields sent change. A new email needs current_password and is confirmed by mail."""
     user = service.update_profile(g.user, body.model_dump(exclude_unset=True))
     return service.profile(user, user.id)
+
+
+@bp.route_spec("/me/email/confirm", "POST", body=EmailConfirmIn, status=204, auth=False, errors=(422,))
+def confirm_email(body: EmailConfirmIn):
+    """Make the address a confirmation link was mailed to my email (the link's token is the proof)."""
+    account_email.confirm_email_change(body.token)
 
 
 @bp.route_spec(
@@ -55,4 +62,4 @@ def get_user(user_id: int):
 def search(query: UserSearchQuery):
     """The people directory: everyone newest first, or those matching q word by word (and city)."""
     users, next_cursor = service.search_users(query.q, query.limit, query.after, query.city, query.before)
-    return {"items": [service.profile(u, g.user.id) for u in users], "next": next_cursor}
+    return {"items": service.profiles(users, g.user.id), "next": next_cursor}

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from app.db import on_commit
 from app.extensions import socketio
+from app.metrics import delivered
 
 SERVER_EVENTS: dict[str, type[BaseModel]] = {}
 
@@ -78,6 +79,7 @@ def emit_to_rooms(event: type[BaseModel], payload: Mapping[str, Any] | BaseModel
         return
     name, data = checked(event, payload)
     socketio.emit(name, data, to=targets)
+    delivered(name, len(targets))
 
 
 def emit_now(event: type[BaseModel], payload: Mapping[str, Any] | BaseModel, user_ids: Iterable[int]) -> None:
@@ -94,6 +96,7 @@ def emit_after_commit(event: type[BaseModel], payload: Mapping[str, Any] | BaseM
         rooms = [user_room(uid) for uid in set(ids)]
         if rooms:
             socketio.emit(name, data, to=rooms)
+            delivered(name, len(rooms))
 
     on_commit(_send)
 

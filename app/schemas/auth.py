@@ -74,3 +74,24 @@ class ResetConfirmIn(Model):
 class ChangePasswordIn(Model):
     old_password: str = Field(min_length=1, max_length=1024)
     password: Password
+
+
+class SocketRefreshIn(Model):
+    """`auth:refresh`: a fresh access token of the same login session, sent over the open socket."""
+
+    token: str = Field(min_length=1, max_length=4096)
+
+
+class SocketRefreshAck(BaseModel):
+    """`auth:refresh`'s ack: the socket's new expiry (ISO time)."""
+
+    ok: bool
+    expires_at: str
+
+
+class AuthExpiringEvent(BaseModel):
+    """`auth:expiring`: this socket's token expires at `expires_at` (ISO time, in `seconds_left` s);
+    send `auth:refresh {token}` before then, or the socket is closed."""
+
+    expires_at: str
+    seconds_left: int

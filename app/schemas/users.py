@@ -22,7 +22,7 @@ class UserOut(BaseModel):
     telegram: str
     created_at: str
     is_master: bool
-    online: bool
+    online: bool | None = Field(None, description="null unless the viewer may see it: themself and chat partners")
     email: str | None = None
     phone: str | None = None
     birth_date: str | None = None
@@ -51,7 +51,14 @@ class ProfilePatch(Model):
     phone: Annotated[str, StringConstraints(max_length=32, pattern=r"^[+0-9 ()-]{0,32}$")] | None = None
     birth_date: date | None = None
     username: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
-    email: EmailStr | None = Field(None, max_length=254)
+    email: EmailStr | None = Field(None, max_length=254)  # needs current_password; confirmed by mail
+    current_password: str | None = Field(None, max_length=1024)
+
+
+class EmailConfirmIn(Model):
+    """The token from the link mailed to the new address."""
+
+    token: str = Field(min_length=1, max_length=2048)
 
 
 class UserSearchQuery(Model):

@@ -9,6 +9,7 @@ was first sent to.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from app.db import write_tx
 from app.errors import NotFound, UnsupportedMediaType
 from app.models.chat import Attachment
 from app.permissions import access_attachment
-from app.services.uploads import read_limited, store_image, stored_path, upload_dir
+from app.services.uploads import check_upload_rate, read_limited, store_image, stored_path, upload_dir
 from app.shapes.messages import attachment_out
 
 KIND_DIR = "attachments"
@@ -48,8 +49,19 @@ def sniff_audio(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def clean_filename(filename: str | None) -> str:
+    """The name an attachment is shown with: its last path part, without control characters (NUL
+    included), format characters (bidi overrides) or backslashes, at most 200 characters; "file" if
+    nothing is left. It is only ever displayed; files are stored under random names."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    name = name.strip().strip(".").strip()
+    return name[:200] or "file"
+
+
 def upload(user_id: int, stream, filename: str) -> dict[str, Any]:
     """Store an uploaded image or audio file for the user; PayloadTooLarge, UnsupportedMediaType."""
+    check_upload_rate(user_id)
     data = read_limited(stream, current_app.config["ATTACHMENT_MAX_BYTES"])
     if _is_image(data):
         name, content_type, size = store_image(data, KIND_DIR, max_side=2048)
@@ -66,7 +78,7 @@ def upload(user_id: int, stream, filename: str) -> dict[str, Any]:
         attachment = Attachment(
             owner_id=user_id,
             stored_name=name,
-            original_name=Path(filename or "").name[:200],
+            original_name=clean_filename(filename),
             content_type=content_type,
             size=size,
             kind=kind,

@@ -9,14 +9,15 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import write_tx
-from app.errors import Conflict, Unauthorized, ValidationError
+from app.errors import Conflict, Forbidden, RateLimited, Unauthorized, ValidationError
 from app.extensions import db, socketio
 from app.i18n import browser_locale, user_locale
 from app.models import AuthSession, PasswordReset, RefreshToken, User
 from app.models.base import utcnow
-from app.ratelimit import enforce
+from app.ratelimit import enforce, limiter
 from app.realtime import disconnect_sessions_after_commit
 from app.security import check_password, hash_password, make_access_token, new_token, token_hash
+from app.services.account_email import void_reset_links
 from app.services.mail import deliver_now
 from app.services.mail_texts import render_mail
 
@@ -71,18 +72,60 @@ def signup(email: str, username: str, password: str, *, ip: str, user_agent: str
     return user, tokens
 
 
+# Login limits (docs/SECURITY.md, "Login"): guessing is stopped per address and per account-and-address,
+# and slowed down per account, but no stranger can lock the owner out: an address the account has
+# logged in from is "trusted" for LOGIN_TRUST_DAYS and skips the account-wide slow-down and cap.
+LOGIN_PER_ADDRESS = (60, 300)  # attempts from one address, any accounts: (limit, window s)
+LOGIN_PER_PAIR = (10, 900)  # failed attempts on one account from one address
+LOGIN_PER_ACCOUNT_UNTRUSTED = (100, 3600)  # failed attempts on one account from untrusted addresses
+LOGIN_SLOWDOWN_AFTER = 10  # failures on the account (any address, 15 min) before untrusted attempts slow down
+LOGIN_SLOWDOWN_STEP = 0.25  # seconds added per failure past that
+LOGIN_SLOWDOWN_MAX = 5.0  # seconds at most
+LOGIN_TRUST_DAYS = 30
+
+
+def _login_delay(failures: int) -> float:
+    """The wait an untrusted attempt gets on an account that has seen `failures` recent failures."""
+    return min(LOGIN_SLOWDOWN_MAX, max(0, failures - LOGIN_SLOWDOWN_AFTER) * LOGIN_SLOWDOWN_STEP)
+
+
 def login(login_name: str, password: str, *, ip: str, user_agent: str = "") -> tuple[User, dict]:
-    """Log in by email or username; Unauthorized `invalid_credentials` for any wrong pair."""
+    """Log in by email or username; Unauthorized `invalid_credentials` for any wrong pair.
+
+    RateLimited per address, per account-and-address, and per account for addresses it never logged in from.
+    """
     key = login_name.strip().lower()
-    enforce(f"login:ip:{ip}", 60, 300, "login attempts from this address")
+    enforce(f"login:ip:{ip}", *LOGIN_PER_ADDRESS, "login attempts from this address")
     user = db.session.execute(
         select(User).where(or_(User.email == key, User.username_lower == key))
     ).scalar_one_or_none()
     # Keyed by the account itself, so switching between email and username does not reset the count.
-    enforce(f"login:account:{user.id if user else key}", 10, 300, "login attempts for this account")
+    account = user.id if user else key
+    limits = current_app.config["RATE_LIMITS"]
+    lim = limiter()
+    pair_key, account_key = f"login:pair:{account}:{ip}", f"login:account:{account}"
+    trusted = limits and lim.marked(f"login:trusted:{account}:{ip}")
+    if limits:
+        if lim.peek(pair_key, LOGIN_PER_PAIR[1]) >= LOGIN_PER_PAIR[0]:
+            raise RateLimited("Too many failed logins for this account from this address.", LOGIN_PER_PAIR[1] // 60)
+        if not trusted:
+            if lim.peek(account_key, LOGIN_PER_ACCOUNT_UNTRUSTED[1]) >= LOGIN_PER_ACCOUNT_UNTRUSTED[0]:
+                raise RateLimited("Too many failed logins for this account; try later or reset the password.", 600)
+            delay = _login_delay(lim.peek(f"login:recent:{account}", 900))
+            if delay:
+                socketio.sleep(delay)  # a greenlet waits; the worker does not
     ok = check_password(password, user.password_hash if user else None)
     if user is None or not ok:
+        if limits:
+            lim.hit(pair_key, LOGIN_PER_PAIR[0], LOGIN_PER_PAIR[1])
+            lim.hit(f"login:recent:{account}", 1_000_000, 900)
+            if not trusted:
+                lim.hit(account_key, LOGIN_PER_ACCOUNT_UNTRUSTED[0], LOGIN_PER_ACCOUNT_UNTRUSTED[1])
         raise Unauthorized("Wrong login or password.", code="invalid_credentials")
+    if user.banned_at is not None:  # site administration (app/services/admin.py)
+        raise Forbidden("This account is banned.", {"reason": user.banned_reason or ""}, code="account_banned")
+    if limits:
+        lim.mark(f"login:trusted:{account}:{ip}", LOGIN_TRUST_DAYS * 86400)
     with write_tx():
         tokens = _open_session(user, user_agent)
     return user, tokens
@@ -191,9 +234,15 @@ def _live_reset(token: str) -> PasswordReset:
     reset = db.session.execute(
         select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
     ).scalar_one_or_none()
-    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow() or _stale(reset):
         raise ValidationError("This reset link is invalid or has expired.", code="invalid_reset_token")
     return reset
+
+
+def _stale(reset: PasswordReset) -> bool:
+    """A link issued before the user's last password change (it may have been written after the void)."""
+    changed = db.session.execute(select(User.password_changed_at).where(User.id == reset.user_id)).scalar_one()
+    return reset.created_at < changed
 
 
 def confirm_password_reset(token: str, password: str, ip: str | None = None) -> None:
@@ -233,6 +282,7 @@ def change_password(user: User, session_id: int, old_password: str, password: st
         user = db.session.get(User, user.id)
         user.password_hash = password_hash
         user.password_changed_at = utcnow()
+        void_reset_links(user.id)  # a link mailed before the change must not undo it
         _revoke_sessions(user.id, "password_change", keep=session_id)
 
 

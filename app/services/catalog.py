@@ -52,9 +52,15 @@ def recent_reviews(master_id: int, limit: int, before: int | None = None) -> tup
 def get_master(master_id: int) -> Master:
     """A master card by user id, or NotFound."""
     master = db.session.get(Master, master_id)
-    if master is None:
+    user = db.session.get(User, master_id) if master is not None else None
+    if master is None or user is None or user.banned_at is not None or user.deleted_at is not None:
         raise NotFound("No such master.")
     return master
+
+
+def hidden_masters() -> tuple[Any, ...]:
+    """WHERE clauses (on User) that leave out banned and deleted accounts' cards."""
+    return (User.banned_at.is_(None), User.deleted_at.is_(None))
 
 
 def master_card(master_id: int) -> dict[str, Any]:
@@ -171,7 +177,7 @@ def list_masters(
     cursor: int | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The catalogue of masters (short cards), filtered and sorted; `next` is the offset of the next page."""
-    stmt = select(Master, User).join(User, User.id == Master.user_id)
+    stmt = select(Master, User).join(User, User.id == Master.user_id).where(*hidden_masters())
     if category is not None:
         ids = with_descendants(category)
         stmt = stmt.where(
@@ -286,7 +292,7 @@ def list_services(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The catalogue of services: by category (with subcategories), master, text, the master's city, the
     service's own rating and its price; newest first, best rated or cheapest; offset pagination."""
-    stmt = select(Service)
+    stmt = select(Service).where(Service.master_id.in_(select(User.id).where(*hidden_masters())))
     if category is not None:
         stmt = stmt.where(Service.category_id.in_(with_descendants(category)))
     if master_id is not None:

@@ -335,17 +335,21 @@ def remove_member(user_id: int, chat_id: int, target_id: int) -> None:
 
 
 def set_role(user_id: int, chat_id: int, target_id: int, role: str) -> dict[str, Any]:
-    """Make a member an admin or a plain member again (owner and admins); the owner's role is fixed.
+    """Make a member an admin or a plain member again; the owner's role is fixed.
 
-    A change is recorded in the group's history (`promoted` / `demoted`).
+    Admins promote members; only the owner demotes an admin (else an admin could demote another
+    admin, then remove them, which remove_member forbids). A change is recorded in the group's
+    history (`promoted` / `demoted`).
     """
     with write_tx():
-        chat, _member = access_group_admin(user_id, chat_id)
+        chat, member = access_group_admin(user_id, chat_id)
         target = membership(chat_id, target_id)
         if target is None:
             raise NotFound("Not a member of this chat.")
         if target.role == "owner":
             raise Forbidden("The owner's role cannot be changed.", {"reason": "not_allowed"})
+        if target.role == "admin" and role != "admin" and member.role != "owner":
+            raise Forbidden("Only the owner may demote an admin.", {"reason": "not_allowed"})
         event = {"chat_id": chat_id, "user_id": target_id, "role": role, "by": user_id}
         if target.role != role:
             action = "promoted" if role == "admin" else "demoted"

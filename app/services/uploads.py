@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import io
 import secrets
+import threading
 from pathlib import Path
 
 from flask import current_app
 from PIL import Image, ImageOps
 
 from app.concurrency import run_blocking
-from app.errors import DomainError, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from app.errors import DomainError, PayloadTooLarge, RateLimited, UnsupportedMediaType, ValidationError
+from app.ratelimit import enforce
 
-MAX_PIXELS = 40_000_000
+# Decoding is bounded (docs/SECURITY.md, "Images"). A JPEG is decoded at a reduced scale (draft mode: at
+# most twice the stored size, whatever its pixel count), so it may have up to MAX_PIXELS: a 48 MP phone
+# photo fits (peak 83 MB). PNG, GIF and WebP decode at full size, 4 bytes a pixel, and resizing RGBA
+# copies them again: 16.8 MP (a 5K screenshot fits) peaks at 177 MB, WebP's decoder needs more, so it gets
+# 12 MP (a 12 MP phone photo; 185 MB). At most IMAGE_DECODES run at once in a worker, the others wait
+# their turn (DECODE_WAIT seconds at most). Measured by bench/image_memory.py.
+MAX_PIXELS = 50_000_000
+PIXEL_LIMITS = {"JPEG": MAX_PIXELS, "PNG": 4096 * 4096, "GIF": 4096 * 4096, "WEBP": 12_000_000}
+DECODE_WAIT = 30.0
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we check the size ourselves before decoding.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_decodes: threading.BoundedSemaphore | None = None
 IMAGE_FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
     "PNG": ("image/png", "png"),
@@ -46,16 +57,21 @@ def _reencode_image(data: bytes, max_side: int) -> tuple[bytes, str, str]:
             fmt = probe.format
             width, height = probe.size
             probe.verify()
-        if width * height > MAX_PIXELS:
-            raise PayloadTooLarge(
-                f"The image is {width}x{height} pixels; at most {MAX_PIXELS // 1_000_000} megapixels.",
-                {"limit_pixels": MAX_PIXELS},
-            )
         if fmt not in IMAGE_FORMATS:
             raise UnsupportedMediaType("Only JPEG, PNG, WebP and GIF images are accepted.")
+        limit = PIXEL_LIMITS[fmt]
+        if width * height > limit:
+            raise PayloadTooLarge(
+                f"The image is {width}x{height} pixels; at most {limit / 1_000_000:.1f} megapixels for {fmt}.",
+                {"limit_pixels": limit},
+            )
         with Image.open(io.BytesIO(data)) as img:
-            img = ImageOps.exif_transpose(img)  # keep orientation, then drop EXIF by re-encoding
+            # Shrink first, then turn: the full-size pixels are never copied to a transposed twin, and a
+            # JPEG is never decoded at full size (its decoder scales by 1/2, 1/4 or 1/8 to at least max_side;
+            # thumbnail's own draft asks for twice max_side, which leaves a 48 MP photo at full size).
+            img.draft(img.mode, (max_side, max_side))
             img.thumbnail((max_side, max_side))
+            img = ImageOps.exif_transpose(img)  # keep orientation, then drop EXIF by re-encoding
             # Pillow copies some of img.info (comment, ICC profile, EXIF) into the new file by default:
             # keep only what the pixels need.
             img.info = {k: v for k, v in img.info.items() if k == "transparency"}
@@ -80,9 +96,31 @@ def _reencode_image(data: bytes, max_side: int) -> tuple[bytes, str, str]:
         raise UnsupportedMediaType("The file is not an image we can read.") from None
 
 
+def _decode_slots() -> threading.BoundedSemaphore:
+    global _decodes
+    if _decodes is None:
+        _decodes = threading.BoundedSemaphore(current_app.config["IMAGE_DECODES"])
+    return _decodes
+
+
+def check_upload_rate(user_id: int) -> None:
+    """RateLimited past UPLOAD_RATE uploads (avatars, attachments, images) per user in 5 minutes."""
+    enforce(f"upload:user:{user_id}", current_app.config["UPLOAD_RATE"], 300, "uploads")
+
+
 def store_image(data: bytes, kind: str, max_side: int = 1024) -> tuple[str, str, int]:
-    """Re-encode an image and store it; returns (stored name, content type, size)."""
-    encoded, content_type, ext = run_blocking(_reencode_image, data, max_side)
+    """Re-encode an image and store it; returns (stored name, content type, size).
+
+    At most IMAGE_DECODES run at once per worker (a green semaphore: waiting costs nothing); one that
+    cannot start within DECODE_WAIT seconds is RateLimited.
+    """
+    slots = _decode_slots()
+    if not slots.acquire(timeout=DECODE_WAIT):
+        raise RateLimited("The server is busy with other images; try again shortly.", 5)
+    try:
+        encoded, content_type, ext = run_blocking(_reencode_image, data, max_side)
+    finally:
+        slots.release()
     name = f"{secrets.token_hex(16)}.{ext}"
     (upload_dir(kind) / name).write_bytes(encoded)
     return name, content_type, len(encoded)

@@ -12,15 +12,25 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
+from app.permissions import can_see_presence, presence_visible_to
 from app.presence import presence
+from app.services.account_email import check_current_password, request_email_change
 from app.services.catalog import refresh_master_search
 from app.services.reference import check_city
-from app.services.uploads import read_limited, store_image, upload_dir
+from app.services.uploads import check_upload_rate, read_limited, store_image, upload_dir
 from app.shapes.users import brief
 
 
-def profile(user: User, viewer_id: int | None, online: bool | None = None) -> dict[str, Any]:
-    """A profile as the contract shows it; private fields only to its owner."""
+def profile(
+    user: User, viewer_id: int | None, online: bool | None = None, *, presence_checked: bool = False
+) -> dict[str, Any]:
+    """A profile as the contract shows it; private fields only to its owner.
+
+    `online` is null unless the viewer may see it (app.permissions.presence_visible_to); pass the
+    answer in `online` with presence_checked=True when it is already known (lists: profiles()).
+    """
+    if not presence_checked and online is None and can_see_presence(viewer_id, user.id):
+        online = presence().is_online(user.id)
     data: dict[str, Any] = {
         **brief(user),
         "bio": user.bio,
@@ -28,7 +38,7 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         "telegram": user.telegram,
         "created_at": isoformat(user.created_at),
         "is_master": user.is_master,
-        "online": presence().is_online(user.id) if online is None else online,
+        "online": online,
     }
     if viewer_id == user.id:
         data["email"] = user.email
@@ -36,6 +46,15 @@ def profile(user: User, viewer_id: int | None, online: bool | None = None) -> di
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
         data["locale"] = user.locale
     return data
+
+
+def profiles(users: list[User], viewer_id: int) -> list[dict[str, Any]]:
+    """Profiles of a list of users with one presence-visibility query for all of them."""
+    visible = presence_visible_to(viewer_id, [u.id for u in users])
+    online = presence()
+    return [
+        profile(u, viewer_id, online.is_online(u.id) if u.id in visible else None, presence_checked=True) for u in users
+    ]
 
 
 def get_user(user_id: int) -> User:
@@ -47,12 +66,25 @@ def get_user(user_id: int) -> User:
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
-    """Apply profile changes; Conflict when a new username or email is taken."""
+    """Apply profile changes; Conflict when a new username is taken.
+
+    A new email needs `current_password` (ValidationError without it, Unauthorized when wrong) and
+    takes effect only when confirmed from the new mailbox (app.services.account_email); the answer is
+    the same whether or not the address is registered.
+    """
+    changes = dict(changes)
+    current_password = changes.pop("current_password", None)
+    new_email = changes.pop("email", None)
+    if new_email is not None:
+        check_current_password(user, current_password)  # before anything else is written
     try:
-        return _update_profile(user, dict(changes))
+        user = _update_profile(user, changes)
     except IntegrityError:
         # Two users racing for the same name both pass the check; the unique index stops the second.
-        raise Conflict("That username or email is already taken.", code="account_taken") from None
+        raise Conflict("That username is already taken.", code="account_taken") from None
+    if new_email is not None:
+        request_email_change(user, new_email)
+    return user
 
 
 def _update_profile(user: User, changes: dict[str, Any]) -> User:
@@ -67,12 +99,6 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
             if clash:
                 raise Conflict("That username is already taken.", {"field": "username"}, code="username_taken")
             user.username, user.username_lower = new, new.lower()
-        if "email" in changes and changes["email"] is not None:
-            new = changes.pop("email").lower()
-            clash = db.session.execute(select(User.id).where(User.email == new, User.id != user.id)).first()
-            if clash:
-                raise Conflict("That email is already taken.", {"field": "email"}, code="email_taken")
-            user.email = new
         if "city" in changes:
             changes["city"] = check_city(changes["city"])  # a listed city's canonical spelling, else as typed
         for field in ("display_name", "bio", "city", "telegram", "phone", "birth_date", "locale"):
@@ -100,7 +126,12 @@ def search_users(
     paged with `before`; a query's matches come by id, paged with `after` (`next` is that cursor).
     """
     ascending = after is not None or (bool(query.strip()) and before is None)
-    stmt = select(User).order_by(User.id if ascending else User.id.desc()).limit(limit + 1)
+    stmt = (
+        select(User)
+        .where(User.deleted_at.is_(None))  # a deleted account is no longer in the directory
+        .order_by(User.id if ascending else User.id.desc())
+        .limit(limit + 1)
+    )
     for word in query.lower().split():
         pattern = _like(word)
         stmt = stmt.where(
@@ -122,6 +153,7 @@ def search_users(
 
 def set_avatar(user: User, stream, max_bytes: int) -> User:
     """Check, re-encode and store an uploaded avatar; the old file is removed."""
+    check_upload_rate(user.id)
     data = read_limited(stream, max_bytes)
     name, _content_type, _size = store_image(data, "avatars", max_side=512)
     with write_tx():

@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
+from app import logs, metrics
 from app.auth import authenticate_socket_token
 from app.errors import DomainError
 from app.events import emit_now
@@ -17,6 +18,7 @@ from app.extensions import db, socketio
 from app.presence import presence
 from app.realtime import session_room, user_room
 from app.schemas.chats import PingAck
+from app.sockets.auth import watch_expiry
 from app.sockets.events import Connection, forget_connection, register_connection, socket_event
 
 log = logging.getLogger("masterchat.sockets")
@@ -42,7 +44,7 @@ def on_connect(auth: Any = None) -> None:
     """Accept a socket only with a valid access token in `auth.token`; join its rooms."""
     token = auth.get("token") if isinstance(auth, dict) else None
     try:
-        user_id, session_id = authenticate_socket_token(token)
+        user_id, session_id, expires_at = authenticate_socket_token(token)
     except DomainError:
         raise ConnectionRefusedError("unauthorized", {"code": "unauthorized"}) from None
     except Exception:
@@ -50,9 +52,13 @@ def on_connect(auth: Any = None) -> None:
         log.exception("socket connect failed")
         raise ConnectionRefusedError("internal_error", {"code": "internal_error"}) from None
     sid = request.sid  # type: ignore[attr-defined]
-    register_connection(Connection(sid=sid, user_id=user_id, session_id=session_id))
+    conn = Connection(sid=sid, user_id=user_id, session_id=session_id, expires_at=expires_at)
+    watch_expiry(conn)
+    register_connection(conn)
     join_room(user_room(user_id))
     join_room(session_room(session_id))
+    metrics.socket_connected()
+    logs.socket_event("connect", user_id, sid, session_id)
     if presence().connect(user_id, sid, session_id):
         emit_now(Presence, {"user_id": user_id, "online": True}, _audience(user_id))
 
@@ -63,6 +69,8 @@ def on_disconnect(*_args: Any) -> None:
     conn = forget_connection(request.sid)  # type: ignore[attr-defined]
     if conn is None:
         return
+    metrics.socket_disconnected()
+    logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
     if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
         try:
             emit_now(Presence, {"user_id": conn.user_id, "online": False}, _audience(conn.user_id))

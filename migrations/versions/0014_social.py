@@ -1,7 +1,7 @@
 """social
 
 Revision ID: 0014
-Revises: 0011b
+Revises: 0016
 Create Date: 2026-12-01 08:10:17.823797
 
 """
@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = '0014'
-down_revision = '0011b'  # written on '0003'; chained after main's head when main was merged in
+down_revision = '0016'  # written on '0003'; chained after main's head when main was merged in
 branch_labels = None
 depends_on = None
 

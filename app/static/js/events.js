@@ -10,6 +10,7 @@ import { session } from "./stores/session.js";
 import { handlers as socialEvents } from "./stores/social.js";
 
 export const SERVER_EVENTS = [
+  "auth:expiring",
   "chat:created",
   "chat:deleted",
   "chat:member_added",
@@ -33,7 +34,7 @@ export const SERVER_EVENTS = [
 ];
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [messengerEvents, marketEvents, notificationEvents, socialEvents];
+const DOMAINS = [sock.handlers, messengerEvents, marketEvents, notificationEvents, socialEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

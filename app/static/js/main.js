@@ -16,6 +16,7 @@ import { chatRoutes } from "./views/chats.js";
 import { marketRoutes } from "./views/market.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
+import { adminRoutes } from "./views/admin.js";
 import { socialRoutes } from "./views/social.js";
 import "./i18n/social.js";
 
@@ -25,7 +26,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...socialRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes].map((r) => {
+const routes = [...authRoutes, ...socialRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };

@@ -71,6 +71,14 @@ export function connect() {
   for (const name of serverEvents) socket.on(name, (payload) => dispatch(name, payload));
 }
 
+/** The connection's own server events (events.js routes them here like a store's). */
+export const handlers = {
+  // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
+  "auth:expiring": async () => {
+    if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
+  },
+};
+
 export function disconnect() {
   if (!socket) return;
   const s = socket;

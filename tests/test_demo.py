@@ -1,0 +1,78 @@
+"""`make demo`: a believable marketplace and messenger built through the services, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.demo import PARTS, DemoContext, demo_part, run_demo
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context():
+        return run_demo()
+
+
+def _login(client, username: str) -> dict[str, str]:
+    res = client.post("/api/auth/login", json={"login": username, "password": "masterchat-demo"})
+    assert res.status_code == 200, res.get_json()
+    return {"Authorization": f"Bearer {res.get_json()['access_token']}"}
+
+
+def test_every_category_has_masters_with_services_and_reviews(client, demo):
+    tree = client.get("/api/categories").get_json()
+    roots = tree["items"] if isinstance(tree, dict) else tree
+    assert len(roots) == 10
+    for root in roots:
+        page = client.get("/api/masters", query_string={"category_id": root["id"]}).get_json()
+        assert page["items"], f"no master in {root['name']}"
+        for leaf in root.get("children", []):
+            assert client.get("/api/masters", query_string={"category_id": leaf["id"]}).get_json()["items"], leaf
+    rated = [m for m in client.get("/api/masters", query_string={"limit": 50}).get_json()["items"] if m["rating"]]
+    assert len(rated) >= 8
+    stats = client.get("/api/stats").get_json()
+    assert stats["masters"] == 10 and stats["open_requests"] == 6 and stats["completed_orders"] == 12
+
+
+def test_customers_find_their_orders_chats_and_offers(client, demo):
+    kate = _login(client, "kate")
+    mine = client.get("/api/requests", query_string={"status": "open"}, headers=kate).get_json()["items"]
+    assert len(mine) == 2
+    for req in mine:
+        offers = client.get(f"/api/requests/{req['id']}/offers", headers=kate).get_json()
+        assert offers["items"], req["title"]
+    anna = _login(client, "anna")
+    chats = client.get("/api/chats", headers=anna).get_json()["items"]
+    kinds = {c["type"] for c in chats}
+    assert {"order", "group", "direct"} <= kinds
+    order = next(c for c in chats if c["type"] == "order")
+    history = client.get(f"/api/messages/{order['id']}", headers=anna).get_json()["items"]
+    assert len([m for m in history if m.get("sender")]) >= 4
+    texts = " ".join(m["body"] for m in history)
+    assert "Здравствуйте" in texts  # Anna writes in Russian; Kate's chats are in English
+    kate_chats = client.get("/api/chats", headers=kate).get_json()["items"]
+    assert any(c["type"] == "group" and c["name"] == "Expats in Moscow" for c in kate_chats)
+
+
+def test_the_printed_logins_work_and_have_avatars(client, demo):
+    for username, _what in demo.logins:
+        headers = _login(client, username)
+        me = client.get("/api/users/me", headers=headers).get_json()
+        assert me["avatar_url"], username
+
+
+def test_a_new_part_joins_the_demo_after_the_part_it_names(app):
+    ran: list[str] = []
+
+    @demo_part("test-social", after="people")
+    def social(ctx: DemoContext) -> None:
+        ran.append(ctx.user("anna").username)
+
+    try:
+        names = [p.name for p in PARTS]
+        assert names.index("test-social") == names.index("people") + 1
+        with app.app_context():
+            run_demo(only=["people", "test-social"])
+        assert ran == ["anna"]
+    finally:
+        PARTS[:] = [p for p in PARTS if p.name != "test-social"]
