@@ -3,7 +3,7 @@
 import { io } from "../vendor/socket.io.esm.min.js";
 import { freshAccess, onTokens, refreshTokens, tokens } from "./api.js";
 
-const handlers = new Map(); // event -> Set(fn)
+const lifecycle = new Map(); // event -> Set(fn)
 let socket = null;
 let state = "offline"; // offline | connecting | online | reconnecting
 let everConnected = false;
@@ -18,13 +18,13 @@ export function handleServerEvents(names, fn) {
 
 /** Connection lifecycle: "state" (offline | connecting | online | reconnecting), "connected", "reconnected". */
 export function on(event, fn) {
-  if (!handlers.has(event)) handlers.set(event, new Set());
-  handlers.get(event).add(fn);
-  return () => handlers.get(event).delete(fn);
+  if (!lifecycle.has(event)) lifecycle.set(event, new Set());
+  lifecycle.get(event).add(fn);
+  return () => lifecycle.get(event).delete(fn);
 }
 
 function fire(event, payload) {
-  for (const fn of handlers.get(event) || []) {
+  for (const fn of lifecycle.get(event) || []) {
     try { fn(payload); } catch (err) { console.warn("handler failed", event, err); }
   }
 }
