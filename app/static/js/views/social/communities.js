@@ -104,7 +104,7 @@ export async function communityPage({ view, args, go }) {
     let ids = [];
     let next = null;
     const list = postList(() => ids, { canModerate: isAdmin });
-    const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("feed.more") });
+    const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("news.more") });
     clear(body, canPost ? composer({ communityId: id, placeholder: t("composer.placeholder_community"), onPosted: (p) => { ids = [p.id, ...ids]; list.sync(); } }) : null,
       list.node, el("div", { class: "row center" }, more));
     try {

@@ -13,10 +13,10 @@ import { postList } from "./post.js";
 export async function feedPage({ view }) {
   const bar = el("button", { type: "button", class: "new-posts-bar", hidden: true, dataset: { action: "show-new" } });
   const status = el("div", {});
-  const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("feed.more") });
+  const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("news.more") });
   const list = postList(() => social.get().feed.ids);
   clear(view, el("section", { class: "feed-page" },
-    el("h1", { class: "page-title", text: t("feed.title") }),
+    el("h1", { class: "page-title", text: t("news.title") }),
     composer({ onPosted: () => window.scrollTo({ top: 0 }) }),
     bar, status, list.node, el("div", { class: "row center" }, more)));
 
@@ -37,15 +37,15 @@ export async function feedPage({ view }) {
     if (feed.status === "loading" && !feed.ids.length) clear(status, loadingState());
     else if (feed.status === "error") clear(status, errorState(lastError, () => loadFeed().catch((err) => { lastError = err; })));
     else if (feed.status === "ready" && !feed.ids.length) {
-      clear(status, emptyState(t("feed.empty"),
-        el("a", { href: "#/people", class: "button", text: t("feed.find_people") }),
-        el("a", { href: "#/communities", class: "button ghost", text: t("feed.find_communities") })));
+      clear(status, emptyState(t("news.empty"),
+        el("a", { href: "#/people", class: "button", text: t("news.find_people") }),
+        el("a", { href: "#/communities", class: "button ghost", text: t("news.find_communities") })));
     } else clear(status);
     list.sync();
   };
   const drawBar = (fresh) => {
     bar.hidden = !fresh.length;
-    bar.textContent = t("feed.new_posts", { count: fresh.length });
+    bar.textContent = t("news.new_posts", { count: fresh.length });
   };
   const unsubs = [
     social.subscribe((s) => s.feed, drawStatus),

@@ -145,7 +145,7 @@ async function wallTab(body, userId, isMine) {
   let ids = [];
   let next = null;
   const list = postList(() => ids);
-  const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("feed.more") });
+  const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("news.more") });
   const add = (post) => { ids = [post.id, ...ids]; list.sync(); };
   clear(body, isMine ? composer({ onPosted: add }) : null, list.node, el("div", { class: "row center" }, more));
   try {
