@@ -19,6 +19,7 @@ from app.schemas.social import (
     RoleOut,
 )
 from app.services import communities as service
+from app.services.community_chat import open_chat as open_community_chat
 
 bp = ApiBlueprint("communities", __name__, tag="communities", url_prefix="/api/communities")
 
@@ -115,4 +116,4 @@ def remove_member(community_id: int, user_id: int):
 @bp.route_spec("/<int:community_id>/chat", "POST", response=CommunityChatOut, errors=(401, 403, 404, 409))
 def open_chat(community_id: int):
     """Admins open the community's group chat with every member (the existing one if there is one)."""
-    return service.open_chat(g.user.id, community_id)
+    return open_community_chat(g.user.id, community_id)

@@ -9,27 +9,23 @@ follows the membership: whoever joins is added, whoever leaves is removed.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from app.db import write_tx
-from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from app.errors import Forbidden, NotFound, ValidationError
 from app.events.social import CommunityApproved, CommunityRequest
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
-from app.models.chat import Chat, ChatMember
 from app.models.social import Community, CommunityMember
 from app.permissions import MEMBER_ROLES, access_community, access_community_admin
-from app.services import chats as chats_service
+from app.services.community_chat import sync_chat
 from app.services.notifications import notify
 from app.services.uploads import read_limited, store_image, upload_dir
 from app.shapes.social import community_brief, community_out
 from app.shapes.users import brief
-
-log = logging.getLogger("masterchat.communities")
 
 
 def _counts(ids: list[int]) -> dict[int, int]:
@@ -174,7 +170,7 @@ def join(user_id: int, community_id: int) -> dict[str, Any]:
             notify(_admins(community_id), CommunityRequest(community=community_brief(community), user=brief(me)))
         chat_id = community.chat_id
     if role == "member":
-        _sync_chat(chat_id, user_id, True)
+        sync_chat(chat_id, user_id, True)
     return {"role": role}
 
 
@@ -213,7 +209,7 @@ def leave(user_id: int, community_id: int) -> None:
         chat_id = community.chat_id
         _remove(community, member)
     if was_member:
-        _sync_chat(chat_id, user_id, False)
+        sync_chat(chat_id, user_id, False)
 
 
 def list_members(
@@ -260,7 +256,7 @@ def set_role(user_id: int, community_id: int, target_id: int, role: str) -> dict
             notify([target_id], CommunityApproved(community=community_brief(community)))
         chat_id = community.chat_id
     if approved:
-        _sync_chat(chat_id, target_id, True)
+        sync_chat(chat_id, target_id, True)
     return {"role": role}
 
 
@@ -279,52 +275,5 @@ def remove_member(user_id: int, community_id: int, target_id: int) -> None:
         chat_id = community.chat_id
         db.session.delete(member)
     if was_member:
-        _sync_chat(chat_id, target_id, False)
+        sync_chat(chat_id, target_id, False)
     return None
-
-
-def open_chat(user_id: int, community_id: int) -> dict[str, Any]:
-    """Admins open the community's group chat with every member (one click); the existing one if linked."""
-    community, _role = access_community_admin(user_id, community_id)
-    if community.chat_id is not None and db.session.get(Chat, community.chat_id) is not None:
-        return {"community_id": community_id, "chat_id": community.chat_id}
-    members = list(
-        db.session.scalars(
-            select(CommunityMember.user_id).where(
-                CommunityMember.community_id == community_id, CommunityMember.role.in_(MEMBER_ROLES)
-            )
-        )
-    )
-    chat = chats_service.create_group(user_id, community.name[:100], community.description[:2000], members)
-    with write_tx():
-        community = db.session.get(Community, community_id)
-        if community is None:
-            raise NotFound("No such community.")
-        if community.chat_id is not None and db.session.get(Chat, community.chat_id) is not None:
-            raise Conflict("The community's chat was opened meanwhile.", {"chat_id": community.chat_id})
-        community.chat_id = chat["id"]
-    return {"community_id": community_id, "chat_id": chat["id"]}
-
-
-def community_of_chat(chat_id: int) -> dict[str, Any] | None:
-    """The community a group chat belongs to (the other direction of the link), or None."""
-    community = db.session.scalar(select(Community).where(Community.chat_id == chat_id))
-    return community_brief(community) if community is not None else None
-
-
-def _sync_chat(chat_id: int | None, user_id: int, joined: bool) -> None:
-    """Keep the linked chat's members in step with the community (its owner acts); failures are logged."""
-    if chat_id is None:
-        return
-    owner = db.session.scalar(
-        select(ChatMember.user_id).where(ChatMember.chat_id == chat_id, ChatMember.role == "owner")
-    )
-    if owner is None:
-        return
-    try:
-        if joined:
-            chats_service.add_member(owner, chat_id, user_id)
-        else:
-            chats_service.remove_member(owner, chat_id, user_id)
-    except DomainError as err:
-        log.info("community chat %s not synced for user %s: %s", chat_id, user_id, err.message)
