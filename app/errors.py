@@ -96,6 +96,8 @@ def field_problem_of(value: Any, sentence: str | None = None) -> dict[str, Any]:
     ("bad", "empty": older call sites) it is code `invalid` with the error's own sentence, if it has one."""
     if isinstance(value, dict) and "code" in value and "message" in value:
         return value
+    if value == "required":
+        return field_problem("required", "Required.")
     return field_problem("invalid", sentence or str(value))
 
 

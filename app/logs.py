@@ -182,7 +182,14 @@ def _finish(response: Any) -> Any:
 
 
 def socket_event(what: str, user_id: int, sid: str, session_id: int | None = None) -> None:
-    """One line per socket connect/disconnect (app/sockets/connection.py)."""
+    """One line per socket connect/disconnect (app/sockets/connection.py).
+
+    Its request id is the handshake's X-Request-ID, else the socket id, so a socket's connect and
+    disconnect lines (and what is logged while they run) share one id.
+    """
+    if has_request_context():
+        header = request.headers.get("X-Request-ID", "")
+        g.request_id = header if _VALID_ID.match(header) else sid
     socket_log.info(
         "socket %s user=%s sid=%s",
         what,

@@ -49,3 +49,18 @@ def test_migrate_and_seed_users_run_without_monkey_patching_or_warnings(tmp_path
     seed = json.loads(out.read_text())
     assert len(seed["users"]) == 3 and len(seed["chats"]) == 1
     assert "seeded 3 users" in run.stdout
+
+
+def test_make_run_installs_only_what_serving_needs_and_make_test_adds_the_tools():
+    """`make run` installs requirements.txt only (no Playwright, matplotlib, py-spy); `make test` adds the rest."""
+    run = subprocess.run(["make", "-n", "-B", "run"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert "pip install --disable-pip-version-check -q -r requirements.txt" in run.stdout
+    assert "requirements-dev.txt" not in run.stdout
+    test = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert "-r requirements-dev.txt" in test.stdout and test.stdout.index("requirements.txt") < test.stdout.index(
+        "requirements-dev.txt"
+    )
+    runtime = (ROOT / "requirements.txt").read_text().lower()
+    for tool in ("playwright", "matplotlib", "numpy", "py-spy", "pytest"):
+        assert f"\n{tool}==" not in runtime

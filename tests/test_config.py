@@ -144,3 +144,22 @@ def test_check_config_fails_with_the_variable_named(env, tmp_path):
     run = _check_config(tmp_path, PORT="abc")
     assert run.returncode == 2
     assert "PORT='abc': expected an integer" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_server_refuses_a_bad_setting_with_its_name_and_no_traceback(env, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    base = {k: v for k, v in os.environ.items() if k not in ("PORT", "APP_ENV")}
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "wsgi.py")],
+        env={**base, "INSTANCE_PATH": str(tmp_path), "APP_ENV": "development", "GC_TUNING": "sometimes"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "GC_TUNING='sometimes': expected a boolean" in run.stderr and "Traceback" not in run.stderr

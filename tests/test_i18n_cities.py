@@ -160,6 +160,12 @@ def test_upgrading_a_database_fills_english_names_and_master_city_keys(config, t
         )
         db.session.execute(
             text(
+                "INSERT INTO auth_sessions (id, user_id, created_at, last_used_at, user_agent)"
+                " VALUES (7, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'curl')"
+            )
+        )
+        db.session.execute(
+            text(
                 "INSERT INTO master_categories (master_id, category_id)"
                 " SELECT 1, id FROM categories WHERE slug = 'plumbing'"
             )
@@ -169,6 +175,11 @@ def test_upgrading_a_database_fills_english_names_and_master_city_keys(config, t
         assert db.session.scalar(select(City.name_en).where(City.name == "Казань")) == "Kazan"
         assert db.session.scalar(select(City.name).where(City.name_en == "Tbilisi")) == "Тбилиси"
         assert db.session.scalar(select(Category.name_en).where(Category.slug == "plumbing")) == "Plumbing"
+        # nothing that hangs off the user was lost on the way (a SQLite batch rebuild of `users` with foreign
+        # keys enforced used to cascade and delete it all)
+        assert db.session.get(Master, 1) is not None, "the master card was lost by a later migration"
+        assert db.session.scalar(text("SELECT count(*) FROM auth_sessions WHERE user_id = 1")) == 1
+        assert db.session.scalar(text("SELECT count(*) FROM master_categories WHERE master_id = 1")) == 1
         assert db.session.get(Master, 1).city_key == city_key("Казань")
         items, _next = catalog.list_masters(city="kazan")
         assert [m["user"]["id"] for m in items] == [1]

@@ -109,3 +109,48 @@ def test_minutes_are_spelled_with_their_noun(minutes, ru, en):
     assert ru in render_mail("password_reset", "ru", name="a", minutes=minutes, link="L")[1]
     assert en in render_mail("password_reset", "en", name="a", minutes=minutes, link="L")[1]
     assert render_mail("password_reset", "xx", name="a", minutes=1, link="L")[0] == "Сброс пароля в Masterchat"
+
+
+@pytest.mark.parametrize(("hours", "ru"), [(1, "1 часа"), (2, "2 часов"), (21, "21 часа"), (24, "24 часов")])
+def test_hours_are_spelled_with_their_noun(hours, ru):
+    _subject, body = render_mail("email_change_confirm", "ru", name="a", hours=hours, link="L")
+    assert f"в течение {ru}" in body
+    english = render_mail("email_change_confirm", "en", name="a", hours=hours, link="L")[1]
+    assert f"within {hours} hour{'s' if hours != 1 else ''} " in english
+
+
+def test_email_change_mails_go_out_in_each_readers_language(client, make_user, config):
+    """The requester (locale en) gets English; the owner of the address asked for (locale ru) gets Russian."""
+    ann, bob = make_user(), make_user()
+    client.patch("/api/users/me", json={"locale": "en"}, headers=ann.headers)
+    client.patch("/api/users/me", json={"locale": "ru"}, headers=bob.headers)
+    res = client.patch(
+        "/api/users/me",
+        json={"email": bob.email, "current_password": ann.password},
+        headers={**ann.headers, "Accept-Language": "ru"},
+    )
+    assert res.status_code == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(_mails(config.MAIL_OUTBOX)) < 2:
+        time.sleep(0.02)
+    mails = {m["To"]: m for m in _mails(config.MAIL_OUTBOX)}
+    assert mails[ann.email]["Subject"] == "Masterchat: a change of your email was requested"
+    assert mails[ann.email]["Content-Language"] == "en"
+    assert mails[bob.email]["Subject"] == "Masterchat: на этот адрес уже есть аккаунт"
+    assert mails[bob.email]["Content-Language"] == "ru"
+
+
+def test_email_change_link_follows_the_browser_for_a_user_without_a_locale(client, make_user, config):
+    ann = make_user()
+    res = client.patch(
+        "/api/users/me",
+        json={"email": "new-ann@example.com", "current_password": ann.password},
+        headers={**ann.headers, "Accept-Language": "en-GB,en;q=0.9"},
+    )
+    assert res.status_code == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(_mails(config.MAIL_OUTBOX)) < 2:
+        time.sleep(0.02)
+    link = next(m for m in _mails(config.MAIL_OUTBOX) if m["To"] == "new-ann@example.com")
+    assert link["Subject"] == "Confirm your new Masterchat email"
+    assert "within 24 hours" in link.get_content()

@@ -87,6 +87,7 @@ def test_json_lines_with_sockets_and_no_token_password_or_reset_link(tmp_path):
     assert reset["request_id"] == "reset-1" and reset["status"] == 204
     sockets = [r for r in records if r["logger"] == "masterchat.sockets.access"]
     assert [r["event"] for r in sockets] == ["connect", "disconnect"]
+    assert sockets[0]["request_id"] == sockets[1]["request_id"] == sockets[0]["sid"]
     assert all(r["user_id"] == body["user"]["id"] for r in sockets)
     secrets = [password, new_password, tokens["access_token"], tokens["refresh_token"], body["access_token"]]
     secrets += [_token(link), link]

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,3 +90,20 @@ def test_readme_curl_examples_work_as_written(server, tmp_path):
     while time.monotonic() < deadline and not list(outbox.glob("*.eml")):
         time.sleep(0.05)
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_readme_bcrypt_measurement_runs_as_written(tmp_path):
+    """The "Passwords" section's measurement, run by bash as written (`.venv/bin/python` is this interpreter).
+    It prints one line per cost; the numbers themselves belong to the README's table, not to an assert."""
+    text = README.read_text(encoding="utf-8").split("## Passwords", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", text, re.S).group(1)
+    assert block.startswith(".venv/bin/python -c ")
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    rounds = [int(r) for r in re.findall(r"^rounds=(\d+): median \d+ ms, min \d+ ms per hash$", run.stdout, re.M)]
+    assert rounds == [10, 11, 12, 13], run.stdout

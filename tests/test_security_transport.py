@@ -105,3 +105,30 @@ def test_idle_connection_is_closed(guarded_server):
     with socket.create_connection(("127.0.0.1", guarded_server.port), timeout=10) as s:
         assert s.recv(1) == b""  # the server closes a connection that never sends a request
     assert time.monotonic() - start < 5.0
+
+
+def test_a_real_polling_client_still_works_through_the_guard(guarded_server):
+    import socketio as sio
+
+    user = guarded_server.signup(f"poller{guarded_server.port}")
+    client = sio.Client()
+    client.connect(guarded_server.url, auth={"token": user["access_token"]}, transports=["polling"], wait_timeout=5)
+    try:
+        for _ in range(3):  # each call is a polling POST read by the guard, then handed to Engine.IO
+            assert client.call("ping", {}, timeout=5) == {"ok": True, "user_id": user["user"]["id"]}
+    finally:
+        client.disconnect()
+
+
+def test_a_body_that_stops_short_never_reaches_engineio(guarded_server):
+    sid = _polling_sid(guarded_server.url)
+    head = (
+        f"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: x\r\n"
+        f"Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", guarded_server.port), timeout=5) as s:
+        s.sendall(head + b"40")
+        s.shutdown(socket.SHUT_WR)  # the client goes away mid-body
+        s.recv(65536)
+    log = next(guarded_server.tmp.glob("server-*.log")).read_text()
+    assert "post request handler error" not in log

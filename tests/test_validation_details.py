@@ -125,3 +125,21 @@ def test_an_older_call_site_with_a_bare_word_still_gets_the_shape():
         "message": "reply_to must be a message of this chat.",
     }
     assert ValidationError(None, {"fields": {"x": "bad"}}).to_dict()["message"] == "x: bad."
+    assert ValidationError("Send x.", {"fields": {"x": "required"}}).details["fields"]["x"]["code"] == "required"
+
+
+def test_message_errors_name_their_field_with_a_code(client, make_user):
+    from tests.chat_helpers import direct, group, send
+
+    ann, bob = make_user(), make_user()
+    chat, other = direct(client, ann, bob), group(client, ann, [bob])
+    elsewhere = send(client, ann, other["id"])
+    for body, field, code in [
+        ({"body": "hi", "reply_to": elsewhere["id"]}, "reply_to", "unknown_message"),
+        ({"body": "hi", "attachment_id": 999999}, "attachment_id", "unknown_attachment"),
+        ({"body": "x" * 4001}, "body", "too_long"),
+    ]:
+        res = client.post("/api/messages", json={"chat_id": chat["id"], "client_id": "k", **body}, headers=ann.headers)
+        err = assert_error(res, 422, "validation_error")
+        assert err["details"]["fields"][field]["code"] == code, err
+    assert client.get(f"/api/messages/{chat['id']}", headers=ann.headers).get_json()["items"] == []

@@ -53,7 +53,7 @@ def build_openapi() -> dict[str, Any]:
     def ref(model: type[BaseModel], mode: str = "validation") -> dict[str, Any]:
         return keyed[(model, mode)]
 
-    currency = current_app.config.get("CURRENCY", "RUB")
+    currency = current_app.config["CURRENCY"]
     paths: dict[str, Any] = {}
     for spec in ROUTES:
         op: dict[str, Any] = {

@@ -22,11 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Unauthorized, ValidationError
 from app.extensions import db, socketio
+from app.i18n import browser_locale, user_locale
 from app.models import PasswordReset, User
 from app.models.base import utcnow
 from app.ratelimit import enforce
 from app.security import JWT_ALGORITHM, check_password
 from app.services.mail import deliver_now
+from app.services.mail_texts import render_mail
 
 TOKEN_TYPE = "email_change"
 
@@ -46,8 +48,8 @@ def check_current_password(user: User, current_password: str | None) -> None:
     """The gate of an email change: ValidationError without the password, Unauthorized when it is wrong."""
     enforce(f"email-change:user:{user.id}", 10, 3600, "email change attempts")
     if not current_password:
-        raise ValidationError(
-            "Changing the email needs your current password.", {"fields": {"current_password": "required"}}
+        raise ValidationError.field(
+            "current_password", "required", "Required.", summary="Changing the email needs your current password."
         )
     if not check_password(current_password, user.password_hash):
         raise Unauthorized("The current password is wrong.", code="invalid_credentials")
@@ -58,45 +60,36 @@ def request_email_change(user: User, new_email: str) -> None:
     new_email = new_email.strip().lower()
     if new_email == user.email:
         return
-    socketio.start_background_task(_mail_change, current_app._get_current_object(), user.id, new_email)
+    # The browser's language now: the mails' language for a reader who never chose one.
+    socketio.start_background_task(
+        _mail_change, current_app._get_current_object(), user.id, new_email, browser_locale()
+    )
 
 
-def _mail_change(app: Flask, user_id: int, new_email: str) -> None:
-    """Background task: a link to a free new address, or a notice to a taken one; a notice to the old one."""
+def _mail_change(app: Flask, user_id: int, new_email: str, fallback_locale: str | None = None) -> None:
+    """Background task: a link to a free new address, or a notice to a taken one; a notice to the old one.
+    Each mail in its reader's language (app.i18n.user_locale), else `fallback_locale`."""
     with app.app_context():
         try:
             user = db.session.get(User, user_id)
             if user is None:
                 return
-            taken = db.session.execute(select(User.id).where(User.email == new_email)).first() is not None
+            owner = db.session.execute(select(User).where(User.email == new_email)).scalar_one_or_none()
             ttl = app.config["EMAIL_CHANGE_TTL"]
             name = user.display_name or user.username
-            if taken:
-                deliver_now(
-                    new_email,
-                    "Masterchat: this address already has an account",
-                    "Hello,\n\nSomeone asked to move a Masterchat account to this address, which already has an "
-                    "account of its own, so nothing changed.\nIf that was you, log in with this address, "
-                    "or reset its password.\n",
-                )
+            language = user_locale(user, fallback_locale)
+            if owner is not None:  # the address is taken: its owner (who reads this) in their own language
+                owner_language = user_locale(owner, fallback_locale)
+                deliver_now(new_email, *render_mail("email_taken", owner_language), owner_language)
             else:
                 now = int(time.time())
                 payload = {"typ": TOKEN_TYPE, "sub": str(user.id), "new": new_email, "st": _stamp(user)}
                 token = jwt.encode({**payload, "iat": now, "exp": now + ttl}, app.config["SECRET_KEY"], JWT_ALGORITHM)
                 link = f"{app.config['PUBLIC_URL']}/#/confirm-email?token={token}"
-                deliver_now(
-                    new_email,
-                    "Confirm your new Masterchat email",
-                    f"Hello {name},\n\nOpen this link within {ttl // 3600} hours to make this your Masterchat "
-                    f"address:\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n",
-                )
-            deliver_now(
-                user.email,
-                "Masterchat: a change of your email was requested",
-                f"Hello {name},\n\nSomeone signed in as you asked to change your Masterchat email to "
-                f"{_mask(new_email)}. It changes only when the link sent there is opened.\n"
-                "If this was not you, change your password now: that also cancels the change.\n",
-            )
+                texts = render_mail("email_change_confirm", language, name=name, hours=ttl // 3600, link=link)
+                deliver_now(new_email, *texts, language)
+            texts = render_mail("email_change_requested", language, name=name, masked=_mask(new_email))
+            deliver_now(user.email, *texts, language)
         except Exception:
             app.logger.exception("email change mail for user %s failed", user_id)
         finally:
@@ -126,18 +119,17 @@ def confirm_email_change(token: str) -> User:
             void_reset_links(user.id)
     except IntegrityError:
         raise invalid from None
-    socketio.start_background_task(_mail_changed, current_app._get_current_object(), old, new_email, user.username)
+    language = user_locale(user, browser_locale())
+    socketio.start_background_task(
+        _mail_changed, current_app._get_current_object(), old, new_email, user.username, language
+    )
     return user
 
 
-def _mail_changed(app: Flask, old: str, new: str, name: str) -> None:
+def _mail_changed(app: Flask, old: str, new: str, name: str, language: str | None = None) -> None:
     with app.app_context():
-        deliver_now(
-            old,
-            "Masterchat: your email was changed",
-            f"Hello {name},\n\nYour Masterchat email is now {_mask(new)}. If this was not you, "
-            "contact support: this address no longer receives password resets.\n",
-        )
+        texts = render_mail("email_changed", language, name=name, masked=_mask(new))
+        deliver_now(old, *texts, language)
 
 
 def void_reset_links(user_id: int) -> None:

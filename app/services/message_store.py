@@ -116,11 +116,17 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
     if job.reply_to is not None:
         target = session.get(Message, job.reply_to)
         if target is None or target.chat_id != chat_id or target.kind != "text":
-            raise ValidationError("reply_to must be a message of this chat.", {"fields": {"reply_to": "bad"}})
+            raise ValidationError.field(
+                "reply_to", "unknown_message", "Must be a message of this chat.",
+                summary="reply_to must be a message of this chat.",
+            )  # fmt: skip
     if job.attachment_id is not None:
         attachment = session.get(Attachment, job.attachment_id)
         if attachment is None or attachment.owner_id != user_id or attachment.chat_id not in (None, chat_id):
-            raise ValidationError("attachment_id must be your own upload.", {"fields": {"attachment_id": "bad"}})
+            raise ValidationError.field(
+                "attachment_id", "unknown_attachment", "Must be your own upload.",
+                summary="attachment_id must be your own upload.",
+            )  # fmt: skip
         attachment.chat_id = chat_id
         session.flush()
     now = utcnow()

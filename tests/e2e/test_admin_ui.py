@@ -9,13 +9,14 @@ from tests.test_cli_commands import flask_cli
 def test_a_site_admin_bans_a_user_from_the_admin_page(server, new_page, problems):
     admin = api_user(server, "uiadmin")
     victim = api_user(server, "uispammer", "Spam Bot")
+    someone = api_user(server, "uisomeone")
     env = {k: server.env[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY", "APP_ENV", "UPLOAD_DIR")}
     promoted = flask_cli(server.tmp, "admin", "create", "uiadmin", env=env)
     assert promoted.returncode == 0, promoted.stderr
 
     outsider = new_page(server)
     problems.allow("403")  # the outsider's page asks and is refused
-    login_as(outsider, server, victim, "#/admin")
+    login_as(outsider, server, someone, "#/admin")
     outsider.get_by_text("Site administrators only.").wait_for()
 
     page = new_page(server)

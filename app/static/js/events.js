@@ -34,7 +34,7 @@ export const SERVER_EVENTS = [
 ];
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [sock.handlers, messengerEvents, marketEvents, notificationEvents, socialEvents];
+const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents, socialEvents];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

@@ -3,7 +3,7 @@
 import { io } from "../vendor/socket.io.esm.min.js";
 import { freshAccess, onTokens, refreshTokens, tokens } from "./api.js";
 
-const lifecycle = new Map(); // event -> Set(fn)
+const listeners = new Map(); // event -> Set(fn)
 let socket = null;
 let state = "offline"; // offline | connecting | online | reconnecting
 let everConnected = false;
@@ -18,13 +18,13 @@ export function handleServerEvents(names, fn) {
 
 /** Connection lifecycle: "state" (offline | connecting | online | reconnecting), "connected", "reconnected". */
 export function on(event, fn) {
-  if (!lifecycle.has(event)) lifecycle.set(event, new Set());
-  lifecycle.get(event).add(fn);
-  return () => lifecycle.get(event).delete(fn);
+  if (!listeners.has(event)) listeners.set(event, new Set());
+  listeners.get(event).add(fn);
+  return () => listeners.get(event).delete(fn);
 }
 
 function fire(event, payload) {
-  for (const fn of lifecycle.get(event) || []) {
+  for (const fn of listeners.get(event) || []) {
     try { fn(payload); } catch (err) { console.warn("handler failed", event, err); }
   }
 }
@@ -72,7 +72,7 @@ export function connect() {
 }
 
 /** The connection's own server events (events.js routes them here like a store's). */
-export const handlers = {
+export const connectionHandlers = {
   // Before this socket's token expires the server asks for a fresh one; without it the socket is closed.
   "auth:expiring": async () => {
     if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
