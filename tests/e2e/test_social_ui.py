@@ -38,7 +38,9 @@ def test_two_people_become_friends_live(server, new_page):
     incoming.get_by_role("button", name="Accept").click()
     # Ann's page turns to "Friends" without a reload; Bob's friends list shows her.
     expect(pa.locator(".profile-head .badge", has_text="Friends")).to_be_visible(timeout=2000)
-    expect(pb.locator(".person-row", has_text="Ann Friendly").get_by_role("button", name="Unfriend")).to_be_visible()
+    friends = pb.locator("[data-list=friends] .person-row", has_text="Ann Friendly")
+    expect(friends.get_by_role("button", name="Unfriend")).to_be_visible()
+    expect(pb.locator("[data-list=incoming]")).to_have_count(0)  # the request is gone from the list
 
 
 def test_post_with_images_reaches_a_friend_via_the_new_posts_bar(server, new_page, tmp_path):

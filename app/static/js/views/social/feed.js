@@ -15,7 +15,7 @@ export async function feedPage({ view }) {
   const status = el("div", {});
   const more = el("button", { type: "button", class: "secondary", hidden: true, text: t("news.more") });
   const list = postList(() => social.get().feed.ids);
-  clear(view, el("section", { class: "feed-page" },
+  clear(view, el("section", { class: "news-page" },
     el("h1", { class: "page-title", text: t("news.title") }),
     composer({ onPosted: () => window.scrollTo({ top: 0 }) }),
     bar, status, list.node, el("div", { class: "row center" }, more)));

@@ -11,7 +11,7 @@ import { friendButtons, personRow, personRowWithDot } from "./people.js";
 
 export async function friendsPage({ view }) {
   const requests = el("section", { class: "card stack", dataset: { part: "requests" } });
-  const friends = el("div", { class: "person-list" });
+  const friends = el("div", { class: "person-list", dataset: { list: "friends" } });
   const blocks = el("div", { class: "person-list" });
   const search = el("input", { type: "search", name: "q", placeholder: t("friend.search"), maxlength: 100 });
   clear(view, el("div", { class: "friends-page stack" },
