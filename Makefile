@@ -58,7 +58,8 @@ clean:
 # 1,000 and 10,000 users, rate stepped up until p99 >= 1 s or a loss; results into docs/bench/ and
 # docs/PERFORMANCE.md. Override BENCH_ARGS. `make bench-cluster` runs steps at 10,000 users through
 # `make cluster` (two workers, then one, for the ratio); see docs/PERFORMANCE.md.
-BENCH_ARGS ?= --users 1000,10000 --rates 200,333,500,700,850,1000,1400,2000 --modes eventlet,gevent --duration 10
+BENCH_ARGS ?= --users 1000,10000 --rates 200,333,500,700,850,1000,1400,2000 --modes eventlet,gevent --duration 10 \
+	--max-p99-ms 1000 --max-lost 0 --max-ack-errors 0
 bench: $(DEV_STAMP)
 	nice -n 10 $(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import multiprocessing as mp
 import os
 import secrets
-import socket
+import subprocess
 import sys
+import threading
 import time
 from array import array
 from multiprocessing.connection import wait
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from loadtest.combine import add_threshold_args, thresholds_from_args
 from loadtest.monitor import ServerMonitor, find_server_pid
 from loadtest.report import Progress, ms, percentile, plot, table
+from loadtest.scenario import Scenario, load_scenario
 from loadtest.seed import load_seed, run_seed_command, synthetic_seed
+from loadtest.thresholds import verdict
 from loadtest.worker import worker_main
 
 MAX_USERS = 100_000
@@ -29,9 +31,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(
         prog="python -m loadtest",
-        description="Load-test a Masterchat (or any compatible Socket.IO chat) server on this machine.",
+        description="Load-test a Masterchat (or any compatible Socket.IO chat) server. "
+        "Also: `python -m loadtest merge a.json b.json ...`, `python -m loadtest compare old.json new.json`.",
     )
-    p.add_argument("--url", required=True, help="server URL, loopback only (e.g. http://127.0.0.1:5000)")
+    p.add_argument("--url", required=True, help="server URL (e.g. http://127.0.0.1:5000; any host, see README)")
     p.add_argument("--users", type=int, required=True, help="connected users")
     p.add_argument("--room-size", type=int, default=10, help="members per chat (default 10)")
     p.add_argument("--rate", type=float, default=100, help="messages sent per second, all senders together")
@@ -50,6 +53,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="raw",
         help="raw: the tester's lean Socket.IO client (default); socketio: python-socketio's AsyncClient",
     )
+    fault = p.add_argument_group("a restart mid-run (docs/RELIABILITY.md)")
+    fault.add_argument(
+        "--restart-cmd",
+        help="shell command run --restart-at s into the send phase, e.g. "
+        "'python deploy/cluster.py restart-worker --worker 5001'; dropped clients reconnect and sync",
+    )
+    fault.add_argument("--restart-at", type=float, default=5.0, help="seconds into the send phase (default 5)")
+    fault.add_argument("--reconnect", action="store_true", help="dropped clients reconnect, then sync")
+    fault.add_argument("--reconnect-spread", type=float, default=5.0, help="reconnect jitter, seconds (default 5)")
+    fault.add_argument("--recovery-timeout", type=float, default=90.0, help="seconds to wait for every client back")
     src = p.add_argument_group("where users come from (one of)")
     src.add_argument("--seed-file", help="a JSON written by `flask seed-users`")
     src.add_argument("--app-dir", help="run the app's seed command in this folder (default: with --db, here)")
@@ -59,10 +72,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--details", action="store_true", help="list every message in the JSON (for checking)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    more = p.add_argument_group("scenarios, stages and many machines (README, 'Load testing')")
+    more.add_argument(
+        "--scenario", dest="scenario_file", help="a TOML scenario file: scenario, stages, mix, thresholds"
+    )
+    more.add_argument("--shard", help="i/n: run the i-th of n shares of the seed's chats (1-based), e.g. 1/3")
+    more.add_argument("--label", default="", help="a note stored in the result (shown by compare)")
+    add_threshold_args(p)
     args = p.parse_args(argv)
-    host = urlsplit(args.url).hostname or ""
-    if not _is_loopback(host):
-        p.error("--url must point at this machine (127.0.0.0/8, localhost or ::1)")
+    args.scenario = load_scenario(args.scenario_file) if args.scenario_file else Scenario()
+    if args.scenario.room_size:
+        args.room_size = args.scenario.room_size
+    if args.scenario.body_size:
+        args.body_size = args.scenario.body_size
+    args.limits = thresholds_from_args(args, args.scenario.thresholds)
+    args.stages = args.scenario.resolved_stages(args.users, args.rate) if args.scenario.stages else []
+    if args.scenario.scenario != "group" and not args.stages:
+        args.stages = Scenario(stages=[{"duration": args.duration}]).resolved_stages(args.users, args.rate)
+    if args.stages:
+        args.duration = sum(st["duration"] for st in args.stages)
+    if args.shard:
+        try:
+            i, n = (int(x) for x in args.shard.split("/"))
+            assert 1 <= i <= n
+        except (ValueError, AssertionError):
+            p.error("--shard must be i/n with 1 <= i <= n, e.g. 2/4")
+        args.shard = (i, n)
     if not 1 <= args.users <= MAX_USERS:
         p.error(f"--users must be 1..{MAX_USERS}")
     if not 0 < args.duration <= MAX_DURATION:
@@ -72,19 +107,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.room_size < 2:
         p.error("--room-size must be at least 2")
     args.procs = max(1, min(args.procs, args.users))
+    args.reconnect = args.reconnect or bool(args.restart_cmd)
+    # churn: a send cut off by the drop is resent with its client_id once the user is back (as the web client)
+    args.reconnect = args.reconnect or any(st["churn"] > 0 for st in args.stages)
     return args
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        try:
-            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
-        except OSError:
-            return False
 
 
 def get_seed(args: argparse.Namespace) -> dict:
@@ -128,6 +154,9 @@ class Coordinator:
             "ack_timeout": self.args.ack_timeout,
             "connect_timeout": self.args.connect_timeout,
             "client": self.args.client,
+            "reconnect": self.args.reconnect,
+            "reconnect_spread": self.args.reconnect_spread,
+            "market": self.seed.get("market"),
         }
         users = self.seed["users"]
         self.pipes, self.procs = [], []
@@ -185,7 +214,8 @@ class Coordinator:
 
         # 1. connect
         t_connect = time.monotonic()
-        self.broadcast("connect", args.ramp / len(self.pipes))
+        first = args.stages[0]["users_from"] / n if args.stages else 1.0  # staged: the first stage's users
+        self.broadcast("connect", args.ramp / len(self.pipes), first)
         monitor.phase = "connect"
         connected = self.gather(
             "connected",
@@ -207,20 +237,24 @@ class Coordinator:
 
         # 2. send
         t0 = time.time() + 0.5
-        self.broadcast("start", t0, args.duration, args.rate / len(self.pipes))
+        if args.stages:
+            self.broadcast("stages", t0, args.stages, n, len(self.pipes))
+        else:
+            self.broadcast("start", t0, args.duration, args.rate / len(self.pipes))
         monitor.phase = "send"
 
         def draw_send() -> None:
             elapsed = min(args.duration, max(0.0, time.time() - t0))
             self.progress.show(
-                "send",
-                elapsed,
-                args.duration,
-                f"{elapsed:4.1f}/{args.duration:g} s  sent {self.total('sent')} acked {self.total('acked')}"
-                f" delivered {self.total('delivered')}",
+                "send", elapsed, args.duration, f"{elapsed:4.1f}/{args.duration:g} s  " + self.live_line()
             )
 
-        sent_reports = self.gather("sent", timeout=args.duration + args.ack_timeout + 30, draw=draw_send)
+        self.restart: dict = {}
+        restarter = None
+        if args.restart_cmd:
+            restarter = threading.Thread(target=self._restart, args=(t0 + args.restart_at,), daemon=True)
+            restarter.start()
+        sent_reports = self.gather("sent", timeout=2 * args.duration + 3 * args.ack_timeout + 45, draw=draw_send)
         self.progress.show("send", 1, 1, f"sent {sum(r['sent'] for r in sent_reports)}", force=True)
         self.progress.done()
         monitor.phase = "drain"
@@ -234,6 +268,13 @@ class Coordinator:
         self.gather_progress(0.3)
         self.progress.show("drain", self.total("delivered"), max(1, expected_now), "done", force=True)
         self.progress.done()
+        if restarter is not None:
+            restarter.join(args.recovery_timeout)
+            deadline = time.monotonic() + args.recovery_timeout
+            while time.monotonic() < deadline and self.total("rejoining") > 0:
+                self.gather_progress(0.2)
+                self.progress.show("rejoin", self.total("recovered"), self.total("recovered") + self.total("rejoining"))
+            self.progress.done()
         monitor.phase = "finish"
 
         # 4. collect
@@ -244,6 +285,25 @@ class Coordinator:
         monitor.stop()
         result = self.summarise(connected_ids, t0, connect_s, monitor, rss_before, rss_idle)
         return result
+
+    def _restart(self, at: float) -> None:
+        """Run --restart-cmd at wall time `at`; note when it started and how long it took."""
+        time.sleep(max(0.0, at - time.time()))
+        started = time.time()
+        done = subprocess.run(self.args.restart_cmd, shell=True, capture_output=True, text=True)
+        self.restart = {
+            "cmd": self.args.restart_cmd,
+            "started_at": started,
+            "took_s": round(time.time() - started, 2),
+            "returncode": done.returncode,
+            "output": (done.stdout + done.stderr)[-500:],
+        }
+
+    def live_line(self) -> str:
+        """Live figures: sent, acked, delivered, lost so far (estimated), p99 of the last seconds."""
+        from loadtest.live import live_line
+
+        return live_line(self)
 
     def gather_progress(self, timeout: float) -> None:
         """Read progress messages for up to `timeout` s."""
@@ -267,6 +327,9 @@ class Coordinator:
         sent: dict[str, list] = {}
         delivered: dict[str, int] = {}
         latency, latency_at, connect_ms, ack_ms = array("d"), array("d"), array("d"), array("d")
+        stable = array("b")
+        recoveries: list = []
+        ever_dropped = synced = 0
         ack_errors: dict[str, int] = {}
         dups = ooo = echoes = disconnects = 0
         last_delivery = t0
@@ -276,6 +339,10 @@ class Coordinator:
                 delivered[cid] = delivered.get(cid, 0) + k
             latency.frombytes(r["latency"])
             latency_at.frombytes(r["latency_at"])
+            stable.frombytes(r["latency_stable"])
+            recoveries += r["recoveries"]
+            ever_dropped += r["ever_dropped"]
+            synced += r["synced"]
             connect_ms.frombytes(r["connect_ms"])
             ack_ms.frombytes(r["ack_ms"])
             for code, k in r["ack_errors"].items():
@@ -347,6 +414,8 @@ class Coordinator:
             "started_at": round(t0, 3),
             "tag": self.tag,
         }
+        if self.restart:
+            result["restart"] = self._restart_summary(latency, latency_at, stable, recoveries, ever_dropped, synced)
         if args.details:
             result["messages"] = [
                 {
@@ -360,15 +429,58 @@ class Coordinator:
                 for cid, r in sent.items()
             ]
         self._latency = (list(latency_at), list(latency))
+        self._samples = {"latency_ms": lat_sorted, "connect_ms": con_sorted, "ack_ms": ack_sorted}
+        if args.stages:
+            from loadtest.staged import staged_figures
+
+            figures = staged_figures(self.results, sent, delivered, self.members, args.stages, t0, latency_at, latency)
+            result.update(figures)
+            result["connected"] = len({int(u) for r in self.results for u in r.get("presence", {})})
         return result
+
+    def _restart_summary(self, latency, latency_at, stable, recoveries, ever_dropped, synced) -> dict:
+        """The restart's figures: who dropped, how fast each was back and caught up, and the p99 of the
+        users who never dropped, for messages sent from the restart until the last client was back."""
+        start = self.restart["started_at"]
+        caught = sorted(done - start for _d, _b, done in recoveries)
+        back = sorted(b - d for d, b, _done in recoveries)
+        all_back = caught[-1] if caught else 0.0
+        during = sorted(
+            lat * 1000
+            for lat, at, ok in zip(latency, latency_at, stable, strict=True)
+            if ok and start <= at <= start + max(all_back, self.restart["took_s"])
+        )
+        return {
+            **self.restart,
+            "dropped_clients": ever_dropped,
+            "recovered_clients": len(recoveries),
+            "not_recovered": sum(r["still_rejoining"] for r in self.results),
+            "all_back_and_caught_up_s": round(all_back, 2),
+            "reconnect_p50_ms": ms(percentile([v * 1000 for v in back], 50)),
+            "reconnect_p99_ms": ms(percentile([v * 1000 for v in back], 99)),
+            "caught_up_p99_s": round(percentile(caught, 99) or 0.0, 2),
+            "synced_messages": synced,
+            "stable_p50_ms_during": ms(percentile(during, 50)),
+            "stable_p99_ms_during": ms(percentile(during, 99)),
+            "stable_samples_during": len(during),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m loadtest`."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("merge", "compare"):
+        from loadtest.combine import compare_main, merge_main
+
+        return (merge_main if argv[0] == "merge" else compare_main)(argv[1:])
+    from loadtest import setup
+
     args = parse_args(argv)
-    seed = get_seed(args)
+    setup.announce(args)
+    seed = setup.prepare(args, get_seed(args))
     coordinator = Coordinator(args, seed)
     result = coordinator.run()
+    checks = setup.finish(result, coordinator, args)
     out = Path(args.json_out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.no_plot:
@@ -376,8 +488,15 @@ def main(argv: list[str] | None = None) -> int:
         result["plot"] = str(png) if png else None
     out.write_text(json.dumps(result, indent=2))
     print(table(result))
+    if "restart" in result:
+        print("restart: " + json.dumps({k: v for k, v in result["restart"].items() if k != "output"}))
+    setup.print_extra(result)
+    print(verdict(checks))
     print(f"results: {out}" + (f", plot: {result.get('plot')}" if result.get("plot") else ""))
-    return 0
+    failed = [c for c in checks if not c["held"]]
+    if failed:
+        print("FAILED: " + "; ".join(c["why"] for c in failed), file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

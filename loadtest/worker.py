@@ -17,10 +17,12 @@ from array import array
 from collections import Counter
 from typing import Any
 
+from loadtest.stages import StageMixin
+
 PROGRESS_EVERY = 0.25
 
 
-class Worker:
+class Worker(StageMixin):
     """Holds one process's clients and everything they counted."""
 
     def __init__(self, index: int, cfg: dict[str, Any], users: list[dict], chat_sizes: dict[int, int], conn) -> None:
@@ -51,7 +53,14 @@ class Worker:
         self.last_seq: dict[tuple[int, int], int] = {}
         self.latency = array("d")  # seconds
         self.latency_at = array("d")  # send time of each latency sample
+        self.latency_stable = array("b")  # 1: the receiver never dropped (a user "already connected")
         self.last_delivery = 0.0
+        # reconnects (a server restarted mid-run): who dropped, and when each was back and caught up
+        self.ever_dropped: set[int] = set()
+        self.rejoining = 0
+        self.recoveries: list[tuple[float, float, float]] = []  # (dropped, reconnected, caught up) time.time()
+        self.synced = 0  # messages a rejoining client fetched with chat:sync (missed while away)
+        self.finishing = False
 
     # ---------------------------------------------------------------- plumbing
 
@@ -67,6 +76,9 @@ class Worker:
             "sent": len(self.sent),
             "acked": self.acked,
             "delivered": self.n_delivered,
+            "rejoining": self.rejoining,
+            "recovered": len(self.recoveries),
+            **self.live_figures(),
         }
 
     async def run(self) -> None:
@@ -83,12 +95,16 @@ class Worker:
             while True:
                 cmd = await self.commands.get()
                 if cmd[0] == "connect":
-                    await self.connect_all(cmd[1])
+                    await self.connect_all(cmd[1], *cmd[2:])
                     self.report("connected", self.connect_summary())
                 elif cmd[0] == "start":
                     await self.send_loop(cmd[1], cmd[2], cmd[3])
                     self.report("sent", {"sent": len(self.sent), "acked": self.acked})
+                elif cmd[0] == "stages":  # ("stages", t0, stages, total_users, nprocs): loadtest/stages.py
+                    await self.stage_loop(*cmd[1:])
+                    self.report("sent", {"sent": len(self.sent), "acked": self.acked})
                 elif cmd[0] == "finish":
+                    self.finishing = True
                     ticker.cancel()
                     self.report("result", self.result())
                     await self.disconnect_all()
@@ -104,11 +120,11 @@ class Worker:
 
     # ---------------------------------------------------------------- connecting
 
-    async def connect_all(self, ramp: float) -> None:
-        """Open one socket per user, `ramp` new connections per second (this process's share)."""
+    async def connect_all(self, ramp: float, share: float = 1.0) -> None:
+        """Open one socket per user (the first `share` of them), `ramp` new connections per second."""
         started = time.monotonic()
         tasks = []
-        for n, user in enumerate(self.users):
+        for n, user in enumerate(self.users[: round(share * len(self.users))]):
             due = started + n / ramp
             delay = due - time.monotonic()
             if delay > 0:
@@ -124,6 +140,11 @@ class Worker:
         def dropped(*_args: Any) -> None:
             if self.clients.pop(uid, None) is not None:
                 self.disconnects += 1
+                if self.cfg.get("reconnect") and not self.finishing:
+                    self.ever_dropped.add(uid)
+                    self.rejoining += 1
+                    where = (uid, chat_id)
+                    asyncio.get_running_loop().create_task(self.rejoin(user, time.time(), self.last_seq.get(where, 0)))
 
         client: Any = None
         t = time.perf_counter()
@@ -133,6 +154,8 @@ class Worker:
 
                 client = RawClient(self.http)
                 client.on("message:new", lambda msg: self.on_message(uid, msg))
+                for event, handler in self.extra_handlers(uid).items():
+                    client.on(event, handler)
                 client.on_disconnect = dropped
                 await client.connect(self.cfg["url"], auth=auth, timeout=self.cfg["connect_timeout"])
             else:
@@ -147,6 +170,8 @@ class Worker:
                     dropped()
 
                 client.on("message:new", on_new)
+                for event, handler in self.extra_handlers(uid).items():
+                    client.on(event, lambda p, h=handler: h(p))
                 client.on("disconnect", on_disconnect)
                 await client.connect(
                     self.cfg["url"], auth=auth, transports=["websocket"], wait_timeout=self.cfg["connect_timeout"]
@@ -160,6 +185,40 @@ class Worker:
             return
         self.connect_ms.append((time.perf_counter() - t) * 1000)
         self.clients[uid] = client
+
+    async def rejoin(self, user: dict, dropped_at: float, after_seq: int) -> None:
+        """Reconnect like the web client (jittered back-off), then catch up with chat:sync from after_seq."""
+        rng = random.Random(user["id"])
+        await asyncio.sleep(rng.uniform(0, self.cfg.get("reconnect_spread", 5.0)))
+        delay = 0.5
+        while not self.finishing:
+            before = self.connect_failed
+            await self.connect_one(user)
+            if user["id"] in self.clients:
+                break
+            self.connect_failed = before  # a failed retry is not a failed user
+            await asyncio.sleep(rng.uniform(0, delay))
+            delay = min(delay * 2, 5.0)
+        client = self.clients.get(user["id"])
+        if client is None:
+            self.rejoining -= 1
+            return
+        back = time.time()
+        chat_id = user.get("chat_id")
+        try:
+            while chat_id:
+                ack = await client.call("chat:sync", {"chat_id": chat_id, "after_seq": after_seq, "limit": 200})
+                if not isinstance(ack, dict) or not ack.get("ok"):
+                    break
+                for msg in ack["messages"]:
+                    self.on_message(user["id"], msg, synced=True)
+                    after_seq = max(after_seq, msg["seq"])
+                if not ack.get("has_more"):
+                    break
+        except Exception:
+            pass
+        self.rejoining -= 1
+        self.recoveries.append((dropped_at, back, time.time()))
 
     def connect_summary(self) -> dict:
         """Who is connected, and how long it took."""
@@ -210,7 +269,7 @@ class Worker:
                 task.add_done_callback(tasks.discard)
             await asyncio.sleep(0.005)
         if tasks:
-            await asyncio.wait(tasks, timeout=self.cfg["ack_timeout"] + 1)
+            await asyncio.wait(tasks, timeout=self.cfg["ack_timeout"] * (3 if self.cfg.get("reconnect") else 1) + 1)
 
     async def send_one(self, user: dict, n: int, pad: str) -> None:
         """Send one message:send and record its ack (or error, or timeout)."""
@@ -224,7 +283,7 @@ class Worker:
         payload = {"chat_id": user["chat_id"], "body": f"{ts:.6f}|{pad}", "client_id": client_id}
         self.inflight += 1
         try:
-            ack = await client.call("message:send", payload, timeout=self.cfg["ack_timeout"])
+            ack = await self._call_send(user["id"], client, payload)
         except Exception as err:
             record[4] = "timeout" if "imeout" in type(err).__name__ else "send_error"
             self.ack_errors[record[4]] += 1
@@ -242,10 +301,25 @@ class Worker:
             record[4] = "error"
             self.ack_errors[code] += 1
 
+    async def _call_send(self, uid: int, client: Any, payload: dict) -> Any:
+        """message:send; with --reconnect, a send cut off by a dropped socket is resent with the same
+        client_id once the user is back (as the web client does): the server stores it once."""
+        deadline = time.monotonic() + 3 * self.cfg["ack_timeout"]
+        while True:
+            try:
+                return await client.call("message:send", payload, timeout=self.cfg["ack_timeout"])
+            except Exception:
+                if not self.cfg.get("reconnect") or time.monotonic() > deadline:
+                    raise
+            while (client := self.clients.get(uid)) is None or not client.connected:
+                if time.monotonic() > deadline:
+                    raise ConnectionError("not back in time")
+                await asyncio.sleep(0.2)
+
     # ---------------------------------------------------------------- receiving
 
-    def on_message(self, uid: int, msg: Any) -> None:
-        """Count one message:new arriving at user uid: latency, duplicates, order."""
+    def on_message(self, uid: int, msg: Any, synced: bool = False) -> None:
+        """Count one message:new arriving at user uid (or fetched by its sync): latency, duplicates, order."""
         now = time.time()
         if not isinstance(msg, dict):
             return
@@ -262,6 +336,9 @@ class Worker:
         self.seen.add(key)
         self.delivered[client_id] += 1
         self.n_delivered += 1
+        if synced:
+            self.synced += 1
+            return
         self.last_delivery = now
         body = msg.get("body") or ""
         try:
@@ -270,6 +347,7 @@ class Worker:
             sent_at = now
         self.latency.append(now - sent_at)
         self.latency_at.append(sent_at)
+        self.latency_stable.append(0 if uid in self.ever_dropped else 1)
         seq = msg.get("seq")
         if isinstance(seq, int):
             where = (uid, msg.get("chat_id"))
@@ -296,7 +374,13 @@ class Worker:
             "own_echoes": self.own_echoes,
             "latency": self.latency.tobytes(),
             "latency_at": self.latency_at.tobytes(),
+            "latency_stable": self.latency_stable.tobytes(),
             "last_delivery": self.last_delivery,
+            "recoveries": self.recoveries,
+            "ever_dropped": len(self.ever_dropped),
+            "synced": self.synced,
+            "still_rejoining": self.rejoining,
+            **self.stage_result(),
         }
 
 

@@ -160,6 +160,7 @@ def test_group_admin_adds_and_removes_a_member(server, new_page):
     po.locator(".modal").get_by_role("button", name="Remove").click()
     expect(po.locator("#members .member")).to_have_count(2)
     expect(pc.locator(".chat-item", has_text="Plumbers club")).to_have_count(0, timeout=2000)
+    expect(pc.locator("#toast")).to_have_text("Olga Owner removed you from “Plumbers club”.")  # who did it
 
     # Bob, now admin, may rename the group; the owner sees it live.
     login_as(pb, server, bob, f"#/chats/{chat_id}/info")

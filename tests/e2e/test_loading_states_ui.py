@@ -68,3 +68,26 @@ def test_a_slow_chat_shows_opening_and_a_failed_one_offers_a_retry(server, new_p
     expect(error).to_contain_text("Server error")
     error.get_by_role("button", name="Retry").click()
     expect(page.locator("#composer")).to_be_visible()
+
+
+def test_a_tab_opened_on_a_throttled_network_says_it_is_loading_in_russian(server, new_page):
+    """The whole connection slowed down (Chrome's network emulation, not one route): a click on a tab
+    shows the loading state in the page's language at once, then the screen."""
+    user = api_user(server, "slow_ru_user", "Медленный")
+    page = new_page(server, locale="ru-RU")
+    login_as(page, server, user, "#/chats")
+    expect(page.locator("#chat-items")).to_be_visible()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": 40 * 1024, "uploadThroughput": 40 * 1024},
+    )
+    page.locator("#nav a", has_text="Мои заявки").click()
+    expect(page.locator("#view .state-loading")).to_have_text("Загрузка…", timeout=1000)
+    expect(page.locator("#view h1")).to_have_text("Заявки и заказы", timeout=15_000)
+    expect(page.locator("#view .state-loading")).to_have_count(0)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )

@@ -95,7 +95,8 @@ export async function freshAccess() {
 export async function api(method, path, body, { auth = true } = {}) {
   if (auth) await freshAccess();
   let { res, data } = await raw(method, path, body, auth);
-  if (res.status === 401 && auth && (await refreshTokens())) {
+  // A wrong password (invalid_credentials) is an answer, not an expired token: no refresh for it.
+  if (res.status === 401 && auth && data?.error?.code !== "invalid_credentials" && (await refreshTokens())) {
     ({ res, data } = await raw(method, path, body, auth));
   }
   if (!res.ok) throw new ApiError(res.status, data);

@@ -1,6 +1,8 @@
 // DOM helpers. User content only ever goes in through textContent (the `text` attribute here).
 import { fmt, t } from "./i18n.js";
 
+export { errorText } from "./errors.js";
+
 /** el("div", {class: "x", text: userValue, onclick: fn}, ...children): children are nodes or plain text. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -45,13 +47,19 @@ export function dateTime(iso) {
 /** An in-page confirmation (never window.confirm): resolves true or false. */
 export function confirmBox(message, okText = t("common.confirm"), danger = true) {
   return new Promise((resolve) => {
-    const close = (value) => { backdrop.remove(); resolve(value); };
+    const before = document.activeElement;
+    const close = (value) => {
+      backdrop.remove();
+      if (before && before.isConnected) before.focus();
+      resolve(value);
+    };
     const backdrop = el("div", { class: "modal-backdrop", onclick: (e) => { if (e.target === backdrop) close(false); } },
       el("div", { class: "modal", role: "dialog", "aria-modal": "true" },
         el("p", { text: message }),
         el("div", { class: "row end" },
           el("button", { class: "secondary", type: "button", text: t("common.cancel"), onclick: () => close(false) }),
           el("button", { class: danger ? "danger" : "", type: "button", text: okText, onclick: () => close(true) }))));
+    backdrop.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(false); } });
     document.body.append(backdrop);
     backdrop.querySelector("button:last-child").focus();
   });
@@ -60,7 +68,9 @@ export function confirmBox(message, okText = t("common.confirm"), danger = true)
 /** A modal with arbitrary content; returns {close}. */
 export function modal(title, ...content) {
   const backdrop = el("div", { class: "modal-backdrop" });
-  const close = () => backdrop.remove();
+  const before = document.activeElement;
+  const close = () => { backdrop.remove(); if (before && before.isConnected) before.focus(); };
+  backdrop.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } });
   backdrop.addEventListener("click", (e) => { if (e.target === backdrop) close(); });
   backdrop.append(el("div", { class: "modal wide", role: "dialog", "aria-modal": "true" },
     el("div", { class: "modal-head" }, el("h3", { text: title }),
@@ -68,12 +78,6 @@ export function modal(title, ...content) {
     ...content));
   document.body.append(backdrop);
   return { close, node: backdrop };
-}
-
-/** What went wrong, said once: the server's sentence (its field details repeat it, so they are not appended). */
-export function errorText(err) {
-  const message = err && err.message ? String(err.message).replace(/Value error, /g, "") : "";
-  return message || t("common.network_error");
 }
 
 export function debounce(fn, ms) {

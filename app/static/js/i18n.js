@@ -44,6 +44,11 @@ export function onLocale(fn) {
 /** The supported locales, for the switch in Settings. */
 export const LOCALES = SUPPORTED;
 
+/** Is there a string for `key` (in the chosen locale or English)? */
+export function hasString(key) {
+  return catalogs[locale][key] !== undefined || catalogs.en[key] !== undefined;
+}
+
 /** Translate `key`; `{name}` placeholders are filled from params; `params.count` picks a plural form. */
 export function t(key, params = {}) {
   let s = catalogs[locale][key] ?? catalogs.en[key];

@@ -5,7 +5,7 @@ import { clear, el } from "./dom.js";
 import { avatar, displayName } from "./components/avatar.js";
 import { delayedLoading, errorState } from "./components/states.js";
 import { startEvents } from "./events.js";
-import { onLocale, t } from "./i18n.js";
+import { getLocale, LOCALES, onLocale, setLocale, t } from "./i18n.js";
 import { reset as resetMarket } from "./stores/market.js";
 import { reset as resetMessenger } from "./stores/messenger.js";
 import { loadNotifications, reset as resetNotifications } from "./stores/notifications.js";
@@ -51,6 +51,8 @@ async function loadMe() {
     if (err.status === 401) clearTokens();
   }
   session.set({ me });
+  // The language kept in the profile wins over this browser's (null: follow the browser).
+  if (me && LOCALES.includes(me.locale) && me.locale !== getLocale()) setLocale(me.locale);
   return me;
 }
 

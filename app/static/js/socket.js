@@ -55,7 +55,13 @@ export function connect() {
   });
   socket.on("disconnect", (reason) => {
     setState(reason === "io client disconnect" ? "offline" : "reconnecting");
-    if (reason === "io server disconnect") setTimeout(() => socket && socket.connect(), 500);
+    // Closed by the server (a draining worker, a revoked session): come back after a random wait, so
+    // the clients of one worker do not all return at the same moment.
+    if (reason === "io server disconnect") {
+      const wait = drainWait ?? 300 + Math.random() * 700;
+      drainWait = null;
+      setTimeout(() => socket && socket.connect(), wait);
+    }
   });
   socket.on("connect_error", async (err) => {
     if (!socket) return;
@@ -78,6 +84,13 @@ export const connectionHandlers = {
     if ((await refreshTokens()) && socket) socket.emit("auth:refresh", { token: tokens().access }, () => {});
   },
 };
+
+let drainWait = null;
+
+/** The server is draining this worker: the next reconnect waits a random time under `ms` (server:draining). */
+export function reconnectWithin(ms) {
+  drainWait = Math.random() * Math.max(0, Number(ms) || 0);
+}
 
 export function disconnect() {
   if (!socket) return;

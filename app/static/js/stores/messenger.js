@@ -21,6 +21,7 @@ export const messenger = createStore({
   logRevs: new Map(),
   activeChat: null,
   chatsLoaded: false,
+  departed: new Map(), // chat id -> {chatId, name, by: user|null, at}: chats I was removed from
 });
 
 const S = () => messenger.get();
@@ -56,9 +57,18 @@ class MessageLog {
     this.hasMoreBefore = true;
     this.loaded = false;
     this.loadingOlder = null;
+    this.syncing = null; // the running catch-up (syncChat), so gaps found meanwhile join it
+    this.syncAgain = false;
   }
   get maxSeq() { let m = 0; for (const s of this.bySeq.keys()) if (s > m) m = s; return m; }
   get minSeq() { let m = Infinity; for (const s of this.bySeq.keys()) if (s < m) m = s; return m === Infinity ? 0 : m; }
+  /** The highest seq held without a hole below it (from the oldest held): a sync starts after it. */
+  get contiguousSeq() {
+    if (!this.bySeq.size) return 0;
+    let s = this.minSeq;
+    while (this.bySeq.has(s + 1)) s += 1;
+    return s;
+  }
   ordered() {
     return [...this.bySeq.values()].sort((a, b) => a.seq - b.seq).concat([...this.pending.values()]);
   }
@@ -169,6 +179,10 @@ export function chatTitle(chat) {
     const p = peer(chat);
     if (p) return p.display_name || p.username;
   }
+  if (chat.type === "order" && chat.order) {
+    const p = chat.order.my_side === "customer" ? chat.order.executor : chat.order.customer;
+    return t("chats.order_title", { name: p.display_name || p.username, title: chat.order.title });
+  }
   return chat.name || t("chats.untitled", { id: chat.id });
 }
 
@@ -214,6 +228,8 @@ export async function loadLatest(chatId) {
   l.hasMoreBefore = data.next !== null && data.next !== undefined && items.length > 0;
   l.loaded = true;
   bumpLog(l.chatId);
+  // Live messages held from before the page came may sit above a hole: fill it.
+  if (l.contiguousSeq < l.maxSeq) await syncChat(l.chatId).catch(() => {});
   return l;
 }
 
@@ -231,12 +247,27 @@ export function loadOlder(chatId) {
   return l.loadingOlder;
 }
 
-/** Catch a chat up from the last seq seen (chat:sync over the socket, REST when offline). */
-export async function syncChat(chatId) {
+/**
+ * Catch a chat up: chat:sync (REST when offline) from the last seq held contiguously, so a hole below
+ * the newest message (a missed `message:new`) is filled too. Calls made while one runs join it (and
+ * make it run once more).
+ */
+export function syncChat(chatId) {
   const l = log(chatId);
-  let guard = 20;
-  while (guard-- > 0) {
-    const after = l.maxSeq;
+  if (l.syncing) { l.syncAgain = true; return l.syncing; }
+  l.syncing = (async () => {
+    do {
+      l.syncAgain = false;
+      await syncOnce(l);
+    } while (l.syncAgain);
+  })().finally(() => { l.syncing = null; bumpLog(l.chatId); });
+  return l.syncing;
+}
+
+async function syncOnce(l) {
+  if (!l.bySeq.size && !l.loaded) return; // nothing held: the chat loads its latest page when opened
+  let after = l.contiguousSeq;
+  for (let guard = 0; guard < 20; guard += 1) {
     let page;
     try {
       page = await call("chat:sync", { chat_id: l.chatId, after_seq: after, limit: 200 }, async () => {
@@ -244,26 +275,32 @@ export async function syncChat(chatId) {
         const messages = data.items || [];
         return { messages, has_more: data.next !== null && data.next !== undefined && messages.length > 0 };
       });
-    } catch { break; }
+    } catch { return; }
     const messages = page.messages || [];
-    for (const m of messages) applyMessage(m, false);
-    if (!page.has_more || !messages.length) break;
+    for (const m of messages) applyMessage(m, false, false);
+    if (!page.has_more || !messages.length) return;
+    after = messages[messages.length - 1].seq;
   }
-  bumpLog(l.chatId);
 }
 
-/** A message that arrived (event, ack, sync): store it, update the chat list, tell the open chat. */
-export function applyMessage(msg, notify = true) {
+/**
+ * A message that arrived (event, ack, sync): store it, update the chat list, tell the open chat. A live
+ * one (`live`) whose seq is not the next after what is held contiguously means events were missed:
+ * the chat syncs to fill the gap.
+ */
+export function applyMessage(msg, notify = true, live = notify) {
   const l = log(msg.chat_id);
   const isNew = !l.byId.has(msg.id);
+  const gap = live && isNew && l.bySeq.size > 0 && msg.seq > l.contiguousSeq + 1;
   const changed = l.put(msg);
+  if (gap) syncChat(l.chatId).catch((err) => console.warn("gap sync failed", l.chatId, err));
   if (isNew && l.loaded === false && l.bySeq.size === 1) l.hasMoreBefore = msg.seq > 1;
   const chat = S().chats.get(msg.chat_id);
   if (chat) {
     const patch = {};
     if (!chat.last_message || chat.last_message.seq <= msg.seq) patch.last_message = msg;
     const mine = msg.sender && msg.sender.id === myId();
-    if (isNew && !mine && !(S().activeChat === msg.chat_id && document.visibilityState === "visible")) {
+    if (isNew && !mine && msg.kind !== "service" && !(S().activeChat === msg.chat_id && document.visibilityState === "visible")) {
       if (msg.seq > (chat.last_read_seq || 0)) patch.unread = (chat.unread || 0) + 1;
     }
     if (Object.keys(patch).length) patchChat(msg.chat_id, patch);
@@ -294,11 +331,31 @@ export function reset() {
   logs.clear();
   messenger.set({
     chats: new Map(), details: new Map(), presence: new Map(), typing: new Map(), othersRead: new Map(),
-    logRevs: new Map(), activeChat: null, chatsLoaded: false,
+    logRevs: new Map(), activeChat: null, chatsLoaded: false, departed: new Map(),
   });
 }
 
 // ---- server events (dispatched by events.js) --------------------------------------------------
+
+// An edit or delete of a message older than the loaded page is not stored (it would open a hole).
+function held(m) {
+  const l = log(m.chat_id);
+  return l.byId.has(m.id) || !l.bySeq.size || m.seq > l.minSeq;
+}
+
+// I was removed from a chat: remember who did it and the chat's name, so the open chat and the list can
+// say so, then forget the chat. The remover is named from the member
+// list held, else from their profile.
+async function removedFrom({ chat_id: chatId, by }) {
+  if (by === myId()) { dropChat(chatId); return; } // I left (here or in another tab): nothing to tell
+  const chat = S().details.get(chatId) || S().chats.get(chatId);
+  const name = chat ? chatTitle(chat) : "";
+  const other = Boolean(by) && by !== myId();
+  let who = other ? memberUser(chatId, by) : null;
+  if (other && !who) who = await api("GET", `/users/${by}`).catch(() => ({ id: by }));
+  messenger.set({ departed: withKey(S().departed, chatId, { chatId, name, by: other ? who : null, at: Date.now() }) });
+  dropChat(chatId);
+}
 
 function refreshChat(payload) {
   const id = payload.chat_id ?? payload.id; // member events carry chat_id, chat events are the chat
@@ -309,8 +366,8 @@ function refreshChat(payload) {
 /** The messenger's server events: name -> handler(payload). */
 export const handlers = {
   "message:new": (m) => applyMessage(m),
-  "message:updated": (m) => applyMessage(m),
-  "message:deleted": (m) => applyMessage({ ...m, deleted: true }),
+  "message:updated": (m) => { if (held(m)) applyMessage(m); },
+  "message:deleted": (m) => { if (held(m)) applyMessage({ ...m, deleted: true }); },
   typing: ({ chat_id, user_id, typing }) => {
     if (user_id === myId()) return;
     const setTyping = (on) => {
@@ -335,9 +392,17 @@ export const handlers = {
     if (S().presence.get(user_id) !== online) messenger.set({ presence: withKey(S().presence, user_id, online) });
   },
   "chat:created": refreshChat,
-  "chat:updated": refreshChat,
+  "chat:updated": (chat) => {
+    // The chat as I see it (an order chat's order included): shown at once, then refreshed.
+    const s = S();
+    const patch = {};
+    for (const key of ["name", "description", "order"]) if (key in chat) patch[key] = chat[key];
+    if (s.details.has(chat.id)) messenger.set({ details: withKey(s.details, chat.id, { ...s.details.get(chat.id), ...patch }) });
+    if (s.chats.has(chat.id)) patchChat(chat.id, patch);
+    refreshChat(chat);
+  },
   "chat:member_added": refreshChat,
   "chat:member_updated": refreshChat,
-  "chat:member_removed": (p) => { if (p.user_id === myId()) dropChat(p.chat_id); else refreshChat(p); },
+  "chat:member_removed": (p) => { if (p.user_id === myId()) removedFrom(p); else refreshChat(p); },
   "chat:deleted": (chat) => dropChat(chat.id),
 };

@@ -1,6 +1,7 @@
 // Landing, sign-up, log-in, forgot and reset password, log-out.
 import { api, ApiError, clearTokens, saveTokens } from "../api.js";
 import { clear, el, errorText, toast } from "../dom.js";
+import { showErrors } from "../errors.js";
 import { displayName } from "../components/avatar.js";
 import * as sock from "../socket.js";
 import { icon } from "../icons.js";
@@ -19,13 +20,13 @@ export function formCard(title, fields, submitText, onsubmit, links = [], intro 
   const f = el("form", { novalidate: true }, ...fields, button, error);
   f.addEventListener("submit", async (event) => {
     event.preventDefault();
-    error.textContent = "";
+    showErrors(f, error, null);
     button.disabled = true;
     const data = Object.fromEntries(new FormData(f).entries());
     try {
       await onsubmit(data);
     } catch (err) {
-      error.textContent = err instanceof ApiError ? errorText(err) : t("common.network_error");
+      if (err instanceof ApiError) showErrors(f, error, err); else error.textContent = t("common.network_error");
     } finally {
       button.disabled = false;
     }
@@ -110,6 +111,18 @@ function reset({ view, params }) {
     }));
 }
 
+// The link mailed to a new address: confirming it makes it the account's email.
+async function confirmEmail({ view, params }) {
+  try {
+    await api("POST", "/users/me/email/confirm", { token: params.get("token") || "" }, { auth: false });
+    clear(view, el("section", { class: "card narrow" }, el("h2", { text: t("auth.email_confirmed") }),
+      el("a", { class: "button", href: "#/settings", text: t("auth.to_settings") })));
+  } catch (err) {
+    clear(view, el("section", { class: "card narrow" }, el("h2", { text: t("auth.email_not_confirmed") }),
+      el("p", { class: "error", role: "alert", text: errorText(err) }), el("a", { class: "button ghost", href: "#/settings", text: t("auth.to_settings") })));
+  }
+}
+
 /** End this session on the server, forget the tokens, close the socket. */
 export async function logout() {
   try { await api("POST", "/auth/logout"); } catch { /* the session is gone either way */ }
@@ -124,4 +137,5 @@ export const authRoutes = [
   { path: "/login", name: "login", render: login },
   { path: "/forgot-password", name: "forgot", render: forgot },
   { path: "/reset-password", name: "reset", render: reset },
+  { path: "/confirm-email", name: "confirm-email", render: confirmEmail },
 ];

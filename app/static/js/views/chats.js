@@ -9,7 +9,7 @@ import { icon } from "../icons.js";
 import { fmt, t } from "../i18n.js";
 import * as store from "../stores/messenger.js";
 import { isMe, me } from "../stores/session.js";
-import { chatWindow } from "./chatwindow.js";
+import { chatWindow, removalText } from "./chatwindow.js";
 import { groupPanel } from "./group.js";
 import { messagePreview } from "./message.js";
 
@@ -30,7 +30,9 @@ function chatAvatar(chat) {
 function chatItem(chat) {
   const last = chat.last_message;
   const mine = Boolean(last && last.sender) && isMe(last.sender.id);
-  const who = mine ? t("chats.you_prefix") : last && chat.type !== "direct" && last.sender ? t("chats.sender_prefix", { name: displayName(last.sender) }) : "";
+  // A history line names its actor itself ("Anna added Boris"): no "Anna: " before it.
+  const service = Boolean(last) && last.kind === "service";
+  const who = service ? "" : mine ? t("chats.you_prefix") : last && chat.type !== "direct" && last.sender ? t("chats.sender_prefix", { name: displayName(last.sender) }) : "";
   return el("a", {
     href: `#/chats/${chat.id}`,
     class: `chat-item${messenger.get().activeChat === chat.id ? " active" : ""}${chat.unread ? " has-unread" : ""}`,
@@ -140,7 +142,11 @@ function chatList(go) {
     results, list);
   renderList();
   // The list redraws when the chats change (a message, a read mark, a rename); presence repaints only dots.
-  const offs = [messenger.subscribe((s) => s.chats, renderList), messenger.subscribe((s) => s.activeChat, renderList)];
+  const offs = [messenger.subscribe((s) => s.chats, renderList), messenger.subscribe((s) => s.activeChat, renderList),
+    // Removed from a chat that is not open: say who did it (the open one says it in its pane).
+    messenger.subscribe((s) => s.departed, (departed, before) => {
+      for (const [id, note] of departed) if (before.get(id) !== note && messenger.get().activeChat !== id) toast(removalText(note), "info");
+    })];
   return { node: aside, cleanup: () => offs.forEach((f) => f()) };
 }
 

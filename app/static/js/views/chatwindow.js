@@ -12,6 +12,8 @@ import * as store from "../stores/messenger.js";
 import * as outbox from "../stores/outbox.js";
 import { isMe } from "../stores/session.js";
 import { messageKey, messageNode, messagePreview } from "./message.js";
+import { messageKeys } from "./messagekeys.js";
+import { orderBox, orderPeer } from "./orderhead.js";
 
 const { messenger } = store;
 
@@ -21,13 +23,26 @@ function subtitle(chat) {
     const names = typing.map((id) => displayName(store.memberUser(chat.id, id) || (store.peer(chat)?.id === id ? store.peer(chat) : null)));
     return { text: t("chat.typing", { names: names.join(", "), count: typing.length }), cls: "typing" };
   }
-  if (chat.type === "direct") {
-    const p = store.peer(chat);
+  if (chat.type === "direct" || chat.order) {
+    const p = headPeer(chat);
     const online = Boolean(p) && isOnline(p.id);
     return { text: online ? t("presence.online") : t("presence.offline"), cls: online ? "online" : "" };
   }
   const n = (chat.members || []).length;
   return { text: chat.type === "order" ? t("chat.order_members", { count: n }) : t("chat.members", { count: n }), cls: "" };
+}
+
+// The person a direct or order chat is with (an order names both sides; the other is the peer).
+function headPeer(chat) {
+  if (chat.order) return orderPeer(chat.order);
+  return chat.type === "direct" ? store.peer(chat) : null;
+}
+
+/** "Anna removed you from the group “Friends”." (or without the name when not known). */
+export function removalText(note) {
+  if (!note.name) return note.by ? t("chat.removed_by_unnamed", { name: displayName(note.by) }) : t("chat.gone");
+  if (!note.by) return t("chat.removed", { chat: note.name });
+  return t("chat.removed_by", { name: displayName(note.by), chat: note.name });
 }
 
 /** Draw the open chat into `pane`; returns its cleanup. Raises ApiError when the chat cannot be loaded. */
@@ -41,19 +56,23 @@ export async function chatWindow(pane, chatId, go) {
   let editing = null;
 
   const sub = el("div", { class: "chat-sub" });
-  const title = el("div", { class: "chat-title", text: store.chatTitle(chat) });
+  const titleOf = (c) => { const p = headPeer(c); return p ? displayName(p) : store.chatTitle(c); };
+  const title = el("h2", { class: "chat-title", text: titleOf(chat) });
   const headAvatar = el("span", { class: "chat-avatar" });
-  const infoLink = el("a", { class: "button ghost small", href: chat.type === "direct" && store.peer(chat) ? `#/users/${store.peer(chat).id}` : `#/chats/${chatId}/info`, text: chat.type === "direct" ? t("chat.profile") : t("chat.info"), id: "chat-info" });
+  const firstPeer = headPeer(chat);
+  const infoLink = el("a", { class: "button ghost small", href: firstPeer ? `#/users/${firstPeer.id}` : `#/chats/${chatId}/info`, text: firstPeer ? t("chat.profile") : t("chat.info"), id: "chat-info" });
   const head = el("header", { class: "chat-head" },
     el("a", { class: "back icon", href: "#/chats", "aria-label": t("chats.back"), text: "‹" }),
     headAvatar, el("div", { class: "chat-head-text" }, title, sub), infoLink);
+  const order = chat.type === "order" ? orderBox(chatId) : null;
   const renderHead = () => {
     chat = messenger.get().details.get(chatId) || chat;
-    title.textContent = store.chatTitle(chat);
+    title.textContent = titleOf(chat);
     const s = subtitle(chat);
     sub.textContent = s.text;
     sub.className = `chat-sub ${s.cls}`;
-    const p = chat.type === "direct" ? store.peer(chat) : null;
+    if (order) order.draw(chat);
+    const p = headPeer(chat);
     const pic = avatar(p || { id: chat.id + 1000, display_name: store.chatTitle(chat) });
     if (!p) pic.classList.add("square");
     clear(headAvatar, pic, p ? presenceDot(p.id) : null);
@@ -61,11 +80,16 @@ export async function chatWindow(pane, chatId, go) {
 
   const loader = el("div", { class: "history-loader", text: "" });
   const list = el("div", { class: "messages-inner" });
-  const scroller = el("div", { class: "messages", id: "messages", tabindex: "0" }, loader, list);
+  const scroller = el("div", { class: "messages", id: "messages", role: "region", "aria-label": t("chat.history") }, loader, list);
+  // New messages from others are said once here (the history itself is not a live region).
+  const announcer = el("div", { class: "visually-hidden", "aria-live": "polite", id: "chat-announcer" });
+
+  // Keyboard: arrows between messages, Enter for a message's actions, Escape to the composer (messagekeys.js).
+  const { markCurrent, focusItem, focusedKey, refocus } = messageKeys(list, () => input.focus());
 
   const ctx = () => ({
     log,
-    isGroup: chat.type !== "direct",
+    isGroup: chat.type === "group",
     canModerate: chat.type === "group" && ["owner", "admin"].includes(store.myRole(chatId)),
     othersRead: messenger.get().othersRead.get(chatId) || 0,
     onReply: (msg) => { replyTo = msg; editing = null; renderComposerBar(); input.focus(); },
@@ -73,6 +97,8 @@ export async function chatWindow(pane, chatId, go) {
     onDelete: async (msg) => {
       if (!(await confirmBox(t("msg.delete_confirm"), t("msg.delete")))) return;
       try { await outbox.deleteMessage(msg); } catch (err) { toast(errorText(err), "error"); }
+      const node = list.querySelector(`[data-key="${messageKey(msg)}"]`);
+      if (node && !list.contains(document.activeElement)) focusItem(node); // the keyboard stays on the message
     },
     onRetry: (msg) => outbox.retry(chatId, msg.client_id),
     onDiscard: (msg) => outbox.discard(chatId, msg.client_id),
@@ -85,7 +111,10 @@ export async function chatWindow(pane, chatId, go) {
   };
   const renderAll = () => {
     const c = ctx();
+    const where = focusedKey();
     clear(list, log.ordered().map((m) => messageNode(m, c)));
+    markCurrent();
+    refocus(where);
     renderLoader();
   };
   const upsert = (msg) => {
@@ -94,13 +123,17 @@ export async function chatWindow(pane, chatId, go) {
     const byClient = msg.client_id ? list.querySelector(`[data-client-id="${CSS.escape(msg.client_id)}"]`) : null;
     const byId = msg.id ? list.querySelector(`[data-key="${messageKey(msg)}"]`) : null;
     const old = byId || byClient;
+    const where = old && old.contains(document.activeElement) ? focusedKey() : null;
+    if (where && old.dataset.key !== node.dataset.key) where.key = node.dataset.key;
     if (old) {
       // A pending copy that got its seq moves to its place among the stored ones.
-      if (msg.seq && !old.dataset.seq) { old.remove(); } else { old.replaceWith(node); return; }
+      if (msg.seq && !old.dataset.seq) { old.remove(); } else { old.replaceWith(node); markCurrent(); refocus(where); return; }
     }
-    if (!msg.seq) { list.append(node); return; }
+    if (!msg.seq) { list.append(node); markCurrent(); return; }
     const after = [...list.children].find((n) => !n.dataset.seq || Number(n.dataset.seq) > msg.seq);
     list.insertBefore(node, after || null);
+    markCurrent();
+    refocus(where);
   };
 
   const readIfVisible = () => {
@@ -180,7 +213,7 @@ export async function chatWindow(pane, chatId, go) {
 
   const footer = chat.type === "group" || chat.type === "direct" || chat.type === "order"
     ? el("footer", { class: "chat-foot" }, bar, composer) : null;
-  clear(pane, el("div", { class: "chat-window", dataset: { chatId } }, head, scroller, footer));
+  clear(pane, el("div", { class: "chat-window", dataset: { chatId } }, head, order ? order.node : null, scroller, announcer, footer));
   renderHead();
   renderAll();
   toBottom();
@@ -204,6 +237,10 @@ export async function chatWindow(pane, chatId, go) {
     store.onMessage((id, msg) => {
       if (id !== chatId) return;
       const stick = nearBottom() || (Boolean(msg.sender) && isMe(msg.sender.id) && !msg.id);
+      const fresh = msg.id && !list.querySelector(`[data-key="${messageKey(msg)}"]`);
+      if (fresh && !msg.deleted && msg.sender && !isMe(msg.sender.id)) {
+        announcer.textContent = msg.kind === "service" ? messagePreview(msg) : t("msg.announce", { name: displayName(msg.sender), text: messagePreview(msg) });
+      }
       upsert(msg);
       if (stick) toBottom();
       readIfVisible();
@@ -213,8 +250,16 @@ export async function chatWindow(pane, chatId, go) {
     messenger.subscribe((s) => s.typing.get(chatId), () => renderHead()),
     peerId ? messenger.subscribe((s) => s.presence.get(peerId), () => renderHead()) : null,
     messenger.subscribe((s) => s.details.get(chatId), (detail) => {
-      if (detail) renderHead();
-      else if (!messenger.get().chats.has(chatId)) { toast(t("chat.gone"), "info"); go("#/chats"); }
+      if (detail) { renderHead(); return; }
+      if (messenger.get().chats.has(chatId)) return;
+      const note = messenger.get().departed.get(chatId);
+      if (!note) { toast(t("chat.gone"), "info"); go("#/chats"); return; }
+      // Removed from the chat while it is open: the history stays readable, the composer says who did it.
+      stopTyping();
+      const text = removalText(note);
+      const notice = el("div", { class: "chat-removed", role: "status" }, el("p", { text }), el("a", { class: "button small ghost", href: "#/chats", text: t("chats.back") }));
+      if (footer) footer.replaceWith(notice); else scroller.after(notice);
+      for (const b of list.querySelectorAll(".msg-actions")) b.remove();
     }),
   ].filter(Boolean);
   const onVisible = () => readIfVisible();

@@ -5,6 +5,15 @@ import { avatar, displayName } from "../components/avatar.js";
 import { t } from "../i18n.js";
 import { isMe } from "../stores/session.js";
 import { icon } from "../icons.js";
+import { linkify } from "../components/linkify.js";
+
+/** A group's own history line ("Anna added Boris"), written from `system` in the interface's language. */
+export function serviceText(msg) {
+  const sys = msg.system || {};
+  const params = { actor: displayName(sys.actor || msg.sender), target: displayName(sys.target), name: sys.name || "" };
+  if (sys.action === "promoted" && sys.role === "owner") return t("sys.promoted_owner", params);
+  return t(`sys.${sys.action || "unknown"}`, params);
+}
 
 export function messageKey(msg) {
   return msg.id ? `m${msg.id}` : `c${msg.client_id}`;
@@ -12,6 +21,7 @@ export function messageKey(msg) {
 
 function preview(msg) {
   if (!msg) return "";
+  if (msg.kind === "service") return serviceText(msg);
   if (msg.deleted) return t("msg.deleted");
   if (msg.body) return msg.body.length > 90 ? `${msg.body.slice(0, 90)}…` : msg.body;
   if (msg.attachment) return msg.attachment.kind === "audio" ? t("msg.audio") : t("msg.photo");
@@ -41,6 +51,10 @@ function attachmentNode(att) {
  * A message node. `ctx` = {log, isGroup, canModerate, othersRead, onReply, onEdit, onDelete, onRetry, onDiscard}.
  */
 export function messageNode(msg, ctx) {
+  if (msg.kind === "service") {
+    return el("div", { class: "msg-service", dataset: { key: messageKey(msg), seq: msg.seq, id: msg.id }, tabindex: "-1" },
+      el("span", { text: serviceText(msg) }), " ", el("time", { datetime: msg.created_at, class: "muted", text: timeShort(msg.created_at) }));
+  }
   const mine = Boolean(msg.sender) && isMe(msg.sender.id);
   const node = el("div", {
     class: `msg${mine ? " mine" : ""}${msg.deleted ? " deleted" : ""}${msg.status ? ` ${msg.status}` : ""}`,
@@ -61,7 +75,7 @@ export function messageNode(msg, ctx) {
   } else {
     const att = attachmentNode(msg.attachment);
     if (att) bubble.append(att);
-    if (msg.body) bubble.append(el("div", { class: "msg-body", text: msg.body }));
+    if (msg.body) bubble.append(el("div", { class: "msg-body" }, linkify(msg.body)));
   }
   const meta = el("div", { class: "msg-meta" });
   if (msg.edited_at && !msg.deleted) meta.append(el("span", { class: "edited", text: t("msg.edited") }));
@@ -80,17 +94,41 @@ export function messageNode(msg, ctx) {
       el("button", { type: "button", class: "link", text: t("msg.discard"), onclick: () => ctx.onDiscard(msg) })));
   }
   node.append(bubble);
+  // Keyboard: the message itself takes focus (the chat moves it with the arrow keys); Enter opens its
+  // actions, Escape goes back to the message. Mouse: the actions show on hover, a tap toggles them.
+  node.tabIndex = -1;
+  node.setAttribute("role", "article");
+  node.setAttribute("aria-label", t("msg.label", { name: mine ? t("msg.you") : displayName(msg.sender), time: timeShort(msg.created_at) }));
   if (msg.id && !msg.deleted) {
-    const actions = el("div", { class: "msg-actions" },
-      el("button", { type: "button", class: "icon", title: t("msg.reply"), "aria-label": t("msg.reply"), onclick: () => ctx.onReply(msg) }, icon("reply")));
-    if (mine) actions.append(el("button", { type: "button", class: "icon", title: t("msg.edit"), "aria-label": t("msg.edit"), onclick: () => ctx.onEdit(msg) }, icon("edit")));
+    const actions = el("div", { class: "msg-actions", role: "group", "aria-label": t("msg.actions") },
+      el("button", { type: "button", class: "icon", title: t("msg.reply"), "aria-label": t("msg.reply"), dataset: { action: "reply" }, onclick: () => ctx.onReply(msg) }, icon("reply")));
+    if (mine) actions.append(el("button", { type: "button", class: "icon", title: t("msg.edit"), "aria-label": t("msg.edit"), dataset: { action: "edit" }, onclick: () => ctx.onEdit(msg) }, icon("edit")));
     if (mine || ctx.canModerate) {
-      actions.append(el("button", { type: "button", class: "icon", title: t("msg.delete"), "aria-label": t("msg.delete"), onclick: () => ctx.onDelete(msg) }, icon("trash")));
+      actions.append(el("button", { type: "button", class: "icon", title: t("msg.delete"), "aria-label": t("msg.delete"), dataset: { action: "delete" }, onclick: () => ctx.onDelete(msg) }, icon("trash")));
     }
     node.append(actions);
-    bubble.addEventListener("click", () => {
+    node.setAttribute("aria-keyshortcuts", "Enter");
+    bubble.addEventListener("click", (e) => {
+      if (e.target.closest("a, button, audio")) return;
       for (const other of document.querySelectorAll(".msg.show-actions")) if (other !== node) other.classList.remove("show-actions");
       node.classList.toggle("show-actions");
+    });
+    node.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && e.target === node) {
+        e.preventDefault();
+        node.classList.add("show-actions");
+        actions.querySelector("button").focus();
+      } else if (e.key === "Escape" && e.target !== node) {
+        e.preventDefault();
+        e.stopPropagation();
+        node.classList.remove("show-actions");
+        node.focus();
+      } else if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && e.target.closest(".msg-actions")) {
+        const buttons = [...actions.querySelectorAll("button")];
+        const i = buttons.indexOf(e.target) + (e.key === "ArrowRight" ? 1 : -1);
+        buttons[(i + buttons.length) % buttons.length].focus();
+        e.preventDefault();
+      }
     });
   }
   return node;

@@ -113,13 +113,21 @@ export function bell() {
   if (!button) {
     counter = el("span", { class: "bell-count", id: "bell-count", hidden: true });
     panel = el("div", { class: "notif-panel", id: "notif-panel", hidden: true });
-    button = el("button", { type: "button", class: "bell icon", id: "bell" }, icon("bell"), counter);
+    button = el("button", { type: "button", class: "bell icon", id: "bell", "aria-controls": "notif-panel", "aria-expanded": "false" }, icon("bell"), counter);
+    const show = (open) => {
+      panel.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+    };
     button.addEventListener("click", (e) => {
       e.stopPropagation();
-      panel.hidden = !panel.hidden;
+      show(panel.hidden);
       if (!panel.hidden) { renderPanel(); loadNotifications(true); }
     });
-    document.addEventListener("click", (e) => { if (!panel.hidden && !panel.contains(e.target) && e.target !== button) panel.hidden = true; });
+    document.addEventListener("click", (e) => { if (!panel.hidden && !panel.contains(e.target) && e.target !== button) show(false); });
+    // Escape closes it (back to the bell); a new screen closes it too.
+    panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { show(false); button.focus(); } });
+    button.addEventListener("keydown", (e) => { if (e.key === "Escape" && !panel.hidden) show(false); });
+    window.addEventListener("hashchange", () => show(false));
     notifications.subscribe((s) => s.unread, renderCounter);
     notifications.subscribe((s) => s.items, renderPanel);
     notifications.subscribe((s) => s.status, renderPanel);

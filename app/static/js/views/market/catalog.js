@@ -2,20 +2,21 @@
 import "../../i18n/social.js";
 import { api, qs } from "../../api.js";
 import { clear, dateTime, el, errorText } from "../../dom.js";
+import { errorText as sayError, showErrors } from "../../errors.js";
 import { avatar, displayName } from "../../components/avatar.js";
 import { emptyState, errorState, loadingState } from "../../components/states.js";
 import { t } from "../../i18n.js";
 import { me as currentUser } from "../../stores/session.js";
-import { categories, categorySelect, cityList, money, price, stars } from "./common.js";
+import { categories, categorySelect, cities, cityInput, cityLabel, money, price, stars } from "./common.js";
 
 // ---- catalogue ---------------------------------------------------------------------------------
 
 export async function catalogue({ view, params, go }) {
-  const cats = await categories();
+  const [cats] = await Promise.all([categories(), cities()]);
   const f = {
     q: el("input", { type: "search", name: "q", id: "f-q", placeholder: t("catalog.search"), "aria-label": t("catalog.search"), value: params.get("q") || "" }),
     category: categorySelect(cats, { value: params.get("category"), id: "f-category" }),
-    city: el("input", { name: "city", id: "f-city", placeholder: t("market.city"), "aria-label": t("market.city"), list: cityList(), autocomplete: "off", value: params.get("city") || "" }),
+    city: cityInput({ name: "city", id: "f-city", placeholder: t("catalog.any_city"), value: params.get("city") || "" }),
     min_rating: el("select", { name: "min_rating", id: "f-rating", "aria-label": t("catalog.rating") }, [["", t("catalog.any_rating")], ["3", t("catalog.rating_up", { rating: 3 })], ["4", t("catalog.rating_up", { rating: 4 })], ["4.5", t("catalog.rating_up", { rating: 4.5 })]]
       .map(([v, t]) => el("option", { value: v, text: t }))),
     max_price: el("input", { name: "max_price", id: "f-price", type: "number", min: "0", placeholder: t("catalog.max_price"), "aria-label": t("catalog.max_price"), value: params.get("max_price") || "" }),
@@ -23,11 +24,19 @@ export async function catalogue({ view, params, go }) {
   };
   f.min_rating.value = params.get("min_rating") || "";
   f.sort.value = params.get("sort") || "rating";
-  const filters = el("form", { class: "filters", id: "filters" }, f.q, f.category, f.city, f.min_rating, f.max_price, f.sort,
+  // Every filter has a visible label (placeholders vanish as one types).
+  const labelled = (node, text, cls = "") => {
+    const control = node.matches("input, select") ? node : node.querySelector("input, select");
+    return el("div", { class: `filter ${cls}` }, el("label", { for: control.id, text }), node);
+  };
+  const filters = el("form", { class: "filters", id: "filters", role: "search", "aria-label": t("catalog.filters") },
+    labelled(f.q, t("catalog.search_label"), "filter-q"), labelled(f.category, t("market.category")), labelled(f.city, t("market.city")),
+    labelled(f.min_rating, t("catalog.rating")), labelled(f.max_price, t("catalog.max_price")), labelled(f.sort, t("catalog.sort")),
     el("button", { type: "submit", class: "small", text: t("catalog.apply") }));
+  const control = (node) => (node.matches("input, select") ? node : node.querySelector("input"));
   const apply = () => {
     const p = {};
-    for (const [k, node] of Object.entries(f)) if (node.value) p[k] = node.value;
+    for (const [k, node] of Object.entries(f)) if (control(node).value) p[k] = control(node).value.trim();
     go(`#/masters${qs(p)}`);
   };
   filters.addEventListener("submit", (e) => { e.preventDefault(); apply(); });
@@ -83,7 +92,7 @@ function masterTile(m, cats) {
   return el("a", { class: "master-tile card", href: `#/masters/${m.user.id}`, dataset: { masterId: m.user.id } },
     el("div", { class: "tile-head" }, avatar(m.user, "md"),
       el("div", {}, el("div", { class: "tile-name", text: displayName(m.user) }),
-        el("div", { class: "muted small", text: [m.city, ...m.category_ids.map((id) => cats.byId.get(id)?.name).filter(Boolean)].filter(Boolean).join(" · ") }))),
+        el("div", { class: "muted small", text: [cityLabel(m.city), ...m.category_ids.map((id) => cats.byId.get(id)?.name).filter(Boolean)].filter(Boolean).join(" · ") }))),
     el("p", { class: "tile-about", text: m.about }),
     el("div", { class: "tile-foot" }, stars(m.rating, m.rating_count), el("span", { class: "price", text: price(m.price_from, m.price_to) })));
 }
@@ -92,7 +101,7 @@ function masterTile(m, cats) {
 
 export async function masterCard({ view, args }) {
   const id = Number(args.id);
-  const [m, cats] = await Promise.all([api("GET", `/masters/${id}`), categories()]);
+  const [m, cats] = await Promise.all([api("GET", `/masters/${id}`), categories(), cities()]);
   const mine = Boolean(currentUser()) && currentUser().id === id;
   const reviews = el("div", { class: "reviews", id: "reviews" }, (m.recent_reviews || []).map(reviewNode));
   if (!(m.recent_reviews || []).length) reviews.append(emptyState(t("master.no_reviews")));
@@ -101,7 +110,7 @@ export async function masterCard({ view, args }) {
       avatar(m.user, "lg"),
       el("div", { class: "grow" },
         el("h1", { text: displayName(m.user) }),
-        el("p", { class: "muted", text: [m.city, ...m.category_ids.map((c) => cats.byId.get(c)?.name).filter(Boolean)].filter(Boolean).join(" · ") }),
+        el("p", { class: "muted", text: [cityLabel(m.city), ...m.category_ids.map((c) => cats.byId.get(c)?.name).filter(Boolean)].filter(Boolean).join(" · ") }),
         el("div", { class: "row" }, stars(m.rating, m.review_count),
           el("span", { class: "muted", text: t("master.completed_orders", { count: m.completed_orders }) }))),
       el("div", { class: "master-actions" },
@@ -166,12 +175,12 @@ export async function requestForm({ view, params }) {
     el("label", { for: "r-description", text: t("request.details") }), el("textarea", { id: "r-description", name: "description", rows: "4", maxlength: "4000" }),
     el("div", { class: "row2" },
       el("div", {}, el("label", { for: "r-budget", text: t("request.budget") }), el("input", { id: "r-budget", name: "budget", type: "number", min: "0" })),
-      el("div", {}, el("label", { for: "r-city", text: t("market.city") }), el("input", { id: "r-city", name: "city", maxlength: "64", list: cityList(), autocomplete: "off", value: currentUser()?.city || "" }))),
+      el("div", {}, el("label", { for: "r-city", text: t("market.city") }), cityInput({ id: "r-city", name: "city", value: currentUser()?.city || "" }))),
     el("button", { type: "submit", text: t("request.send") }), result);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     result.className = "result";
-    result.textContent = "";
+    showErrors(form, result, null);
     const d = Object.fromEntries(new FormData(form).entries());
     const body = { title: d.title.trim(), description: d.description.trim() };
     if (d.category) body.category_id = Number(d.category);
@@ -186,7 +195,9 @@ export async function requestForm({ view, params }) {
       form.querySelector("button[type=submit]").disabled = true;
     } catch (err) {
       result.className = "result fail";
-      result.textContent = t("request.not_sent", { error: errorText(err) });
+      showErrors(form, null, err);
+      const rest = sayError(err, new Set([...form.querySelectorAll("[aria-invalid=true]")].map((n) => n.name)));
+      result.textContent = rest ? t("request.not_sent", { error: rest }) : t("request.not_sent_fields");
     }
   });
   clear(view, el("section", { class: "card narrow" }, el("h1", { text: master ? t("request.to_a_master") : t("request.post") }), form));

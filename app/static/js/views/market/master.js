@@ -1,12 +1,13 @@
 // Master mode (create or edit the card, services) and the masters' live feed of requests.
 import { api } from "../../api.js";
 import { clear, confirmBox, el, errorText, toast } from "../../dom.js";
+import { showErrors } from "../../errors.js";
 import { avatar, displayName } from "../../components/avatar.js";
 import { emptyState } from "../../components/states.js";
 import { t } from "../../i18n.js";
 import { market } from "../../stores/market.js";
 import { me as currentUser, session } from "../../stores/session.js";
-import { categories, categorySelect, cityList, money, offerForm, requestSummary } from "./common.js";
+import { categories, categorySelect, cities, cityInput, money, offerForm, requestSummary } from "./common.js";
 
 // ---- master mode -------------------------------------------------------------------------------
 
@@ -18,21 +19,21 @@ export async function masterMode({ view, refreshMe }) {
   const error = el("div", { class: "error", role: "alert" });
   const box = (c) => el("label", { class: "check" },
     el("input", { type: "checkbox", name: "category_ids", value: c.id, checked: Boolean(card && card.category_ids.includes(c.id)) }), c.name);
-  const boxes = el("div", { class: "checks", id: "m-categories" }, cats.tree.map((root) => el("div", { class: "check-group" },
+  const boxes = el("div", { class: "checks", id: "m-categories", role: "group", "aria-labelledby": "m-categories-label" }, cats.tree.map((root) => el("div", { class: "check-group" },
     el("div", { class: "check-root" }, box(root)), (root.children || []).map(box))));
   const about = el("textarea", { id: "m-about", name: "about", rows: "4", maxlength: "4000" });
   about.value = card ? card.about : "";
   const form = el("form", { class: "stack", id: "master-form" },
-    el("label", { text: t("master.categories") }), boxes,
+    el("label", { id: "m-categories-label", text: t("master.categories") }), boxes,
     el("label", { for: "m-about", text: t("master.about_you") }), about,
     el("div", { class: "row2" },
-      el("div", {}, el("label", { for: "m-city", text: t("market.city") }), el("input", { id: "m-city", name: "city", list: cityList(), autocomplete: "off", value: card ? card.city : me.city || "" })),
+      el("div", {}, el("label", { for: "m-city", text: t("market.city") }), cityInput({ id: "m-city", name: "city", value: card ? card.city : me.city || "" })),
       el("div", {}, el("label", { for: "m-from", text: t("master.prices_from") }), el("input", { id: "m-from", name: "price_from", type: "number", min: "0", value: card?.price_from ?? "" })),
       el("div", {}, el("label", { for: "m-to", text: t("master.prices_to") }), el("input", { id: "m-to", name: "price_to", type: "number", min: "0", value: card?.price_to ?? "" }))),
     el("button", { type: "submit", text: card ? t("master.save_card") : t("master.create_card") }), error);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    error.textContent = "";
+    showErrors(form, error, null);
     const fd = new FormData(form);
     const body = { category_ids: fd.getAll("category_ids").map(Number), about: fd.get("about").trim(), city: fd.get("city").trim() };
     for (const k of ["price_from", "price_to"]) if (fd.get(k)) body[k] = Number(fd.get(k)); else if (card) body[k] = null;
@@ -44,7 +45,7 @@ export async function masterMode({ view, refreshMe }) {
         await refreshMe();
       }
       masterMode({ view, refreshMe });
-    } catch (err) { error.textContent = errorText(err); }
+    } catch (err) { showErrors(form, error, err); }
   });
   const sections = [el("section", { class: "card" }, el("h2", { text: card ? t("master.my_card") : t("nav.become_master") }),
     card ? null : el("p", { class: "muted", text: t("master.create_hint") }), form)];
@@ -60,7 +61,7 @@ function servicesEditor(card, cats, reload) {
   const error = el("div", { class: "error", role: "alert" });
   const form = el("form", { class: "service-form", id: "service-form" },
     el("input", { name: "title", required: true, placeholder: t("service.title_placeholder"), maxlength: "120", "aria-label": t("service.title") }),
-    categorySelect(cats, { name: "category_id", id: "s-category", any: t("market.category"), required: true }),
+    categorySelect(cats, { name: "category_id", id: "s-category", any: t("market.category"), required: true, label: t("market.category") }),
     el("input", { name: "price", type: "number", min: "0", placeholder: t("market.price"), "aria-label": t("market.price") }),
     el("input", { name: "description", placeholder: t("service.description_placeholder"), maxlength: "4000", "aria-label": t("service.description") }),
     el("button", { type: "submit", class: "small", text: t("service.add") }), error);
@@ -136,8 +137,10 @@ export async function feed({ view, go }) {
   const cats = await categories();
   const list = el("div", { class: "feed", id: "feed" });
   const seen = new Set();
+  const shown = new Map(); // id -> the request as drawn
   const card = (req) => {
     seen.add(req.id);
+    shown.set(req.id, req);
     const direct = req.master_id === me.id;
     const actions = direct
       ? el("div", { class: "row" },
@@ -148,11 +151,23 @@ export async function feed({ view, go }) {
           try { await api("POST", `/requests/${req.id}/decline`); node.remove(); toast(t("bell.declined_toast"), "ok"); } catch (err) { toast(errorText(err), "error"); }
         } }))
       : req.my_offer ? myOffer(req) : offerForm(req);
-    const node = el("article", { class: "card feed-item", dataset: { requestId: req.id } },
+    // Once it left `open`: mine (I won it: "yours" with its chat) or greyed ("no longer open").
+    const won = req.status !== "open" && req.executor_id === me.id;
+    const closed = req.status !== "open" && !won;
+    const node = el("article", { class: `card feed-item${won ? " won" : ""}${closed ? " closed" : ""}`, dataset: { requestId: req.id } },
       el("div", { class: "row" }, avatar(req.customer, "sm"), el("strong", { text: displayName(req.customer) }),
-        direct ? el("span", { class: "tag", text: t("feed.sent_to_you") }) : null),
-      requestSummary(req, cats), actions);
+        direct ? el("span", { class: "tag", text: t("feed.sent_to_you") }) : null,
+        won ? el("span", { class: "tag tag-yours", text: t("order.yours") }) : null),
+      requestSummary(req, cats),
+      won ? el("div", { class: "row" }, req.chat_id ? el("a", { class: "button small", href: `#/chats/${req.chat_id}`, text: t("order.open_chat") }) : null)
+        : closed ? el("p", { class: "muted small feed-closed", text: t("feed.closed") }) : actions);
     return node;
+  };
+  // A request that changed is drawn again as it is now (status, yours or no longer open).
+  const redraw = (req) => {
+    const item = list.querySelector(`[data-request-id="${req.id}"]`);
+    const before = shown.get(req.id) || {};
+    if (item) item.replaceWith(card({ ...before, ...req, my_offer: req.my_offer ?? before.my_offer ?? null }));
   };
   const data = await api("GET", "/requests/feed");
   clear(list, (data.items || []).map(card));
@@ -170,7 +185,9 @@ export async function feed({ view, go }) {
     const oldest = fresh.next == null ? 0 : Math.min(...items.map((r) => r.id));
     for (const node of list.querySelectorAll(".feed-item")) {
       const id = Number(node.dataset.requestId);
-      if (id >= oldest) node.classList.toggle("closed", !open.has(id));
+      if (id >= oldest && !open.has(id) && !node.matches(".won, .closed")) {
+        api("GET", `/requests/${id}`).then(redraw).catch(() => node.classList.add("closed"));
+      }
     }
     for (const r of items.slice().reverse()) if (!seen.has(r.id)) { empty.remove(); list.prepend(card(r)); }
   };
@@ -183,8 +200,7 @@ export async function feed({ view, go }) {
       // Every master of the category hears when a request is taken, cancelled or opened again.
       for (const [id, req] of requests) {
         if (before.get(id) === req) continue;
-        const item = list.querySelector(`[data-request-id="${id}"]`);
-        if (item) item.classList.toggle("closed", req.status !== "open");
+        if (list.querySelector(`[data-request-id="${id}"]`)) redraw(req);
       }
     }),
   ];

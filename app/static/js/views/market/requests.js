@@ -6,7 +6,7 @@ import { emptyState } from "../../components/states.js";
 import { t } from "../../i18n.js";
 import { market } from "../../stores/market.js";
 import { me as currentUser } from "../../stores/session.js";
-import { categories, money, offerForm, requestSummary, statusBadge } from "./common.js";
+import { categories, money, offerForm, requestSummary, reviewForm, statusBadge } from "./common.js";
 
 // ---- my requests and orders --------------------------------------------------------------------
 
@@ -110,13 +110,14 @@ async function renderRequest(view, req, cats, go, reload) {
 
   const canOffer = !isCustomer && me.is_master && req.status === "open" && !req.master_id && !offers.some((o) => o.master.id === me.id && o.status === "live");
   let review = null;
-  if (isCustomer && req.status === "completed" && !req.reviewed) review = reviewForm(req, reload);
+  if (isCustomer && req.status === "completed" && !req.reviewed) review = reviewForm(req.id, reload);
   else if (req.reviewed) review = el("p", { class: "muted", text: t("review.done") });
 
   clear(view, el("div", { class: "request-detail" },
     el("section", { class: "card" },
       el("div", { class: "row" }, avatar(req.customer, "sm"), el("span", { text: displayName(req.customer) })),
       el("h1", { text: req.title }),
+      req.executor_id === me.id && !isCustomer ? el("p", { class: "row" }, el("span", { class: "tag tag-yours", text: t("order.yours") })) : null,
       requestSummary({ ...req, title: t("request.number", { id: req.id }) }, cats),
       actions),
     review ? el("section", { class: "card" }, el("h2", { text: t("review.title") }), review) : null,
@@ -124,19 +125,4 @@ async function renderRequest(view, req, cats, go, reload) {
     isCustomer || offers.length ? el("section", { class: "card" }, el("h2", { text: t("request.offers_title", { count: offers.length }) }),
       offers.length ? el("div", { class: "offers", id: "offers" }, offerNodes) : emptyState(t("request.no_offers"))) : null));
 
-}
-
-function reviewForm(req, reload) {
-  const error = el("div", { class: "error", role: "alert" });
-  const rating = el("div", { class: "rating-input", role: "radiogroup", "aria-label": t("review.rating") },
-    [5, 4, 3, 2, 1].map((n) => el("label", { class: "star-pick" }, el("input", { type: "radio", name: "rating", value: n, required: true, checked: n === 5 }), el("span", { text: "★".repeat(n) }))));
-  const form = el("form", { class: "stack", id: "review-form" }, rating,
-    el("textarea", { name: "text", rows: "3", maxlength: "4000", placeholder: t("review.placeholder"), "aria-label": t("review.title") }),
-    el("button", { type: "submit", text: t("review.publish") }), error);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const d = Object.fromEntries(new FormData(form).entries());
-    try { await api("POST", `/requests/${req.id}/review`, { rating: Number(d.rating), text: d.text.trim() }); toast(t("review.published"), "ok"); reload(); } catch (err) { error.textContent = errorText(err); }
-  });
-  return form;
 }
