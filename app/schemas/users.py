@@ -64,9 +64,13 @@ class EmailConfirmIn(Model):
 
 
 class UserSearchQuery(Model):
+    """The directory: no q lists everyone newest first (`before`); q's words match in any order (`after`)."""
+
     q: str = Field("", max_length=100)
+    city: str = Field("", max_length=64)
     limit: int = Field(50, ge=1, le=200)  # the contract's default for every list
-    after: int | None = Field(None, ge=0)
+    after: int | None = Field(None, ge=0, le=2**53)
+    before: int | None = Field(None, ge=0, le=2**53)
 
 
 class UserPage(BaseModel):

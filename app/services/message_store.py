@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
-from app.permissions import access_chat_members
+from app.permissions import access_chat_members, check_can_message
 from app.rawsql import Prepared
 from app.shapes.messages import attachment_out, message_dict, message_out, messages_out
 from app.shapes.music import tracks_by_id
@@ -119,6 +119,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
     conn = session.connection()
     user_id, chat_id = job.user_id, job.chat_id
     audience = access_chat_members(user_id, chat_id)
+    check_can_message(user_id, chat_id, audience)  # blocked by the other person of a direct chat
     if job.client_id is not None:
         existing = _SENT_BEFORE.scalar(conn, {"p_chat": chat_id, "p_sender": user_id, "p_client": job.client_id})
         if existing is not None:

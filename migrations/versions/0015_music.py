@@ -11,7 +11,7 @@ import app.models.base
 
 
 revision = '0015'
-down_revision = '0016'  # written on '0003'; chained after main's migrations when merging main
+down_revision = '0014'  # written on '0003'; chained after 0014 (social) when both reached main
 branch_labels = None
 depends_on = None
 

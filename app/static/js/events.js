@@ -8,6 +8,7 @@ import { handlers as musicEvents } from "./stores/music.js";
 import { handlers as notificationEvents, loadNotifications } from "./stores/notifications.js";
 import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
+import { handlers as socialEvents } from "./stores/social.js";
 
 export const SERVER_EVENTS = [
   "auth:expiring",
@@ -18,11 +19,17 @@ export const SERVER_EVENTS = [
   "chat:member_updated",
   "chat:read",
   "chat:updated",
+  "comment:deleted",
+  "comment:new",
+  "friendship",
   "listening",
   "message:deleted",
   "message:new",
   "message:updated",
   "notification",
+  "post:deleted",
+  "post:new",
+  "post:updated",
   "presence",
   "request:updated",
   "resync",
@@ -40,7 +47,15 @@ const connectionEvents = {
 };
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents, connectionEvents, musicEvents];
+const DOMAINS = [
+  sock.connectionHandlers,
+  messengerEvents,
+  marketEvents,
+  notificationEvents,
+  connectionEvents,
+  musicEvents,
+  socialEvents,
+];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

@@ -9,6 +9,7 @@ import { getLocale, LOCALES, onLocale, setLocale, t } from "./i18n.js";
 import { reset as resetMarket } from "./stores/market.js";
 import { reset as resetMessenger } from "./stores/messenger.js";
 import { loadNotifications, reset as resetNotifications } from "./stores/notifications.js";
+import { reset as resetSocial } from "./stores/social.js";
 import { session } from "./stores/session.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
@@ -19,6 +20,8 @@ import { reset as resetMusic } from "./stores/music.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
 import { adminRoutes } from "./views/admin.js";
+import { socialRoutes } from "./views/social.js";
+import "./i18n/social.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -26,7 +29,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
+const routes = [...authRoutes, ...socialRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };
@@ -77,6 +80,10 @@ function renderTop(path) {
   };
   if (me) {
     clear(nav,
+      link("#/news", t("nav.news")),
+      link("#/people", t("nav.people")),
+      link("#/friends", t("nav.friends")),
+      link("#/communities", t("nav.communities")),
       link("#/chats", t("nav.chats")),
       link("#/masters", t("nav.masters")),
       link("#/requests", t("nav.requests")),
@@ -154,6 +161,7 @@ onTokens((loggedIn) => {
     resetNotifications();
     closePlayer();
     resetMusic();
+    resetSocial();
     route();
   }
 });
