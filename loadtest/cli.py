@@ -157,6 +157,7 @@ class Coordinator:
             "reconnect": self.args.reconnect,
             "reconnect_spread": self.args.reconnect_spread,
             "market": self.seed.get("market"),
+            "feed": self.seed.get("feed"),
         }
         users = self.seed["users"]
         self.pipes, self.procs = [], []
