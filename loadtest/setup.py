@@ -111,8 +111,10 @@ def _befriend_rooms(url: str, seed: dict, by_id: dict) -> dict[str, list[int]]:
 
     authors: dict[str, list[int]] = {}
     pairs = []
-    for c in seed["chats"]:
-        author, *friends = c["member_ids"]
+    # A seed without chats (seed-users -r 0, e.g. for one author with 5,000 friends: a 5,001-member chat
+    # would make every connect announce presence to 5,000 people) is one room of everyone.
+    for members in [c["member_ids"] for c in seed["chats"]] or [[u["id"] for u in seed["users"]]]:
+        author, *friends = members
         if friends:
             authors[str(author)] = list(friends)
             pairs += [(author, f) for f in friends]
