@@ -187,7 +187,9 @@ def test_a_session_revoked_behind_the_queues_back_is_closed_by_the_database_chec
     assert bob_socket.is_connected(), "only the revoked session's sockets"
 
 
-def test_logout_in_one_process_announces_offline_without_a_database_error(app, client, make_user, socket_client, caplog):
+def test_logout_in_one_process_announces_offline_without_a_database_error(
+    app, client, make_user, socket_client, caplog
+):
     """One process (no Redis): logout closes the session's socket from inside the logout's commit; the
     disconnect's presence query must not run in that finished transaction. Bob hears Ann go offline and
     the log holds no error."""
