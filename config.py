@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
     MESSAGE_GROUP_COMMIT: bool = True
     ATTACHMENT_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1)
+    # --- music (issue 15) ----------------------------------------------------------------------------
+    TRACK_MAX_BYTES: int = Field(30 * 1024 * 1024, ge=1)  # largest track upload (POST /api/tracks)
+    STREAM_URL_TTL: int = Field(6 * 3600, ge=60)  # seconds a signed stream_url works
+    # Behind nginx: the URL prefix of an `internal` location aliased to UPLOAD_DIR/tracks/, so that nginx,
+    # not a worker, sends the bytes (deploy/nginx.conf). Empty: the app sends them itself.
+    MEDIA_ACCEL_REDIRECT: Annotated[str, Field(pattern=r"^(/[A-Za-z0-9_.\-/]*)?$")] = ""
     # --- client (issue 11) -------------------------------------------------------------------------
     # The currency prices are shown in (ISO 4217; the page's <meta name="currency">, the client's fmt.money).
     CURRENCY: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"

@@ -29,6 +29,9 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from app.services.social_seed import seed_social_command
+
+    app.cli.add_command(seed_social_command)
 
 
 @click.command("seed-users")

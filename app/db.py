@@ -27,6 +27,10 @@ _SQLITE_PRAGMAS = (
 )
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_engine(engine: Engine) -> None:
     """Install the SQLite pragmas and BEGIN handling on an engine (no-op elsewhere)."""
     if engine.dialect.name != "sqlite":
@@ -39,6 +43,8 @@ def configure_engine(engine: Engine) -> None:
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
         cursor.close()
+        # SQLite's own lower() folds ASCII only: "Петрова" would never match "петрова" (people search).
+        dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

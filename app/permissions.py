@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, union_all
 
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.models import User
 from app.models.chat import Attachment, Chat, ChatMember, Message
+from app.models.music import Playlist, Track
+from app.models.social import Block, Comment, Community, CommunityMember, Friendship, Post
 from app.rawsql import Prepared
 
 ADMIN_ROLES = ("owner", "admin")
@@ -90,6 +93,147 @@ def access_chat_members(user_id: int, chat_id: int) -> list[int]:
     raise Forbidden("You are not a member of this chat.", {"reason": "not_a_member"})
 
 
+# ----- the social network: blocks, walls, communities, posts (issue 14) -----------------------------
+
+
+MEMBER_ROLES = ("owner", "admin", "member")  # pending is not a member yet
+
+_BLOCKED = Prepared(
+    select(Block.__table__.c.blocker_id).where(
+        Block.__table__.c.blocker_id == bindparam("p_blocker"), Block.__table__.c.blocked_id == bindparam("p_blocked")
+    )
+)
+
+
+def is_blocked(blocker_id: int, blocked_id: int) -> bool:
+    """Whether `blocker_id` has blocked `blocked_id` (one primary-key lookup)."""
+    return _BLOCKED.scalar(db.session.connection(), {"p_blocker": blocker_id, "p_blocked": blocked_id}) is not None
+
+
+def blocked_either(a: int, b: int) -> bool:
+    """Whether either of two users blocked the other."""
+    return is_blocked(a, b) or is_blocked(b, a)
+
+
+def can_see_wall(viewer_id: int, owner_id: int) -> bool:
+    """A user's wall is seen by everyone except the people its owner blocked."""
+    return viewer_id == owner_id or not is_blocked(owner_id, viewer_id)
+
+
+def check_can_message(sender_id: int, chat_id: int, audience: list[int]) -> None:
+    """Forbidden when the other member of a direct chat blocked the sender (the messenger's one hook).
+
+    Cheap on the send path: only two-member chats look at blocks, and the chat's type is read only
+    when a block exists.
+    """
+    if len(audience) != 2:
+        return
+    other = audience[0] if audience[1] == sender_id else audience[1]
+    if other == sender_id or not is_blocked(other, sender_id):
+        return
+    if db.session.get(Chat, chat_id).type == "direct":
+        raise Forbidden("This person does not accept your messages.", {"reason": "blocked"})
+
+
+def community_role(community_id: int, user_id: int) -> str | None:
+    """The user's role in a community (`owner`, `admin`, `member`, `pending`) or None."""
+    return db.session.scalar(
+        select(CommunityMember.role).where(
+            CommunityMember.community_id == community_id, CommunityMember.user_id == user_id
+        )
+    )
+
+
+def can_see_community(community: Community, role: str | None) -> bool:
+    """An open community's wall and members are public; a closed one's only to its members."""
+    return community.visibility == "open" or role in MEMBER_ROLES
+
+
+def access_community(user_id: int, community_id: int, *, content: bool = False) -> tuple[Community, str | None]:
+    """The community and the caller's role; NotFound if none. With `content`, Forbidden for an outsider
+    of a closed community (its posts and members are for members only)."""
+    community = db.session.get(Community, community_id, populate_existing=True)
+    if community is None:
+        raise NotFound("No such community.")
+    role = community_role(community_id, user_id)
+    if content and not can_see_community(community, role):
+        raise Forbidden("Only members see this community's posts and members.", {"reason": "closed_community"})
+    return community, role
+
+
+def access_community_admin(user_id: int, community_id: int) -> tuple[Community, str]:
+    """A community the caller administers (owner or admin); NotFound/Forbidden otherwise."""
+    community, role = access_community(user_id, community_id)
+    if role not in ADMIN_ROLES:
+        raise Forbidden("Only the community's owner and admins may do this.", {"reason": "not_an_admin"})
+    return community, role  # type: ignore[return-value]
+
+
+def access_wall(viewer_id: int, owner_id: int) -> User:
+    """The owner of a wall the viewer may see; NotFound if no such user, Forbidden if they blocked the viewer."""
+    owner = db.session.get(User, owner_id)
+    if owner is None:
+        raise NotFound("No such user.")
+    if not can_see_wall(viewer_id, owner_id):
+        raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
+    return owner
+
+
+def check_post_visible(viewer_id: int, post: Post) -> str | None:
+    """Raise Forbidden unless the viewer may see the post; returns their role in its community (if any)."""
+    if post.community_id is None:
+        if not can_see_wall(viewer_id, post.author_id):
+            raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
+        return None
+    _community, role = access_community(viewer_id, post.community_id, content=True)
+    return role
+
+
+def access_post(viewer_id: int, post_id: int) -> tuple[Post, str | None]:
+    """A post the viewer may see and their role in its community; NotFound/Forbidden otherwise."""
+    post = db.session.get(Post, post_id, populate_existing=True)
+    if post is None:
+        raise NotFound("No such post.")
+    return post, check_post_visible(viewer_id, post)
+
+
+def access_comment(viewer_id: int, comment_id: int) -> tuple[Comment, Post, str | None]:
+    """A comment on a post the viewer may see; NotFound/Forbidden otherwise."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFound("No such comment.")
+    post, role = access_post(viewer_id, comment.post_id)
+    return comment, post, role
+
+
+def visible_post_ids(viewer_id: int, post_ids: list[int]) -> list[int]:
+    """The ids among `post_ids` the viewer may see (posts:watch), in two queries."""
+    if not post_ids:
+        return []
+    posts = db.session.execute(select(Post.id, Post.author_id, Post.community_id).where(Post.id.in_(post_ids))).all()
+    authors = {a for _, a, c in posts if c is None}
+    blocked_me = set(
+        db.session.scalars(select(Block.blocker_id).where(Block.blocked_id == viewer_id, Block.blocker_id.in_(authors)))
+    )
+    communities = {c for _, _, c in posts if c is not None}
+    readable: set[int] = set()
+    if communities:
+        rows = db.session.execute(
+            select(Community.id, Community.visibility, CommunityMember.role)
+            .outerjoin(
+                CommunityMember,
+                (CommunityMember.community_id == Community.id) & (CommunityMember.user_id == viewer_id),
+            )
+            .where(Community.id.in_(communities))
+        ).all()
+        readable = {cid for cid, visibility, role in rows if visibility == "open" or role in MEMBER_ROLES}
+    return [
+        pid
+        for pid, author, community in posts
+        if (community is None and author not in blocked_me) or (community is not None and community in readable)
+    ]
+
+
 def require_site_admin(user: Any) -> Any:
     """The user, when they are a site administrator (not banned, not deleted); Forbidden otherwise."""
     if not getattr(user, "is_admin", False) or user.banned_at is not None or user.deleted_at is not None:
@@ -102,10 +246,11 @@ _THEIRS = ChatMember.__table__.alias("presence_theirs")
 
 
 def presence_visible_to(viewer_id: int | None, user_ids: Iterable[int]) -> set[int]:
-    """Those of `user_ids` whose online status `viewer_id` may see: themself and their chat partners.
+    """Those of `user_ids` whose online status `viewer_id` may see: themself, their chat partners and
+    their friends.
 
     The one rule for presence, in REST (profiles, lists) as on the socket (whose `presence` events go to
-    the same chat partners, app/sockets/connection.py). Friends are to join it (issue 14): extend here.
+    the same chat partners and friends, app/sockets/connection.py and app/sockets/social.py).
     """
     ids = set(user_ids)
     if viewer_id is None or not ids:
@@ -120,9 +265,46 @@ def presence_visible_to(viewer_id: int | None, user_ids: Iterable[int]) -> set[i
             .where(_MINE.c.user_id == viewer_id, _THEIRS.c.user_id.in_(others))
         ).scalars()
         visible.update(rows)
+    rest = others - visible
+    if rest:
+        f = Friendship.__table__.c
+        friends = db.session.execute(
+            union_all(
+                select(f.user_high).where(f.user_low == viewer_id, f.status == "friends", f.user_high.in_(rest)),
+                select(f.user_low).where(f.user_high == viewer_id, f.status == "friends", f.user_low.in_(rest)),
+            )
+        ).scalars()
+        visible.update(friends)
     return visible
 
 
 def can_see_presence(viewer_id: int | None, user_id: int) -> bool:
     """Whether `viewer_id` may see if `user_id` is online (see presence_visible_to)."""
     return user_id in presence_visible_to(viewer_id, [user_id])
+
+
+# ----- music (issue 15): tracks are seen by every signed-in user; playlists by their owner unless public -----
+
+
+def access_track(user_id: int, track_id: int, edit: bool = False) -> Track:
+    """A track (any signed-in user sees it); with edit=True only its uploader passes. NotFound/Forbidden."""
+    track = db.session.get(Track, track_id)
+    if track is None:
+        raise NotFound("No such track.")
+    if edit and track.uploader_id != user_id:
+        raise Forbidden("Only the uploader may change or delete this track.", {"reason": "not_the_uploader"})
+    return track
+
+
+def access_playlist(user_id: int, playlist_id: int, edit: bool = False) -> Playlist:
+    """A playlist the caller may see (theirs, or public); with edit=True only its owner passes.
+
+    Another person's private playlist is NotFound, so its existence does not leak; a public one that
+    someone else tries to change is Forbidden.
+    """
+    playlist = db.session.get(Playlist, playlist_id)
+    if playlist is None or (playlist.owner_id != user_id and not playlist.public):
+        raise NotFound("No such playlist.")
+    if edit and playlist.owner_id != user_id:
+        raise Forbidden("Only the owner may change this playlist.", {"reason": "not_the_owner"})
+    return playlist

@@ -88,6 +88,8 @@ def worker_env(args: argparse.Namespace, prefix: Path, port: int | None = None) 
         # Every worker writes its metrics here and /metrics (any worker) adds them up (app/metrics.py).
         "PROMETHEUS_MULTIPROC_DIR": str(prefix / "metrics"),
     }
+    if not getattr(args, "no_nginx", False):
+        env["MEDIA_ACCEL_REDIRECT"] = "/_protected/tracks"  # nginx sends track streams (deploy/nginx.conf)
     for item in args.env or []:
         name, _, value = item.partition("=")
         env[name] = value

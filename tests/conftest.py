@@ -216,6 +216,7 @@ def assert_error(res, status: int, code: str | None = None) -> dict:
     return err
 
 
+from tests.audio_fixtures import audio_samples  # noqa: E402, F401  (music: real audio made by ffmpeg)
 from tests.services_fixtures import redis_url  # noqa: E402, F401
 
 # ---- marketplace ---------------------------------------------------------------------------------

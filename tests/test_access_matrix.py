@@ -132,3 +132,88 @@ def test_event_refuses_non_members(client, world, socket_client, who, event):
     assert [n for n, _ in events(spy) if n != "presence"] == []
     for sock in world["members"]:
         assert [n for n, _ in events(sock) if n != "presence"] == []
+
+
+# ----- music: tracks are seen by every signed-in user and changed only by their uploader; a playlist is
+# seen by its owner (and by everyone once public) and changed only by its owner. -----
+
+MUSIC_ID = re.compile(r"<int:(track_id|playlist_id)>")
+
+# (method, rule) -> body, and what a stranger gets on alice's track / private playlist / public playlist
+MUSIC_ROUTES = {
+    ("GET", "/api/tracks/<int:track_id>"): (None, 200),
+    ("PATCH", "/api/tracks/<int:track_id>"): ({"title": "pwned"}, 403),
+    ("DELETE", "/api/tracks/<int:track_id>"): (None, 403),
+    ("PUT", "/api/music/<int:track_id>"): (None, 200),  # anyone may add a track to their own music
+    ("DELETE", "/api/music/<int:track_id>"): (None, 204),  # ...and take it out of their own music
+    ("GET", "/api/playlists/<int:playlist_id>"): (None, {"private": 404, "public": 200}),
+    ("PATCH", "/api/playlists/<int:playlist_id>"): ({"name": "pwned", "public": True}, {"private": 404, "public": 403}),
+    ("DELETE", "/api/playlists/<int:playlist_id>"): (None, {"private": 404, "public": 403}),
+    ("PUT", "/api/playlists/<int:playlist_id>/tracks"): ({"track_ids": []}, {"private": 404, "public": 403}),
+}
+
+
+def test_music_matrix_covers_every_track_and_playlist_route(app):
+    found = {(r.method, r.rule) for r in ROUTES if MUSIC_ID.search(r.rule)}
+    assert found == set(MUSIC_ROUTES), found ^ set(MUSIC_ROUTES)
+
+
+@pytest.fixture
+def music_world(client, make_user, audio_samples):
+    from tests.music_helpers import track
+
+    alice, stranger = make_user(), make_user()
+    t = track(client, alice, audio_samples["mp3"])
+    playlists = {}
+    for kind in ("private", "public"):
+        res = client.post("/api/playlists", headers=alice.headers, json={"name": kind, "public": kind == "public"})
+        playlists[kind] = res.get_json()["id"]
+        client.put(f"/api/playlists/{playlists[kind]}/tracks", headers=alice.headers, json={"track_ids": [t["id"]]})
+    return {"alice": alice, "stranger": stranger, "track": t, "playlists": playlists}
+
+
+def music_snapshot(client, world):
+    alice = world["alice"]
+    track = client.get(f"/api/tracks/{world['track']['id']}", headers=alice.headers).get_json()
+    track.pop("stream_url")
+    lists = [
+        client.get(f"/api/playlists/{pid}", headers=alice.headers).get_json() for pid in world["playlists"].values()
+    ]
+    for playlist in lists:
+        for item in playlist["tracks"]:
+            item.pop("stream_url")
+    return track, lists, client.get("/api/music", headers=alice.headers).get_json()["items"][0]["id"]
+
+
+MUSIC_CASES = [
+    (route, visibility)
+    for route in sorted(MUSIC_ROUTES)
+    for visibility in (("private", "public") if "playlist_id" in route[1] else ("track",))
+]
+
+
+@pytest.mark.parametrize(("route", "visibility"), MUSIC_CASES)
+def test_music_routes_for_a_stranger_and_nobody(client, music_world, route, visibility):
+    method, rule = route
+    body, expected = MUSIC_ROUTES[route]
+    if isinstance(expected, dict):
+        expected = expected[visibility]
+    url = rule.replace("<int:track_id>", str(music_world["track"]["id"])).replace(
+        "<int:playlist_id>", str(music_world["playlists"].get(visibility, 0))
+    )
+    before = music_snapshot(client, music_world)
+    assert client.open(url, method=method, json=body).status_code == 401  # no token
+    res = client.open(url, method=method, headers=music_world["stranger"].headers, json=body)
+    assert res.status_code == expected, (route, res.status_code, res.get_json())
+    if expected >= 400:
+        assert set(res.get_json()["error"]) == {"code", "message", "details"}
+    assert music_snapshot(client, music_world) == before  # alice's track, playlists and music unchanged
+
+
+def test_private_playlists_stay_private_in_lists(client, music_world):
+    alice, stranger = music_world["alice"], music_world["stranger"]
+    seen = client.get("/api/playlists", headers=stranger.headers, query_string={"user_id": alice.id}).get_json()
+    assert [p["name"] for p in seen["items"]] == ["public"]
+    assert client.get("/api/playlists", headers=stranger.headers).get_json()["items"] == []
+    mine = client.get("/api/playlists", headers=alice.headers).get_json()["items"]
+    assert sorted(p["name"] for p in mine) == ["private", "public"]

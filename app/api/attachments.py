@@ -17,7 +17,7 @@ bp = ApiBlueprint("attachments", __name__, tag="messages", url_prefix="/api/atta
     "POST",
     response=AttachmentOut,
     status=201,
-    multipart={"file": "an image (JPEG, PNG, WebP, GIF) or audio (OGG, MP3, WAV, WebM, M4A)"},
+    multipart={"file": "an image (JPEG, PNG, WebP, GIF) or audio (MP3, Ogg Vorbis/Opus, M4A/AAC, FLAC, WAV)"},
     errors=(401, 413, 415, 422),
 )
 def upload():

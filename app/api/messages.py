@@ -17,7 +17,7 @@ bp = ApiBlueprint("messages", __name__, tag="messages", url_prefix="/api/message
 def send(body: MessageSendIn):
     """Send a message; the same client_id returns the stored message (200) instead of a second copy."""
     message, created = service.send_message(
-        g.user.id, body.chat_id, body.body, body.client_id, body.reply_to, body.attachment_id
+        g.user.id, body.chat_id, body.body, body.client_id, body.reply_to, body.attachment_id, body.track_id
     )
     if created:
         metrics.message_stored()

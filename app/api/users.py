@@ -6,9 +6,11 @@ from flask import current_app, g, request
 
 from app.api.base import ApiBlueprint
 from app.errors import ValidationError
+from app.schemas.social import ProfileOut
 from app.schemas.users import EmailConfirmIn, ProfilePatch, UserOut, UserPage, UserSearchQuery
 from app.services import account_email
 from app.services import users as service
+from app.services.friends import social_profile
 
 bp = ApiBlueprint("users", __name__, tag="users", url_prefix="/api/users")
 
@@ -50,14 +52,14 @@ def put_avatar():
     return service.profile(user, user.id)
 
 
-@bp.route_spec("/<int:user_id>", "GET", response=UserOut, errors=(401, 404))
+@bp.route_spec("/<int:user_id>", "GET", response=ProfileOut, errors=(401, 404))
 def get_user(user_id: int):
-    """A user's public profile."""
-    return service.profile(service.get_user(user_id), g.user.id)
+    """A user's public profile, with our friendship, their friend count and our mutual friends."""
+    return {**service.profile(service.get_user(user_id), g.user.id), **social_profile(g.user.id, user_id)}
 
 
 @bp.route_spec("", "GET", query=UserSearchQuery, response=UserPage, errors=(401, 422))
 def search(query: UserSearchQuery):
-    """Search users by username and display name."""
-    users, next_cursor = service.search_users(query.q, query.limit, query.after)
+    """The people directory: everyone newest first, or those matching q word by word (and city)."""
+    users, next_cursor = service.search_users(query.q, query.limit, query.after, query.city, query.before)
     return {"items": service.profiles(users, g.user.id), "next": next_cursor}

@@ -30,6 +30,7 @@ class User(db.Model):
     avatar: Mapped[str | None] = mapped_column(String(64), nullable=True)
     locale: Mapped[str | None] = mapped_column(String(2), nullable=True)  # 'ru' | 'en'; None: follow the browser
     is_master: Mapped[bool] = mapped_column(default=False)
+    share_listening: Mapped[bool] = mapped_column(default=False)  # music: my chat partners see what I play
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Site administration (migration 0016, app/services/admin.py).

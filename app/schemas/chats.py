@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from app.schemas.common import Model
+from app.schemas.music import TrackOut
 from app.schemas.users import UserBrief
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**53)]
@@ -68,6 +69,7 @@ class MessageSendIn(Model):
     client_id: StrictStr | None = Field(None, min_length=1, max_length=64)
     reply_to: Id | None = None
     attachment_id: Id | None = None
+    track_id: Id | None = None  # music: the track plays inline in the message
 
 
 class MessageEditIn(Model):
@@ -139,6 +141,7 @@ class MessageOut(Out):
     client_id: str | None
     reply_to: int | None
     attachment: AttachmentOut | None
+    track: TrackOut | None = None  # music: a shared track, played inline
     created_at: str
     edited_at: str | None
     deleted: bool

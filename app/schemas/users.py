@@ -29,6 +29,7 @@ class UserOut(BaseModel):
     locale: Literal["ru", "en"] | None = Field(
         None, description="owner only: the interface and mail language; null follows the browser"
     )
+    share_listening: bool | None = None  # music: only to the owner
 
 
 class UserBrief(BaseModel):
@@ -53,6 +54,7 @@ class ProfilePatch(Model):
     username: Annotated[str, StringConstraints(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")] | None = None
     email: EmailStr | None = Field(None, max_length=254)  # needs current_password; confirmed by mail
     current_password: str | None = Field(None, max_length=1024)
+    share_listening: bool | None = Field(None, description="music: others may see what I play")
 
 
 class EmailConfirmIn(Model):
@@ -62,9 +64,13 @@ class EmailConfirmIn(Model):
 
 
 class UserSearchQuery(Model):
+    """The directory: no q lists everyone newest first (`before`); q's words match in any order (`after`)."""
+
     q: str = Field("", max_length=100)
+    city: str = Field("", max_length=64)
     limit: int = Field(50, ge=1, le=200)  # the contract's default for every list
-    after: int | None = Field(None, ge=0)
+    after: int | None = Field(None, ge=0, le=2**53)
+    before: int | None = Field(None, ge=0, le=2**53)
 
 
 class UserPage(BaseModel):

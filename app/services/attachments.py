@@ -1,13 +1,14 @@
 """Attachments: images and audio, checked by content, size-limited, stored under random names.
 
-Images are decoded and re-encoded (app.services.uploads.store_image); audio is accepted
-only when its first bytes are those of OGG, MP3, WAV, WebM or M4A, and is served with the
-type found there. A file is readable by its uploader and by the members of the chat it
-was first sent to.
+Images are decoded and re-encoded (app.services.uploads.store_image); audio is parsed as audio
+by app.services.audio.probe (the same check as music tracks: MP3, Ogg Vorbis/Opus, M4A/AAC, FLAC,
+WAV; truncated or lying files refused) before it is stored, and is served with the type found
+there. A file is readable by its uploader and by the members of the chat it was first sent to.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import unicodedata
 from pathlib import Path
@@ -15,10 +16,12 @@ from typing import Any
 
 from flask import current_app
 
+from app.concurrency import run_blocking
 from app.db import write_tx
 from app.errors import NotFound, UnsupportedMediaType
 from app.models.chat import Attachment
 from app.permissions import access_attachment
+from app.services import audio
 from app.services.uploads import check_upload_rate, read_limited, store_image, stored_path, upload_dir
 from app.shapes.messages import attachment_out
 
@@ -34,19 +37,23 @@ def _is_image(data: bytes) -> bool:
     )
 
 
-def sniff_audio(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of an audio file judged by its magic bytes, or None."""
-    if data.startswith(b"OggS"):
-        return "audio/ogg", "ogg"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return "audio/mpeg", "mp3"
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "audio/wav", "wav"
-    if data.startswith(b"\x1a\x45\xdf\xa3"):
-        return "audio/webm", "webm"
-    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"M4B ", b"mp42", b"isom", b"dash", b"mp41"):
-        return "audio/mp4", "m4a"
-    return None
+def _store_audio(data: bytes) -> tuple[str, str]:
+    """Store audio only once it parses as audio; returns (content type, stored name). NotAudio (415)."""
+    folder = upload_dir(KIND_DIR)
+    part = folder / f".part-{secrets.token_hex(16)}"
+    try:
+        part.write_bytes(data)
+        try:
+            info = run_blocking(audio.probe, part)
+        except audio.NotAudio as err:
+            raise UnsupportedMediaType(
+                f"Only images (JPEG, PNG, WebP, GIF) and audio ({audio.ACCEPTED}). {err.message}", err.details
+            ) from None
+        name = f"{secrets.token_hex(16)}.{info.ext}"
+        os.replace(part, folder / name)
+        return info.content_type, name
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def clean_filename(filename: str | None) -> str:
@@ -67,12 +74,7 @@ def upload(user_id: int, stream, filename: str) -> dict[str, Any]:
         name, content_type, size = store_image(data, KIND_DIR, max_side=2048)
         kind = "image"
     else:
-        sniffed = sniff_audio(data)
-        if sniffed is None:
-            raise UnsupportedMediaType("Only images (JPEG, PNG, WebP, GIF) and audio (OGG, MP3, WAV, WebM, M4A).")
-        content_type, ext = sniffed
-        name = f"{secrets.token_hex(16)}.{ext}"
-        (upload_dir(KIND_DIR) / name).write_bytes(data)
+        content_type, name = _store_audio(data)
         kind, size = "audio", len(data)
     with write_tx() as session:
         attachment = Attachment(

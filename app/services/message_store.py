@@ -26,9 +26,10 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
-from app.permissions import access_chat_members
+from app.permissions import access_chat_members, check_can_message
 from app.rawsql import Prepared
 from app.shapes.messages import attachment_out, message_dict, message_out, messages_out
+from app.shapes.music import tracks_by_id
 from app.shapes.users import brief_values
 
 
@@ -59,7 +60,17 @@ _NEXT_SEQ = Prepared(
     .values(last_seq=_CHAT.c.last_seq + 1, last_message_at=bindparam("p_now", type_=_CHAT.c.last_message_at.type))
     .returning(_CHAT.c.last_seq)
 )
-_INSERT_COLUMNS = ("chat_id", "seq", "sender_id", "body", "client_id", "reply_to", "attachment_id", "created_at")
+_INSERT_COLUMNS = (
+    "chat_id",
+    "seq",
+    "sender_id",
+    "body",
+    "client_id",
+    "reply_to",
+    "attachment_id",
+    "track_id",
+    "created_at",
+)
 _INSERT = Prepared(
     insert(_MSG)
     .values({name: bindparam(f"p_{name}", type_=_MSG.c[name].type) for name in _INSERT_COLUMNS})
@@ -92,6 +103,7 @@ class _Send:
     client_id: str | None
     reply_to: int | None
     attachment_id: int | None
+    track_id: int | None = None
     result: tuple[dict[str, Any], bool] | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -107,6 +119,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
     conn = session.connection()
     user_id, chat_id = job.user_id, job.chat_id
     audience = access_chat_members(user_id, chat_id)
+    check_can_message(user_id, chat_id, audience)  # blocked by the other person of a direct chat
     if job.client_id is not None:
         existing = _SENT_BEFORE.scalar(conn, {"p_chat": chat_id, "p_sender": user_id, "p_client": job.client_id})
         if existing is not None:
@@ -128,6 +141,9 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
             )  # fmt: skip
         attachment.chat_id = chat_id
         session.flush()
+    track = tracks_by_id([job.track_id], None).get(job.track_id) if job.track_id is not None else None
+    if job.track_id is not None and track is None:
+        raise ValidationError("track_id must be an existing track.", {"fields": {"track_id": "bad"}})
     now = utcnow()
     seq = _NEXT_SEQ.scalar(conn, {"p_chat": chat_id, "p_now": now})
     message_id = _INSERT.scalar(
@@ -140,6 +156,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
             "p_client_id": job.client_id,
             "p_reply_to": job.reply_to,
             "p_attachment_id": job.attachment_id,
+            "p_track_id": job.track_id,
             "p_created_at": now,
         },
     )
@@ -154,6 +171,7 @@ def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
         client_id=job.client_id,
         reply_to=job.reply_to,
         attachment=attachment_out(attachment) if attachment is not None else None,
+        track=track,
         created_at=isoformat(now),
     )
     emit_after_commit(MessageNew, out, audience)

@@ -59,6 +59,7 @@ def send_message(
     client_id: str | None = None,
     reply_to: int | None = None,
     attachment_id: int | None = None,
+    track_id: int | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store a message and broadcast `message:new` after the commit; returns (message, created).
 
@@ -69,8 +70,10 @@ def send_message(
     transaction (_GroupCommit); either way the answer comes only after the commit.
     """
     _take_send_token(user_id)
-    body = _check_body(body, allow_empty=attachment_id is not None)
-    return message_store.submit(message_store._Send(user_id, chat_id, body, client_id, reply_to, attachment_id))
+    body = _check_body(body, allow_empty=attachment_id is not None or track_id is not None)
+    return message_store.submit(
+        message_store._Send(user_id, chat_id, body, client_id, reply_to, attachment_id, track_id)
+    )
 
 
 def _not_service(message: Message) -> None:

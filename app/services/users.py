@@ -45,6 +45,7 @@ def profile(
         data["phone"] = user.phone
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
         data["locale"] = user.locale
+        data["share_listening"] = user.share_listening
     return data
 
 
@@ -107,24 +108,47 @@ def _update_profile(user: User, changes: dict[str, Any]) -> User:
                 if value is None and field not in ("birth_date", "locale"):
                     value = ""
                 setattr(user, field, value)
+        if changes.get("share_listening") is not None:
+            user.share_listening = changes["share_listening"]
         if {"username", "display_name"} & touched:
             refresh_master_search(user.id)
     return user
 
 
-def search_users(query: str, limit: int, after: int | None) -> tuple[list[User], int | None]:
-    """Users whose username or display name contains query, by id, paginated with `after`."""
-    stmt = select(User).order_by(User.id).limit(limit + 1)
-    if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search_users(
+    query: str, limit: int, after: int | None, city: str = "", before: int | None = None
+) -> tuple[list[User], int | None]:
+    """The people directory and user search.
+
+    Every word of `query` must match the username or the display name, in any order ("Petrova Ann"
+    finds "Ann Petrova"); `city` narrows to one city. Without a query everyone is listed newest first,
+    paged with `before`; a query's matches come by id, paged with `after` (`next` is that cursor).
+    """
+    ascending = after is not None or (bool(query.strip()) and before is None)
+    stmt = (
+        select(User)
+        .where(User.deleted_at.is_(None))  # a deleted account is no longer in the directory
+        .order_by(User.id if ascending else User.id.desc())
+        .limit(limit + 1)
+    )
+    for word in query.lower().split():
+        pattern = _like(word)
         stmt = stmt.where(
             or_(
                 User.username_lower.like(pattern, escape="\\"),
                 db.func.lower(User.display_name).like(pattern, escape="\\"),
             )
         )
+    if city.strip():
+        stmt = stmt.where(db.func.lower(User.city) == city.strip().lower())
     if after is not None:
         stmt = stmt.where(User.id > after)
+    elif before is not None:
+        stmt = stmt.where(User.id < before)
     users = list(db.session.execute(stmt).scalars())
     next_cursor = users[limit - 1].id if len(users) > limit else None
     return users[:limit], next_cursor

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.models.chat import Attachment, Message
+from app.shapes.music import tracks_by_id
 from app.shapes.users import brief
 
 
@@ -42,6 +43,7 @@ def message_dict(
     reply_to: int | None,
     attachment: dict[str, Any] | None,
     created_at: str | None,
+    track: dict[str, Any] | None = None,
     edited_at: str | None = None,
     deleted: bool = False,
     kind: str = "text",
@@ -57,6 +59,7 @@ def message_dict(
         "client_id": client_id,
         "reply_to": reply_to,
         "attachment": attachment,
+        "track": track,
         "created_at": created_at,
         "edited_at": edited_at,
         "deleted": deleted,
@@ -91,6 +94,7 @@ def messages_out(messages: Iterable[Message]) -> list[dict[str, Any]]:
     if attachment_ids:
         rows = db.session.execute(select(Attachment).where(Attachment.id.in_(attachment_ids))).scalars()
         attachments = {a.id: a for a in rows}
+    tracks = tracks_by_id({m.track_id for m in messages if m.track_id and m.deleted_at is None}, None)
     out = []
     for m in messages:
         deleted = m.deleted_at is not None
@@ -105,6 +109,7 @@ def messages_out(messages: Iterable[Message]) -> list[dict[str, Any]]:
                 client_id=m.client_id,
                 reply_to=m.reply_to,
                 attachment=attachment_out(attachment) if attachment and not deleted else None,
+                track=tracks.get(m.track_id) if m.track_id and not deleted else None,
                 created_at=isoformat(m.created_at),
                 edited_at=isoformat(m.edited_at),
                 deleted=deleted,

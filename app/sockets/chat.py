@@ -34,7 +34,13 @@ def message_send(conn: Connection, payload: MessageSendIn) -> dict[str, Any]:
     """Store and broadcast a message; the ack carries the stored message (also on a client_id replay)."""
     started = perf_counter()
     message, created = service.send_message(
-        conn.user_id, payload.chat_id, payload.body, payload.client_id, payload.reply_to, payload.attachment_id
+        conn.user_id,
+        payload.chat_id,
+        payload.body,
+        payload.client_id,
+        payload.reply_to,
+        payload.attachment_id,
+        payload.track_id,
     )
     metrics.message_sent(started, created)
     return {"message": message}

@@ -72,7 +72,7 @@ def test_sign_up_log_out_and_log_in(server, new_page, tmp_path):
     page.fill("#password", "correct-horse-9")
     shot(page, "login")
     page.click("form button[type=submit]")
-    expect(page.locator(".chat-list h2")).to_have_text("Chats")
+    expect(page.locator(".news-page h1")).to_have_text("News")  # the home feed is the page after login
     expect(page.locator(".me-name")).to_have_text("Bob Builder")
 
 

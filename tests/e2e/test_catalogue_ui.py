@@ -134,7 +134,7 @@ def test_forgotten_password_reset_through_the_mailed_link(server, new_page):
     page.fill("#login", address)
     page.fill("#password", "a-brand-new-pass-7")
     page.click("form button[type=submit]")
-    expect(page.locator(".chat-list h2")).to_be_visible()
+    expect(page.locator(".news-page h1")).to_be_visible()  # signed in: the home feed
 
 
 def test_a_master_edits_a_service_in_place(server, new_page):

@@ -17,7 +17,7 @@ def signup(page, server, username: str, display_name: str) -> None:
     page.fill("#username", username)
     page.fill("#password", "correct-horse-9")
     page.click("form button[type=submit]")
-    expect(page.locator(".chat-list h2")).to_be_visible()
+    expect(page.locator(".news-page h1")).to_be_visible()  # signed in: the home feed
     page.goto(server.url + "/#/settings")
     page.fill("#set-display_name", display_name)
     page.fill("#set-city", "Москва")

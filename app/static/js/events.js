@@ -4,9 +4,11 @@
 import * as sock from "./socket.js";
 import { handlers as messengerEvents } from "./stores/messenger.js";
 import { handlers as marketEvents } from "./stores/market.js";
+import { handlers as musicEvents } from "./stores/music.js";
 import { handlers as notificationEvents, loadNotifications } from "./stores/notifications.js";
 import { recover } from "./stores/outbox.js";
 import { session } from "./stores/session.js";
+import { handlers as socialEvents } from "./stores/social.js";
 
 export const SERVER_EVENTS = [
   "auth:expiring",
@@ -17,10 +19,17 @@ export const SERVER_EVENTS = [
   "chat:member_updated",
   "chat:read",
   "chat:updated",
+  "comment:deleted",
+  "comment:new",
+  "friendship",
+  "listening",
   "message:deleted",
   "message:new",
   "message:updated",
   "notification",
+  "post:deleted",
+  "post:new",
+  "post:updated",
   "presence",
   "request:updated",
   "resync",
@@ -38,7 +47,15 @@ const connectionEvents = {
 };
 
 // A new domain's store adds its `handlers` here.
-const DOMAINS = [sock.connectionHandlers, messengerEvents, marketEvents, notificationEvents, connectionEvents];
+const DOMAINS = [
+  sock.connectionHandlers,
+  messengerEvents,
+  marketEvents,
+  notificationEvents,
+  connectionEvents,
+  musicEvents,
+  socialEvents,
+];
 
 const routes = new Map(SERVER_EVENTS.map((name) => [name, DOMAINS.map((h) => h[name]).filter(Boolean)]));
 for (const [name, fns] of routes) if (!fns.length) console.warn("no store handles server event", name);

@@ -9,13 +9,19 @@ import { getLocale, LOCALES, onLocale, setLocale, t } from "./i18n.js";
 import { reset as resetMarket } from "./stores/market.js";
 import { reset as resetMessenger } from "./stores/messenger.js";
 import { loadNotifications, reset as resetNotifications } from "./stores/notifications.js";
+import { reset as resetSocial } from "./stores/social.js";
 import { session } from "./stores/session.js";
 import { authRoutes } from "./views/auth.js";
 import { chatRoutes } from "./views/chats.js";
 import { marketRoutes } from "./views/market.js";
+import { musicRoutes } from "./views/music/index.js";
+import { close as closePlayer, mountPlayer } from "./components/player.js";
+import { reset as resetMusic } from "./stores/music.js";
 import { bell } from "./views/notifications.js";
 import { settingsRoutes } from "./views/settings.js";
 import { adminRoutes } from "./views/admin.js";
+import { socialRoutes } from "./views/social.js";
+import "./i18n/social.js";
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -23,7 +29,7 @@ const account = document.getElementById("account");
 const banner = document.getElementById("conn");
 
 // Route patterns: "/chats/:id". `auth: true` sends visitors to log in and back.
-const routes = [...authRoutes, ...chatRoutes, ...marketRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
+const routes = [...authRoutes, ...socialRoutes, ...chatRoutes, ...marketRoutes, ...musicRoutes, ...settingsRoutes, ...adminRoutes].map((r) => {
   const keys = [];
   const re = new RegExp(`^${r.path.replace(/:(\w+)/g, (_m, k) => { keys.push(k); return "([^/]+)"; })}$`);
   return { ...r, re, keys };
@@ -74,9 +80,14 @@ function renderTop(path) {
   };
   if (me) {
     clear(nav,
+      link("#/news", t("nav.news")),
+      link("#/people", t("nav.people")),
+      link("#/friends", t("nav.friends")),
+      link("#/communities", t("nav.communities")),
       link("#/chats", t("nav.chats")),
       link("#/masters", t("nav.masters")),
       link("#/requests", t("nav.requests")),
+      link("#/music", t("nav.music")),
       link(me.is_master ? "#/feed" : "#/master", me.is_master ? t("nav.feed") : t("nav.become_master"), me.is_master ? "/feed" : "/master"));
     clear(account,
       bell(),
@@ -138,6 +149,8 @@ async function route() {
   if (me) loadNotifications();
 }
 
+// The player bar lives outside #view: routing never rebuilds it, so music keeps playing across screens.
+mountPlayer(document.getElementById("player"));
 session.subscribe((s) => s.connection, showBanner);
 onTokens((loggedIn) => {
   // Logged out or the session died (refresh refused): forget everything, and leave pages that need an account.
@@ -146,6 +159,9 @@ onTokens((loggedIn) => {
     resetMessenger();
     resetMarket();
     resetNotifications();
+    closePlayer();
+    resetMusic();
+    resetSocial();
     route();
   }
 });

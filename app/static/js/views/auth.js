@@ -37,10 +37,11 @@ export function formCard(title, fields, submitText, onsubmit, links = [], intro 
 
 function nextHash(params) {
   const next = params.get("next");
-  return next && next.startsWith("/") ? `#${next}` : "#/chats";
+  return next && next.startsWith("/") ? `#${next}` : "#/news";
 }
 
 function landing({ view, me }) {
+  if (me) { location.replace("#/news"); return; } // signed in: the home feed is the front page
   const feature = (iconName, title, text) => el("div", { class: "feature" },
     el("div", { class: "feature-icon" }, icon(iconName)), el("h3", { text: title }), el("p", { text }));
   const stats = el("p", { class: "stats muted", id: "stats" });

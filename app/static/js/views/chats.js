@@ -1,5 +1,6 @@
 // Chats: the list (last message, unread, presence, search) beside the open chat window or group panel.
 import "../i18n/messenger.js";
+import "../i18n/music.js";
 import { api, qs } from "../api.js";
 import { clear, debounce, el, errorText, modal, timeShort, toast } from "../dom.js";
 import { avatar, displayName } from "../components/avatar.js";
@@ -204,7 +205,8 @@ async function profilePage({ view, args, go }) {
     el("div", { class: "row" },
       mine ? el("a", { class: "button", href: "#/settings", text: t("profile.edit") })
         : el("button", { type: "button", id: "message-user", text: t("chats.message"), onclick: () => openDirect(user.id, go) }),
-      user.is_master ? el("a", { class: "button ghost", href: `#/masters/${user.id}`, text: t("profile.master_card") }) : null)));
+      user.is_master ? el("a", { class: "button ghost", href: `#/masters/${user.id}`, text: t("profile.master_card") }) : null,
+      el("a", { class: "button ghost", id: "user-music", href: `#/music/users/${user.id}`, text: t("music.their_uploads") }))));
 }
 
 export const chatRoutes = [

@@ -6,6 +6,7 @@ import { t } from "../i18n.js";
 import { isMe } from "../stores/session.js";
 import { icon } from "../icons.js";
 import { linkify } from "../components/linkify.js";
+import { trackRow } from "../components/track.js";
 
 /** A group's own history line ("Anna added Boris"), written from `system` in the interface's language. */
 export function serviceText(msg) {
@@ -25,6 +26,7 @@ function preview(msg) {
   if (msg.deleted) return t("msg.deleted");
   if (msg.body) return msg.body.length > 90 ? `${msg.body.slice(0, 90)}…` : msg.body;
   if (msg.attachment) return msg.attachment.kind === "audio" ? t("msg.audio") : t("msg.photo");
+  if (msg.track) return `♪ ${msg.track.title}`;
   return "";
 }
 export { preview as messagePreview };
@@ -75,6 +77,7 @@ export function messageNode(msg, ctx) {
   } else {
     const att = attachmentNode(msg.attachment);
     if (att) bubble.append(att);
+    if (msg.track) bubble.append(trackRow(msg.track, { compact: true })); // plays inline, through the one player
     if (msg.body) bubble.append(el("div", { class: "msg-body" }, linkify(msg.body)));
   }
   const meta = el("div", { class: "msg-meta" });

@@ -2,6 +2,7 @@
 // State lives in stores/notifications.js; this view only draws it.
 import "../i18n/market.js";
 import "../i18n/notifications.js";
+import "../i18n/social.js";
 import { api } from "../api.js";
 import { clear, el, errorText, timeShort, toast } from "../dom.js";
 import { emptyState, errorState, loadingState } from "../components/states.js";
@@ -36,9 +37,16 @@ function describe(n) {
       const who = p.by ? (p.by.display_name || p.by.username) : t("bell.someone");
       return p.type === "direct" ? t("bell.chat_direct", { who }) : t("bell.chat_added", { who, name: p.name || t("bell.a_chat") });
     }
+    case "friend:request": return t("bell.friend_request", { who: who(p.user) });
+    case "friend:accepted": return t("bell.friend_accepted", { who: who(p.user) });
+    case "post:comment": return t("bell.post_comment", { who: who(p.user), body: p.body || "" });
+    case "community:request": return t("bell.community_request", { who: who(p.user), name: (p.community && p.community.name) || "" });
+    case "community:approved": return t("bell.community_approved", { name: (p.community && p.community.name) || "" });
     default: return n.kind;
   }
 }
+
+const who = (user) => (user ? user.display_name || user.username : t("bell.someone"));
 
 function actions(n, close) {
   const p = n.payload || {};
@@ -68,6 +76,12 @@ function actions(n, close) {
   if (n.kind === "request:new") {
     out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? t("bell.open_request") : t("bell.make_offer"), onclick: () => go(`#/requests/${requestId}`) }));
   }
+  if (n.kind === "friend:request" && p.user && !n.read_at) { // accept or turn down right here
+    out.push(act(t("friend.accept"), "accept-friend", `/friends/${p.user.id}`, t("friend.are_friends"), false));
+  }
+  if (n.kind.startsWith("friend:") && p.user) out.push(el("button", { type: "button", class: "small ghost", text: t("bell.open_profile"), onclick: () => go(`#/people/${p.user.id}`) }));
+  if (n.kind === "post:comment" && p.user) out.push(el("button", { type: "button", class: "small ghost", text: t("bell.open_profile"), onclick: () => go(`#/people/${p.user.id}`) }));
+  if (n.kind.startsWith("community:") && p.community) out.push(el("button", { type: "button", class: "small ghost", text: t("bell.open_community"), onclick: () => go(`#/communities/${p.community.id}`) }));
   if (p.chat_id) out.push(el("button", { type: "button", class: "small", text: t("bell.open_chat"), dataset: { action: "chat" }, onclick: () => go(`#/chats/${p.chat_id}`) }));
   if (requestId && n.kind !== "request:new") out.push(el("button", { type: "button", class: "small ghost", text: t("bell.open_request"), onclick: () => go(`#/requests/${requestId}`) }));
   return out;

@@ -8,6 +8,7 @@ import { getLocale, LOCALES, setLocale, t } from "../i18n.js";
 import { me as currentUser, session } from "../stores/session.js";
 import { logout } from "./auth.js";
 import { cities, cityInput } from "./market/common.js";
+import { musicSettings } from "./music/settings.js";
 
 function input(label, name, value, attrs = {}) {
   const id = `set-${name}`;
@@ -107,6 +108,7 @@ async function settings({ view, refreshMe }) {
       el("label", { class: "button ghost", for: "avatar-file", text: t("settings.upload_photo") }), file)),
     el("section", { class: "card", id: "language" }, el("h2", { text: t("settings.language") }), languageSwitch(me)),
     el("section", { class: "card" }, el("h2", { text: t("settings.profile") }), profile),
+    musicSettings(me),
     el("section", { class: "card" }, el("h2", { text: t("settings.password") }), pw),
     el("section", { class: "card" }, el("h2", { text: t("settings.session") }),
       el("p", { class: "muted", text: t("settings.signed_in_as", { username: currentUser().username }) }),

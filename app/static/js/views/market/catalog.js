@@ -1,4 +1,5 @@
 // The master catalogue, a master's card and the request form.
+import "../../i18n/social.js";
 import { api, qs } from "../../api.js";
 import { clear, dateTime, el, errorText } from "../../dom.js";
 import { errorText as sayError, showErrors } from "../../errors.js";
@@ -126,6 +127,7 @@ export async function masterCard({ view, args }) {
             mine ? null : el("a", { class: "button small ghost", href: `#/requests/new${qs({ master: id, service: s.id })}`, text: t("master.request_service") })))))
         : emptyState(t("master.no_services"))),
     el("section", { class: "card" }, el("h2", { text: t("master.reviews_count", { count: m.review_count }) }), reviews)));
+  if (currentUser()) portfolio(view.querySelector(".master-card"), id);
   const shown = m.recent_reviews || [];
   if (shown.length && shown.length < m.review_count) {
     // The card carries the latest few; the rest come a page at a time, older than the last one shown.
@@ -134,6 +136,17 @@ export async function masterCard({ view, args }) {
       return { nodes: (page.items || []).map(reviewNode), next: page.next };
     });
   }
+}
+
+/** The master's wall is their portfolio: the latest photos of their posts, after the "about" part. */
+async function portfolio(card, userId) {
+  try {
+    const { items } = await api("GET", `/users/${userId}/photos`);
+    if (!items.length || !card.isConnected) return;
+    const about = card.querySelector(".master-head");
+    about.after(el("section", { class: "card portfolio" }, el("h2", { text: t("wall.works") }),
+      el("div", { class: "photo-grid" }, items.map((p) => el("a", { href: `#/people/${userId}` }, el("img", { src: p.url, alt: "", loading: "lazy" }))))));
+  } catch { /* a wall closed to me (blocked): no portfolio */ }
 }
 
 function reviewNode(r) {

@@ -1,0 +1,281 @@
+"""Posts and walls: images, write, edit, delete, read one or a wall; the shared serialiser of post lists.
+
+A post lives on its author's wall (community_id null) or on a community's wall (its admins write
+there; its members too where the community allows). `post:new` goes after the commit to the
+online friends of the author, or to the online members of the community; edits and deletions go
+to the sockets watching the post (`posts:watch`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from PIL import Image
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.db import on_commit, write_tx
+from app.errors import Forbidden, ValidationError
+from app.events import emit_now, emit_to_rooms
+from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.models.social import Community, CommunityMember, Post, PostImage, PostLike
+from app.permissions import (
+    ADMIN_ROLES,
+    MEMBER_ROLES,
+    access_community,
+    access_post,
+    access_wall,
+)
+from app.presence import presence
+from app.services.friends import friend_ids
+from app.services.uploads import read_limited, store_image, upload_dir
+from app.shapes.social import image_out, post_out
+
+MAX_IMAGES = 10
+IMAGE_KIND = "posts"
+
+
+def posts_out(posts: Iterable[Post], viewer_id: int | None) -> list[dict[str, Any]]:
+    """Posts as the contract shows them: authors, communities, images and my likes in four queries.
+
+    `viewer_id` None leaves `liked` null (events sent to a room).
+    """
+    posts = list(posts)
+    if not posts:
+        return []
+    ids = [p.id for p in posts]
+    authors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({p.author_id for p in posts})))}
+    community_ids = {p.community_id for p in posts if p.community_id is not None}
+    communities = (
+        {c.id: c for c in db.session.scalars(select(Community).where(Community.id.in_(community_ids)))}
+        if community_ids
+        else {}
+    )
+    images: dict[int, list[PostImage]] = {}
+    for image in db.session.scalars(
+        select(PostImage).where(PostImage.post_id.in_(ids)).order_by(PostImage.post_id, PostImage.position)
+    ):
+        images.setdefault(image.post_id, []).append(image)  # type: ignore[arg-type]
+    liked: set[int] = set()
+    if viewer_id is not None:
+        liked = set(
+            db.session.scalars(select(PostLike.post_id).where(PostLike.user_id == viewer_id, PostLike.post_id.in_(ids)))
+        )
+    return [
+        post_out(
+            p,
+            authors[p.author_id],
+            communities.get(p.community_id) if p.community_id is not None else None,
+            images.get(p.id, []),
+            (p.id in liked) if viewer_id is not None else None,
+        )
+        for p in posts
+    ]
+
+
+def upload_image(user_id: int, stream: Any, max_bytes: int) -> dict[str, Any]:
+    """Check, re-encode and store an image for a post I am about to write: `{id, url, width, height}`."""
+    data = read_limited(stream, max_bytes)
+    name, _content_type, _size = store_image(data, IMAGE_KIND, max_side=1600)
+    with Image.open(upload_dir(IMAGE_KIND) / name) as img:
+        width, height = img.size
+    with write_tx() as session:
+        image = PostImage(owner_id=user_id, stored_name=name, width=width, height=height)
+        session.add(image)
+        session.flush()
+        return image_out(image)
+
+
+def _check_body(body: str, has_images: bool) -> str:
+    if not body and not has_images:
+        raise ValidationError("A post needs text or an image.", {"fields": {"body": "empty"}})
+    return body
+
+
+def _audience(post: Post) -> list[int]:
+    """Who hears `post:new`: the community's members, or the author and their friends."""
+    if post.community_id is not None:
+        return list(
+            db.session.scalars(
+                select(CommunityMember.user_id).where(
+                    CommunityMember.community_id == post.community_id, CommunityMember.role.in_(MEMBER_ROLES)
+                )
+            )
+        )
+    return [post.author_id, *friend_ids(post.author_id)]
+
+
+def _announce_new(payload: dict[str, Any], audience: list[int]) -> None:
+    """After the commit: `post:new` to the online part of the audience (presence is asked outside the tx)."""
+
+    def _send() -> None:
+        online = presence().online_among(audience)
+        if online:
+            emit_now(PostNew, payload, online)
+
+    on_commit(_send)
+
+
+def create_post(user_id: int, body: str, image_ids: list[int], community_id: int | None) -> dict[str, Any]:
+    """Write a post on my wall or a community's; ValidationError, Forbidden, NotFound as the rules say."""
+    image_ids = list(dict.fromkeys(image_ids))
+    if len(image_ids) > MAX_IMAGES:
+        raise ValidationError(f"At most {MAX_IMAGES} images.", {"fields": {"image_ids": f"max {MAX_IMAGES}"}})
+    body = _check_body(body, bool(image_ids))
+    with write_tx() as session:
+        if community_id is not None:
+            community, role = access_community(user_id, community_id, content=True)
+            if not (role in ADMIN_ROLES or (role == "member" and community.members_can_post)):
+                raise Forbidden("You cannot post on this community's wall.", {"reason": "cannot_post"})
+        images = (
+            list(session.scalars(select(PostImage).where(PostImage.id.in_(image_ids), PostImage.owner_id == user_id)))
+            if image_ids
+            else []
+        )
+        by_id = {i.id: i for i in images}
+        if len(by_id) != len(image_ids) or any(i.post_id is not None for i in images):
+            raise ValidationError("image_ids must be your own unused uploads.", {"fields": {"image_ids": "bad"}})
+        post = Post(author_id=user_id, community_id=community_id, body=body)
+        session.add(post)
+        session.flush()
+        for position, image_id in enumerate(image_ids):
+            by_id[image_id].post_id, by_id[image_id].position = post.id, position
+        session.flush()
+        out = posts_out([post], user_id)[0]
+        _announce_new({**out, "liked": None}, _audience(post))
+        return out
+
+
+def get_post(user_id: int, post_id: int) -> dict[str, Any]:
+    """One post I may see; NotFound/Forbidden."""
+    post, _role = access_post(user_id, post_id)
+    return posts_out([post], user_id)[0]
+
+
+def announce_update(post: Post) -> None:
+    """Queue `post:updated` (likes and comments_count current) to the sockets watching the post."""
+    payload = posts_out([post], None)[0]
+    on_commit(lambda: emit_to_rooms(PostUpdated, payload, [post_room(post.id)]))
+
+
+def bump_counter(post: Post, column: str, delta: int) -> int:
+    """Move `likes_count` or `comments_count` by delta and queue `post:updated`; returns the new value.
+
+    Call it as the transaction's last statement: the UPDATE takes the post row's lock (PostgreSQL),
+    which orders concurrent likes and comments so the counter stays exact, and the lock is then held
+    only until the commit. The event's payload is read before the UPDATE, its counters taken from
+    the UPDATE's RETURNING.
+    """
+    payload = posts_out([post], None)[0]
+    likes, comments = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values({column: getattr(Post, column) + delta})
+        .returning(Post.likes_count, Post.comments_count)
+    ).one()
+    set_committed_value(post, "likes_count", likes)
+    set_committed_value(post, "comments_count", comments)
+    payload.update(likes=likes, comments_count=comments)
+    post_id = post.id
+    on_commit(lambda: emit_to_rooms(PostUpdated, payload, [post_room(post_id)]))
+    return likes if column == "likes_count" else comments
+
+
+def edit_post(user_id: int, post_id: int, body: str) -> dict[str, Any]:
+    """The author edits a post's text; `post:updated` to its watchers."""
+    with write_tx():
+        post, _role = access_post(user_id, post_id)
+        if post.author_id != user_id:
+            raise Forbidden("Only the author edits a post.", {"reason": "not_the_author"})
+        has_images = db.session.scalar(select(PostImage.id).where(PostImage.post_id == post_id).limit(1)) is not None
+        post.body, post.edited_at = _check_body(body, has_images), utcnow()
+        db.session.flush()
+        announce_update(post)
+        return posts_out([post], user_id)[0]
+
+
+def delete_post(user_id: int, post_id: int) -> None:
+    """Delete a post: its author, or the community's admins; `post:deleted` to its watchers."""
+    with write_tx() as session:
+        post, role = access_post(user_id, post_id)
+        if post.author_id != user_id and role not in ADMIN_ROLES:
+            raise Forbidden("Only the author or the wall's owner deletes a post.", {"reason": "not_allowed"})
+        names = list(session.scalars(select(PostImage.stored_name).where(PostImage.post_id == post_id)))
+        session.delete(post)
+        on_commit(lambda: emit_to_rooms(PostDeleted, {"id": post_id}, [post_room(post_id)]))
+
+        def _unlink() -> None:
+            for name in names:
+                (upload_dir(IMAGE_KIND) / name).unlink(missing_ok=True)
+
+        on_commit(_unlink)
+
+
+def _page(stmt: Any, limit: int, before: int | None, viewer_id: int) -> tuple[list[dict[str, Any]], int | None]:
+    if before is not None:
+        stmt = stmt.where(Post.id < before)
+    posts = list(db.session.scalars(stmt.order_by(Post.id.desc()).limit(limit + 1)))
+    more = len(posts) > limit
+    posts = posts[:limit]
+    return posts_out(posts, viewer_id), (posts[-1].id if more else None)
+
+
+def user_wall(viewer_id: int, owner_id: int, limit: int, before: int | None) -> tuple[list[dict[str, Any]], int | None]:
+    """A user's wall, newest first; Forbidden if they blocked me."""
+    access_wall(viewer_id, owner_id)
+    stmt = select(Post).where(Post.author_id == owner_id, Post.community_id.is_(None))
+    return _page(stmt, limit, before, viewer_id)
+
+
+def community_wall(
+    viewer_id: int, community_id: int, limit: int, before: int | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A community's wall, newest first; Forbidden for outsiders of a closed community."""
+    access_community(viewer_id, community_id, content=True)
+    return _page(select(Post).where(Post.community_id == community_id), limit, before, viewer_id)
+
+
+def latest_photos(viewer_id: int, owner_id: int, limit: int = 12) -> list[dict[str, Any]]:
+    """The latest images of a user's wall posts (a master's portfolio); Forbidden if they blocked me."""
+    access_wall(viewer_id, owner_id)
+    rows = db.session.scalars(
+        select(PostImage)
+        .join(Post, Post.id == PostImage.post_id)
+        .where(Post.author_id == owner_id, Post.community_id.is_(None))
+        .order_by(Post.id.desc(), PostImage.position)
+        .limit(limit)
+    )
+    return [{**image_out(i), "post_id": i.post_id} for i in rows]
+
+
+def _insert_like(post_id: int, user_id: int) -> bool:
+    """INSERT the like unless it is there (ON CONFLICT DO NOTHING); whether a row was added."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    stmt = upsert(PostLike).values(post_id=post_id, user_id=user_id, created_at=utcnow()).on_conflict_do_nothing()
+    return db.session.execute(stmt).rowcount == 1
+
+
+def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
+    """Like or unlike a post I may see: `{likes, liked}`. The counter moves in the same transaction as the
+    like row, under the post row's lock, so a storm of likes is counted exactly."""
+    with write_tx():
+        post, _role = access_post(user_id, post_id)
+        if like:
+            changed = _insert_like(post_id, user_id)
+        else:
+            changed = (
+                db.session.execute(
+                    delete(PostLike).where(PostLike.post_id == post_id, PostLike.user_id == user_id)
+                ).rowcount
+                == 1
+            )
+        likes = bump_counter(post, "likes_count", 1 if like else -1) if changed else post.likes_count
+        return {"likes": likes, "liked": like}
