@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask import current_app
+
 from app.db import on_commit
 from app.events.base import user_room
 from app.extensions import socketio
@@ -57,7 +59,17 @@ def disconnect_sessions(session_ids: Iterable[int]) -> None:
 def disconnect_sessions_after_commit(session_ids: Iterable[int]) -> None:
     """Queue disconnect_sessions() for after the commit."""
     ids = list(session_ids)
-    on_commit(lambda: disconnect_sessions(ids))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def later() -> None:
+        # In one process the socket's disconnect handler runs right here, inside the committing
+        # session's after_commit hook; its presence query ("who hears Ann go offline") must not use
+        # that finished transaction ("session is in 'committed' state"). A fresh app context gives it
+        # a database session of its own (Flask-SQLAlchemy scopes sessions by app context).
+        with app.app_context():
+            disconnect_sessions(ids)
+
+    on_commit(later)
 
 
 def every_worker(name: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
@@ -101,8 +113,6 @@ def run_everywhere(name: str, data: Any) -> None:
     if hasattr(manager, "call_everywhere"):
         manager.call_everywhere(name, data)
     else:  # one process, no message queue
-        from flask import current_app
-
         worker_hook_runner(current_app._get_current_object())(name, data)  # type: ignore[attr-defined]
 
 
