@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 from PIL import Image
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -293,7 +293,6 @@ _LIKES_BUMP = {
     )
     for delta in (1, -1)
 }
-_SYNC_OFF = Prepared(text("SET LOCAL synchronous_commit TO OFF"))
 _LIKES_NOW = Prepared(select(_POSTS.c.likes_count).where(_POSTS.c.id == bindparam("p_post")))
 
 
@@ -302,13 +301,10 @@ def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
     like row, under the post row's lock, so a storm of likes is counted exactly; watchers get the counts
     in at most one `post:updated` per post per COALESCE_WINDOW seconds (per worker)."""
     with write_tx() as session:
+        # A like answered is a like kept: the commit waits for its WAL flush like every other write
+        # (synchronous_commit stays on), so on PostgreSQL a storm on one post runs at one flush per like
+        # (docs/PERFORMANCE.md, "Like storm").
         conn = session.connection()
-        if conn.dialect.name == "postgresql":
-            # The post row's lock is held until the commit, so a storm runs one commit at a time: without
-            # this each waits for its WAL flush (milliseconds) and the rate is 1/flush time. A crash of the
-            # database server may lose the last fraction of a second of likes, never one without the other
-            # (the like row and the counter are still one transaction).
-            _SYNC_OFF.run(conn, {})
         check_post_access(user_id, post_id)
         params = {"p_post": post_id, "p_user": user_id}
         if like:
