@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.chat_helpers import direct, events, group, send
 from tests.conftest import assert_error
 from tests.music_helpers import track
-from tests.social_helpers import befriend
+from tests.social_helpers import befriend, post
 
 
 def test_track_in_a_message_plays_inline(client, make_user, socket_client, audio_samples):
@@ -40,6 +40,36 @@ def test_track_in_a_message_plays_inline(client, make_user, socket_client, audio
     assert last["body"] == "listen" and last["track"] is None
     # someone outside the chat cannot send into it with a track either
     assert_error(client.post("/api/messages", headers=eve.headers, json={"chat_id": g["id"], "track_id": 1}), 403)
+
+
+def test_track_in_a_post_plays_inline_on_the_wall_and_in_the_feed(client, make_user, socket_client, audio_samples):
+    alice, bob = make_user(), make_user()
+    befriend(client, alice, bob)
+    t = track(client, bob, audio_samples["opus"])
+    sb = socket_client(bob)
+    events(sb)
+    p = post(client, alice, "", track_id=t["id"])  # a track alone is a post
+    assert p["body"] == "" and p["images"] == [] and p["track"]["id"] == t["id"]
+    assert events(sb, "post:new")[0]["track"]["id"] == t["id"]
+    wall = client.get(f"/api/users/{alice.id}/posts", headers=alice.headers).get_json()["items"]
+    feed = client.get("/api/feed", headers=bob.headers).get_json()["items"]
+    assert wall[0]["id"] == feed[0]["id"] == p["id"]
+    shown = feed[0]["track"]
+    assert shown["title"] == t["title"] and shown["stream_url"].startswith("/media/tracks/")
+    assert client.get(shown["stream_url"], headers={"Range": "bytes=0-9"}).status_code == 206
+    plain = post(client, alice, "no music")
+    assert plain["track"] is None
+    # a missing track or a bad id: 422 and no post written
+    before = client.get(f"/api/users/{alice.id}/posts", headers=alice.headers).get_json()["items"]
+    assert_error(client.post("/api/posts", headers=alice.headers, json={"body": "x", "track_id": 999999}), 422)
+    assert_error(client.post("/api/posts", headers=alice.headers, json={"body": "x", "track_id": str(t["id"])}), 422)
+    assert_error(client.post("/api/posts", headers=alice.headers, json={"body": ""}), 422)
+    after = client.get(f"/api/users/{alice.id}/posts", headers=alice.headers).get_json()["items"]
+    assert [x["id"] for x in after] == [x["id"] for x in before]
+    # the track deleted: the post stays, without it
+    client.delete(f"/api/tracks/{t['id']}", headers=bob.headers)
+    got = client.get(f"/api/posts/{p['id']}", headers=bob.headers).get_json()
+    assert got["id"] == p["id"] and got["track"] is None
 
 
 def test_now_listening_only_when_shared_and_only_to_partners(client, make_user, socket_client, audio_samples):

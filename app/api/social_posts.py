@@ -44,7 +44,7 @@ def upload_image():
 @bp.route_spec("/posts", "POST", body=PostIn, response=PostOut, status=201, errors=(401, 403, 404, 422))
 def create_post(body: PostIn):
     """Write a post on my wall, or on a community's wall (its admins; members where it allows)."""
-    return posts.create_post(g.user.id, body.body, body.image_ids, body.community_id)
+    return posts.create_post(g.user.id, body.body, body.image_ids, body.community_id, body.track_id)
 
 
 @bp.route_spec("/posts/<int:post_id>", "GET", response=PostOut, errors=(401, 403, 404))

@@ -100,6 +100,8 @@ class Post(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), nullable=True)
     body: Mapped[str] = mapped_column(Text, default="")
+    # No foreign key (plain ADD COLUMN in 0017): deleting a track clears it here (services/music.py).
+    track_id: Mapped[int | None] = mapped_column(nullable=True)
     likes_count: Mapped[int] = mapped_column(default=0)
     comments_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from app.schemas.common import Model
+from app.schemas.music import TrackOut
 from app.schemas.users import UserBrief, UserOut
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**53)]
@@ -44,6 +45,7 @@ class PostIn(Model):
     body: StrictStr = Field("", max_length=10_000)
     image_ids: list[Id] = Field(default_factory=list, max_length=MAX_POST_IMAGES)
     community_id: Id | None = None
+    track_id: Id | None = None  # music: the track plays inline in the post
 
 
 class PostPatchIn(Model):
@@ -179,6 +181,7 @@ class PostOut(BaseModel):
     community: CommunityBrief | None
     body: str
     images: list[ImageOut]
+    track: TrackOut | None = None  # music: a shared track, played inline
     likes: int
     liked: bool | None
     comments_count: int

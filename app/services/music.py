@@ -20,6 +20,7 @@ from app.errors import DomainError, NotFound, PayloadTooLarge, ValidationError
 from app.extensions import db
 from app.models.chat import Message
 from app.models.music import MusicEntry, Track
+from app.models.social import Post
 from app.permissions import access_track
 from app.services import audio
 from app.services.uploads import check_upload_rate, store_image, stored_path, upload_dir
@@ -131,6 +132,8 @@ def delete_track(user_id: int, track_id: int) -> None:
         files = [(TRACKS_DIR, track.stored_name)] + ([(COVERS_DIR, track.cover)] if track.cover else [])
         # messages.track_id has no ON DELETE action (see migration 0015): the messages keep their text.
         session.execute(update(Message).where(Message.track_id == track.id).values(track_id=None))
+        # posts.track_id likewise (no foreign key, migration 0017): the posts keep their text and images.
+        session.execute(update(Post).where(Post.track_id == track.id).values(track_id=None))
         session.delete(track)
 
         def _unlink() -> None:

@@ -41,6 +41,7 @@ from app.presence import presence
 from app.rawsql import Prepared
 from app.services.friends import friend_ids
 from app.services.uploads import read_limited, store_image, upload_dir
+from app.shapes.music import tracks_by_id
 from app.shapes.social import image_out, post_out
 
 log = logging.getLogger("masterchat.social")
@@ -70,6 +71,8 @@ def posts_out(posts: Iterable[Post], viewer_id: int | None) -> list[dict[str, An
         select(PostImage).where(PostImage.post_id.in_(ids)).order_by(PostImage.post_id, PostImage.position)
     ):
         images.setdefault(image.post_id, []).append(image)  # type: ignore[arg-type]
+    # Shared tracks in one query over the page (viewer None, like messages: the same object in events).
+    tracks = tracks_by_id({p.track_id for p in posts if p.track_id}, None)
     liked: set[int] = set()
     if viewer_id is not None:
         liked = set(
@@ -82,6 +85,7 @@ def posts_out(posts: Iterable[Post], viewer_id: int | None) -> list[dict[str, An
             communities.get(p.community_id) if p.community_id is not None else None,
             images.get(p.id, []),
             (p.id in liked) if viewer_id is not None else None,
+            tracks.get(p.track_id) if p.track_id else None,
         )
         for p in posts
     ]
@@ -101,6 +105,7 @@ def upload_image(user_id: int, stream: Any, max_bytes: int) -> dict[str, Any]:
 
 
 def _check_body(body: str, has_images: bool) -> str:
+    # has_images: anything else the post shows (images or a track), so an empty body is allowed
     if not body and not has_images:
         raise ValidationError("A post needs text or an image.", {"fields": {"body": "empty"}})
     return body
@@ -130,12 +135,14 @@ def _announce_new(payload: dict[str, Any], audience: list[int]) -> None:
     on_commit(_send)
 
 
-def create_post(user_id: int, body: str, image_ids: list[int], community_id: int | None) -> dict[str, Any]:
-    """Write a post on my wall or a community's; ValidationError, Forbidden, NotFound as the rules say."""
+def create_post(
+    user_id: int, body: str, image_ids: list[int], community_id: int | None, track_id: int | None = None
+) -> dict[str, Any]:
+    """Write a post on my wall or a community's (with an optional track); ValidationError, Forbidden, NotFound."""
     image_ids = list(dict.fromkeys(image_ids))
     if len(image_ids) > MAX_IMAGES:
         raise ValidationError(f"At most {MAX_IMAGES} images.", {"fields": {"image_ids": f"max {MAX_IMAGES}"}})
-    body = _check_body(body, bool(image_ids))
+    body = _check_body(body, bool(image_ids) or track_id is not None)
     with write_tx() as session:
         if community_id is not None:
             community, role = access_community(user_id, community_id, content=True)
@@ -149,7 +156,9 @@ def create_post(user_id: int, body: str, image_ids: list[int], community_id: int
         by_id = {i.id: i for i in images}
         if len(by_id) != len(image_ids) or any(i.post_id is not None for i in images):
             raise ValidationError("image_ids must be your own unused uploads.", {"fields": {"image_ids": "bad"}})
-        post = Post(author_id=user_id, community_id=community_id, body=body)
+        if track_id is not None and not tracks_by_id([track_id], None):
+            raise ValidationError("track_id must be an existing track.", {"fields": {"track_id": "bad"}})
+        post = Post(author_id=user_id, community_id=community_id, body=body, track_id=track_id)
         session.add(post)
         session.flush()
         for position, image_id in enumerate(image_ids):
@@ -201,7 +210,9 @@ def edit_post(user_id: int, post_id: int, body: str) -> dict[str, Any]:
         post, _role = access_post(user_id, post_id)
         if post.author_id != user_id:
             raise Forbidden("Only the author edits a post.", {"reason": "not_the_author"})
-        has_images = db.session.scalar(select(PostImage.id).where(PostImage.post_id == post_id).limit(1)) is not None
+        has_images = post.track_id is not None or (
+            db.session.scalar(select(PostImage.id).where(PostImage.post_id == post_id).limit(1)) is not None
+        )
         post.body, post.edited_at = _check_body(body, has_images), utcnow()
         db.session.flush()
         announce_update(post)

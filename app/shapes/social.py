@@ -39,8 +39,9 @@ def post_out(
     community: Community | None,
     images: list[PostImage],
     liked: bool | None,
+    track: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A post: `{id, author, community, body, images, likes, liked, comments_count, created_at, edited_at}`.
+    """A post: `{id, author, community, body, images, track, likes, liked, comments_count, created_at, edited_at}`.
 
     `liked` is None in events sent to a room (each client keeps its own).
     """
@@ -50,6 +51,7 @@ def post_out(
         "community": community_brief(community) if community is not None else None,
         "body": post.body,
         "images": [image_out(i) for i in images],
+        "track": track,
         "likes": post.likes_count,
         "liked": liked,
         "comments_count": post.comments_count,

@@ -88,9 +88,9 @@ export function uploadImage(file) {
   return api("POST", "/posts/images", form);
 }
 
-/** Write a post (on my wall, or a community's); my own post goes on top of the feed at once. */
-export async function createPost(body, imageIds, communityId = null) {
-  const post = await api("POST", "/posts", { body, image_ids: imageIds, community_id: communityId || undefined });
+/** Write a post (on my wall, or a community's; a track plays inline); my own post goes on top of the feed at once. */
+export async function createPost(body, imageIds, communityId = null, trackId = null) {
+  const post = await api("POST", "/posts", { body, image_ids: imageIds, community_id: communityId || undefined, track_id: trackId || undefined });
   putPosts([post]);
   const { feed } = S();
   if (feed.status === "ready" && !feed.ids.includes(post.id)) social.set({ feed: { ...feed, ids: [post.id, ...feed.ids] } });

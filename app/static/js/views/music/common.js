@@ -1,4 +1,4 @@
-// Pieces the music views share: the page frame with its tabs, the row actions (send to a chat, add to
+// Pieces the music views share: the page frame with its tabs, the row actions (send to a chat, post to my wall, add to
 // a playlist, correct, delete), and a list of track rows.
 import "../../i18n/music.js";
 import { clear, confirmBox, el, errorText, modal, toast } from "../../dom.js";
@@ -9,6 +9,7 @@ import { markRows } from "../../components/player.js";
 import { t } from "../../i18n.js";
 import * as messenger from "../../stores/messenger.js";
 import * as store from "../../stores/music.js";
+import { createPost } from "../../stores/social.js";
 import { isMe } from "../../stores/session.js";
 
 /** The music page: a title, the tabs (my music, search, playlists) and `body`. */
@@ -94,6 +95,9 @@ function editDialog(track) {
 export function rowActions(track) {
   const actions = [
     iconButton("share", t("music.share"), () => shareDialog(track), "tr-share"),
+    iconButton("note", t("music.post_to_wall"), async () => {
+      try { await createPost("", [], null, track.id); toast(t("music.posted"), "ok"); } catch (err) { toast(errorText(err), "error"); }
+    }, "tr-post"),
     iconButton("playlist_add", t("music.to_playlist"), () => playlistDialog(track), "tr-to-playlist"),
   ];
   if (isMe(track.uploader.id)) {

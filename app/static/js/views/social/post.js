@@ -7,6 +7,7 @@ import { avatar, displayName } from "../../components/avatar.js";
 import { fmt, t } from "../../i18n.js";
 import { icon } from "../../icons.js";
 import { session } from "../../stores/session.js";
+import { trackRow } from "../../components/track.js";
 import {
   addComment, closeComments, deleteComment, deletePost, editPost, loadComments, report, setLike, social, watchPosts,
 } from "../../stores/social.js";
@@ -183,6 +184,7 @@ export function mountPost(post, { canModerate = false } = {}) {
         el("div", { class: "muted small" }, el("time", { datetime: post.created_at, text: fmt.dateTime(post.created_at) }), " ", edited)),
       menu),
     body, imageGrid(post.images),
+    post.track ? trackRow(post.track, { compact: true }) : null, // plays inline, through the one player
     el("footer", { class: "post-bar row" }, likeBtn, commentBtn), slot);
   drawBody();
   drawBar();
