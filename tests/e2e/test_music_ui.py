@@ -248,3 +248,28 @@ def test_chat_partners_see_what_i_listen_to_once_i_allow_it(server, new_page, tm
     listening.locator(".tr-play").click()
     wait_playing_past(pg, 0.2)
     expect(pg.locator("#player .pl-title")).to_have_text("Night Drive")
+
+
+def test_post_a_track_to_my_wall_and_a_friend_plays_it_from_the_feed(server, new_page, tmp_path):
+    song = encode(tmp_path, "mp3", "Wall Song", "Alice Band", "Demo", seconds=30)
+    alice = api_user(server, "alice_wall", display_name="Alice Wall")
+    bob = api_user(server, "bob_wall", display_name="Bob Wall")
+    assert api_call(server, alice, "POST", f"/friends/{bob['user']['id']}").status_code == 201
+    assert api_call(server, bob, "POST", f"/friends/{alice['user']['id']}").json()["friendship"] == "friends"
+    with song.path.open("rb") as f:
+        assert api_call(server, alice, "POST", "/tracks", files={"file": ("wall.mp3", f)}).status_code == 201
+
+    page = new_page(server)
+    login_as(page, server, alice, "#/music")
+    row = page.locator("#my-music .track-row", has_text="Wall Song")
+    expect(row).to_be_visible()
+    row.locator(".tr-post").click()
+    expect(page.locator("#toast")).to_have_text("The track is posted on your wall.")
+
+    friend = new_page(server)
+    login_as(friend, server, bob, "#/news")
+    shared = friend.locator(".post-list .track-row", has_text="Wall Song")
+    expect(shared).to_be_visible()
+    shared.locator(".tr-play").click()
+    expect(friend.locator("#player .pl-title")).to_have_text("Wall Song")
+    wait_playing_past(friend, 0.3)
