@@ -192,3 +192,14 @@ def test_flask_admin_reports_and_report_commands(app, client, admin, make_user):
     assert "no reports" in runner.invoke(args=["admin", "reports"]).output
     again = runner.invoke(args=["admin", "report", str(report_id), "delete"])
     assert again.exit_code == 1 and "gone" in again.output
+
+
+def test_a_post_its_author_deletes_leaves_the_open_queue_and_its_id_reused_is_not_reported(client, admin, make_user):  # noqa: F811
+    author, reporter = make_user(), make_user()
+    befriend(client, author, reporter)
+    p = post(client, author, "to be deleted")
+    _report(client, reporter, "post", p["id"])
+    assert client.delete(f"/api/posts/{p['id']}", headers=author.headers).status_code == 204
+    assert _queue(client, admin) == []
+    again = post(client, author, "an innocent new post")  # SQLite may hand out the same id again
+    assert [i for i in _queue(client, admin) if i["content"] and i["content"]["text"] == again["body"]] == []

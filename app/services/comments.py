@@ -20,7 +20,7 @@ from app.models import User
 from app.models.social import Comment, Post
 from app.permissions import ADMIN_ROLES, access_comment, access_post, banned_user_ids, is_blocked
 from app.services.notifications import notify
-from app.services.posts import bump_counter
+from app.services.posts import bump_counter, close_reports
 from app.shapes.social import comment_out
 from app.shapes.users import brief
 
@@ -88,6 +88,7 @@ def remove_comment(comment: Comment, post: Post) -> None:
     comment_id = comment.id
     replies = list(db.session.scalars(select(Comment.id).where(Comment.reply_to == comment_id)))
     gone = [comment_id, *replies]
+    close_reports("comment", gone)
     db.session.execute(delete(Comment).where(Comment.reply_to == comment_id))
     db.session.execute(delete(Comment).where(Comment.id == comment_id))
     db.session.expunge(comment)

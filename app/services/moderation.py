@@ -115,11 +115,6 @@ def act(actor: str, actor_id: int | None, report_id: int, action: str, reason: s
             author, _ = _content(report)
             if author is None:
                 raise Conflict("The reported content is gone.", code="content_gone")
-            if report.target_type == "post":
-                remove_post(db.session.get(Post, report.target_id))
-            else:
-                comment = db.session.get(Comment, report.target_id)
-                remove_comment(comment, db.session.get(Post, comment.post_id))
             db.session.execute(
                 update(Report)
                 .where(
@@ -130,6 +125,11 @@ def act(actor: str, actor_id: int | None, report_id: int, action: str, reason: s
                 .values(status="resolved", resolved_at=utcnow(), resolved_by=actor_id)
                 .execution_options(synchronize_session=False)
             )
+            if report.target_type == "post":
+                remove_post(db.session.get(Post, report.target_id))
+            else:
+                comment = db.session.get(Comment, report.target_id)
+                remove_comment(comment, db.session.get(Post, comment.post_id))
             db.session.refresh(report)
             admin.record(
                 actor, actor_id, f"delete_{report.target_type}", author.id, report=report.id, id=report.target_id

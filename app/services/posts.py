@@ -22,7 +22,7 @@ from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.models.social import Community, CommunityMember, Post, PostImage, PostLike
+from app.models.social import Comment, Community, CommunityMember, Post, PostImage, PostLike, Report
 from app.permissions import (
     ADMIN_ROLES,
     MEMBER_ROLES,
@@ -209,12 +209,25 @@ def delete_post(user_id: int, post_id: int) -> None:
         remove_post(post)
 
 
+def close_reports(target_type: str, target_ids: Any) -> None:
+    """Resolve the open reports on content being deleted (SQLite may give its id to the next row)."""
+    db.session.execute(
+        update(Report)
+        .where(Report.target_type == target_type, Report.target_id.in_(target_ids), Report.status == "open")
+        .values(status="resolved", resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def remove_post(post: Post) -> None:
     """Inside a write transaction: delete the post; after the commit `post:deleted` and its images go.
 
     The caller checks who may (the author, the wall's admins, or a site admin from the reports queue)."""
     post_id = post.id
     names = list(db.session.scalars(select(PostImage.stored_name).where(PostImage.post_id == post_id)))
+    comment_ids = select(Comment.id).where(Comment.post_id == post_id).scalar_subquery()
+    close_reports("post", [post_id])
+    close_reports("comment", comment_ids)
     db.session.delete(post)
     on_commit(lambda: emit_to_rooms(PostDeleted, {"id": post_id}, [post_room(post_id)]))
 
