@@ -29,7 +29,7 @@ from app.demo.parts import DEMO_PASSWORD, PARTS, DemoContext, DemoPart, demo_par
 __all__ = ["DEMO_PASSWORD", "PARTS", "DemoContext", "DemoPart", "demo_part"]
 
 # Modules that declare parts (imported before a run); add yours here.
-PART_MODULES = ["app.demo.people", "app.demo.market", "app.demo.messenger"]
+PART_MODULES = ["app.demo.people", "app.demo.market", "app.demo.messenger", "app.demo.social", "app.demo.music"]
 
 
 def load_parts() -> list[DemoPart]:

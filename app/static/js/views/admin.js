@@ -101,7 +101,7 @@ async function admin({ view }) {
   const list = el("ul", { class: "stack", id: "admin-users" });
   const audit = el("ul", { class: "stack", id: "admin-audit" });
   const reports = el("ul", { class: "stack", id: "admin-reports" });
-  const which = el("select", { "aria-label": t("admin.reports_filter") },
+  const which = el("select", { class: "admin-filter", "aria-label": t("admin.reports_filter") },
     el("option", { value: "open", text: t("admin.reports_open") }), el("option", { value: "all", text: t("admin.reports_all") }));
   const load = async () => {
     const [users, log, queue] = await Promise.all([
