@@ -60,7 +60,17 @@ def test_an_admin_works_through_the_reports_queue_delete_then_ban(server, new_pa
 
     page = new_page(server)
     login_as(page, server, admin, "#/news")
-    page.get_by_role("button", name="More").click()
+    more = page.get_by_role("button", name="More")
+    more.focus()  # the menu by keyboard: ArrowDown opens it on its first link, Escape gives the focus back
+    page.keyboard.press("ArrowDown")
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("link", name="People")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("link", name="Admin", exact=True)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(more).to_be_focused()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    more.click()
     page.get_by_role("link", name="Admin", exact=True).click()  # the menu links the admin page for site admins
     item = page.locator("#admin-reports li.admin-report").first
     expect(item).to_contain_text("Cheap watches, click here")
