@@ -64,7 +64,7 @@ def test_an_admin_works_through_the_reports_queue_delete_then_ban(server, new_pa
     more.focus()  # the menu by keyboard: ArrowDown opens it on its first link, Escape gives the focus back
     page.keyboard.press("ArrowDown")
     expect(more).to_have_attribute("aria-expanded", "true")
-    expect(page.get_by_role("link", name="People")).to_be_focused()
+    expect(page.get_by_role("link", name="People", exact=True)).to_be_focused()
     page.keyboard.press("ArrowUp")
     expect(page.get_by_role("link", name="Admin", exact=True)).to_be_focused()
     page.keyboard.press("Escape")
