@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.chat_helpers import direct, events, group, send
 from tests.conftest import assert_error
 from tests.music_helpers import track
+from tests.social_helpers import befriend
 
 
 def test_track_in_a_message_plays_inline(client, make_user, socket_client, audio_samples):
@@ -78,3 +79,21 @@ def test_now_listening_is_rate_limited(client, make_user, audio_samples, app):
         for _ in range(15)
     ]
     assert codes[:10] == [200] * 10 and 429 in codes[10:]
+
+
+def test_friends_hear_what_i_listen_to_without_sharing_a_chat(client, make_user, socket_client, audio_samples):
+    alice, bob, eve = make_user(), make_user(), make_user()
+    befriend(client, alice, bob)  # friends, no chat between them
+    client.patch("/api/users/me", headers=alice.headers, json={"share_listening": True})
+    t = track(client, alice, audio_samples["mp3"])
+    sa, sb, se = socket_client(alice), socket_client(bob), socket_client(eve)
+    for s in (sb, se):
+        events(s)
+    assert sa.emit("music:listening", {"track_id": t["id"]}, callback=True) == {"ok": True, "shared": True}
+    [heard] = events(sb, "listening")
+    assert heard["user_id"] == alice.id and heard["track"]["id"] == t["id"]
+    assert events(se, "listening") == []  # neither a friend nor a chat partner
+    client.delete(f"/api/friends/{bob.id}", headers=alice.headers)  # unfriended: no longer told
+    events(sb)
+    sa.emit("music:listening", {"track_id": None}, callback=True)
+    assert events(sb, "listening") == []

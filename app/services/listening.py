@@ -1,8 +1,8 @@
 """ "Now listening": what a user plays, told live to the people allowed to see it.
 
 A user shares it only with `share_listening` on in their profile. Who hears it is decided by
-`listening_audience`, which asks every function in LISTENING_AUDIENCE: for now the people who share
-a chat with the user; the social layer appends its friends query there.
+`listening_audience`, which asks every function in LISTENING_AUDIENCE: the people who share a chat
+with the user, and their friends.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from app.models import User
 from app.permissions import access_track
 from app.ratelimit import limiter
 from app.services.chats import chat_partners
+from app.services.friends import friend_ids
 from app.shapes.music import track_out
 from app.shapes.users import brief
 
 LISTENING_BURST = 10
-LISTENING_AUDIENCE: list[Callable[[int], Iterable[int]]] = [chat_partners]
+LISTENING_AUDIENCE: list[Callable[[int], Iterable[int]]] = [chat_partners, friend_ids]
 
 
 def listening_audience(user_id: int) -> list[int]:

@@ -41,12 +41,19 @@ export async function myRequests({ view, params, go }) {
 export async function requestDetail({ view, args, go }) {
   const id = Number(args.id);
   const cats = await categories();
-  // force=false (a live change) never wipes a form the user is filling in on this page.
+  // force=false (a live change) never wipes a form the user is filling in on this page: checked before
+  // fetching and again just before drawing (the user may have started typing while it loaded), and only
+  // the latest of overlapping reloads draws.
+  const typingHere = () => {
+    const active = document.activeElement;
+    return Boolean(active && view.contains(active) && active.matches("input, textarea, select"));
+  };
+  let latest = 0;
   const reload = async (force = true) => {
-    const typing = document.activeElement && view.contains(document.activeElement) && document.activeElement.matches("input, textarea");
-    if (!force && typing) return;
+    if (!force && typingHere()) return;
+    const mine = ++latest;
     const req = await api("GET", `/requests/${id}`);
-    await renderRequest(view, req, cats, go, reload);
+    await renderRequest(view, req, cats, go, reload, () => mine === latest && (force || !typingHere()));
   };
   await reload();
   const offs = [
@@ -56,7 +63,7 @@ export async function requestDetail({ view, args, go }) {
   return () => offs.forEach((f) => f());
 }
 
-async function renderRequest(view, req, cats, go, reload) {
+async function renderRequest(view, req, cats, go, reload, mayDraw = () => true) {
   const me = currentUser();
   const id = req.id;
   const isCustomer = req.customer.id === me.id;
@@ -113,6 +120,7 @@ async function renderRequest(view, req, cats, go, reload) {
   if (isCustomer && req.status === "completed" && !req.reviewed) review = reviewForm(req.id, reload);
   else if (req.reviewed) review = el("p", { class: "muted", text: t("review.done") });
 
+  if (!mayDraw()) return;
   clear(view, el("div", { class: "request-detail" },
     el("section", { class: "card" },
       el("div", { class: "row" }, avatar(req.customer, "sm"), el("span", { text: displayName(req.customer) })),
