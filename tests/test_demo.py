@@ -101,3 +101,17 @@ def test_the_social_network_and_music_are_lived_in(client, demo):
     dj = next(u for u in client.get("/api/users", headers=kate, query_string={"q": "dj_mark"}).get_json()["items"])
     lists = client.get("/api/playlists", headers=kate, query_string={"user_id": dj["id"]}).get_json()["items"]
     assert lists and lists[0]["public"] is True
+
+
+def test_the_parts_run_in_order_whatever_order_their_modules_were_imported_in():
+    """A module imported early (music before people, as a test may do) still runs after the parts it needs."""
+    from app.demo import load_parts
+
+    saved = list(PARTS)
+    try:
+        PARTS.reverse()
+        names = [p.name for p in load_parts()]
+        assert names.index("people") < names.index("market") < names.index("messenger") < names.index("social")
+        assert names.index("social") + 1 == names.index("music")
+    finally:
+        PARTS[:] = saved
