@@ -249,6 +249,13 @@ if __name__ == "__main__":
 
         install_drain()  # SIGTERM drains (docs/RELIABILITY.md)
         start_upkeep(app)  # presence heartbeat, offline announcements, revoked-session check
+    server = socketio.server
+    if app.config["REDIS_URL"] and server is not None and not server.manager_initialized:
+        # Listen to the message queue from the start. python-socketio subscribes at the first socket
+        # connect, so a restarted worker's first clients could miss what other workers published
+        # between their connect and its subscription.
+        server.manager_initialized = True
+        server.manager.initialize()
     host, port = app.config["HOST"], app.config["PORT"]
     kwargs = {}
     if app.config["CERT_FILE"]:

@@ -132,6 +132,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
     queue = {}
     if app.config["REDIS_URL"]:
         from app import redis_client
+        from app.realtime import worker_hook_runner
         from app.upkeep import install_queue_hooks
 
         redis_client.configure(app.config["REDIS_TIMEOUT"])
@@ -143,6 +144,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
             max_age=app.config["PUBLISH_MAX_AGE"],
         )
         install_queue_hooks(manager)
+        manager.on_call = worker_hook_runner(app)  # run_everywhere(): a hook on every worker
         queue["client_manager"] = manager
     socketio.init_app(
         app,

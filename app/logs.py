@@ -149,6 +149,19 @@ def _begin() -> None:
     g.request_started = time.perf_counter()
 
 
+def _user_id(user: Any) -> Any:
+    """The user's id without reading the row again: after a write's commit the object is expired and
+    `user.id` would cost a SELECT per request (a like storm's profile showed it); the identity key has it."""
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+
+    state = inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
+    return getattr(user, "id", None)
+
+
 def _finish(response: Any) -> Any:
     from app import metrics
 
@@ -161,20 +174,20 @@ def _finish(response: Any) -> Any:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             body["error"].setdefault("details", {})["request_id"] = rid
             response.set_data(json.dumps(body))
-    user = g.get("user")
+    user_id = _user_id(g.get("user"))
     access_log.info(
         "%s %s %s %.1f ms user=%s",
         request.method,
         request.path,
         response.status_code,
         seconds * 1000,
-        user.id if user is not None else "-",
+        user_id if user_id is not None else "-",
         extra={
             "method": request.method,
             "path": request.path,
             "status": response.status_code,
             "ms": round(seconds * 1000, 1),
-            "user_id": user.id if user is not None else None,
+            "user_id": user_id,
             "remote": client_address(),
         },
     )

@@ -211,6 +211,45 @@ def access_post(viewer_id: int, post_id: int) -> tuple[Post, str | None]:
     return post, check_post_visible(viewer_id, post)
 
 
+_POST_ACCESS = Prepared(
+    select(
+        Post.__table__.c.author_id,
+        Post.__table__.c.community_id,
+        Community.__table__.c.visibility,
+        CommunityMember.__table__.c.role,
+        Block.__table__.c.blocker_id,
+    )
+    .select_from(Post.__table__)
+    .outerjoin(Community.__table__, Community.__table__.c.id == Post.__table__.c.community_id)
+    .outerjoin(
+        CommunityMember.__table__,
+        (CommunityMember.__table__.c.community_id == Post.__table__.c.community_id)
+        & (CommunityMember.__table__.c.user_id == bindparam("p_viewer")),
+    )
+    .outerjoin(
+        Block.__table__,
+        (Block.__table__.c.blocker_id == Post.__table__.c.author_id)
+        & (Block.__table__.c.blocked_id == bindparam("p_viewer")),
+    )
+    .where(Post.__table__.c.id == bindparam("p_post"))
+)
+
+
+def check_post_access(viewer_id: int, post_id: int) -> None:
+    """The rules of `access_post` in one Core query and no ORM load (the like path); NotFound/Forbidden."""
+    rows = _POST_ACCESS.rows(db.session.connection(), {"p_viewer": viewer_id, "p_post": post_id})
+    if not rows:
+        raise NotFound("No such post.")
+    author_id, community_id, visibility, role, blocker = rows[0]
+    if is_banned(author_id):  # hidden while the author is banned (one primary-key lookup)
+        raise NotFound("No such post.")
+    if community_id is None:
+        if blocker is not None and viewer_id != author_id:
+            raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
+    elif visibility != "open" and role not in MEMBER_ROLES:
+        raise Forbidden("Only members see this community's posts and members.", {"reason": "closed_community"})
+
+
 def access_comment(viewer_id: int, comment_id: int) -> tuple[Comment, Post, str | None]:
     """A comment on a post the viewer may see; NotFound/Forbidden otherwise."""
     comment = db.session.get(Comment, comment_id)

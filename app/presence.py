@@ -346,13 +346,13 @@ class RedisPresence:
         pipe.execute()
         return len(users)
 
-    def drain(self) -> int:
+    def drain(self, within: float = 2.0) -> int:
         """On shutdown: every user of this worker leaves (after the grace, unless they reconnect)."""
         self._draining = True
         users = self._local.users()
         # Drained users reconnect to another worker within seconds (server:draining spreads them over
-        # 2 s, their back-off adds more): they get longer than a reload's grace before "offline".
-        due = time.time() + max(self.grace, 10)
+        # `within` s, their back-off adds more): they get longer than a reload's grace before "offline".
+        due = time.time() + max(self.grace, within + 8, 10)
         pipe = self._redis.pipeline(transaction=True)
         if users:
             pipe.zadd(self._leaving, dict.fromkeys(map(str, users), due))

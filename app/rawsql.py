@@ -68,6 +68,14 @@ class Prepared:
         """The first column of every row."""
         return [row[0] for row in self.rows(conn, params)]
 
+    def rowcount(self, conn: Connection, params: dict[str, Any]) -> int:
+        """Execute a statement that returns no rows; how many rows it changed."""
+        cursor = self._run(conn, params)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
     def run(self, conn: Connection, params: dict[str, Any]) -> None:
         """Execute a statement that returns no rows."""
         self._run(conn, params).close()

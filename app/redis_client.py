@@ -31,6 +31,7 @@ log = logging.getLogger("masterchat.redis")
 POOL_SIZE = 64
 POOL_TIMEOUT = 5
 TIMEOUT = 1.0  # REDIS_TIMEOUT; set by configure()
+CALL_ROOM = "mc:call"  # the room named by call_everywhere() messages (nobody is in it)
 
 
 def configure(timeout: float) -> None:
@@ -122,6 +123,9 @@ class QueueManager(socketio.RedisManager):
       this worker's sockets, so the app tells them to resync.
     - `disconnect_room(room)` disconnects the room's sockets on every worker (logout), riding on
       the queue's `close_room` message with a flag the stock handler ignores.
+    - `call_everywhere(name, data)` runs `on_call(name, data)` on every worker (this one at once,
+      the others when the message arrives), riding on `close_room` the same way: e.g. a block
+      takes the blocked person's sockets out of the blocker's `post:<id>` rooms on every worker.
     """
 
     def __init__(
@@ -139,6 +143,7 @@ class QueueManager(socketio.RedisManager):
         self.max_age = max_age
         self.on_lost: Callable[[list[str]], None] | None = None
         self.on_resubscribed: Callable[[], None] | None = None
+        self.on_call: Callable[[str, Any], None] | None = None
         self._outbox: deque[tuple[float, dict]] = deque()
         self._wake = threading.Event()
         self._pub: Any = None  # the publisher's client (the listener has its own connection)
@@ -296,7 +301,23 @@ class QueueManager(socketio.RedisManager):
         self._handle_close_room(message)
         self._publish(message)
 
+    # --- calls on every worker ------------------------------------------------------------------
+    def call_everywhere(self, name: str, data: Any) -> None:
+        """Run `on_call(name, data)` on this worker now and on the others through the queue."""
+        # The room is one no socket joins: a worker running the stock handler closes nothing.
+        message = {"method": "close_room", "room": CALL_ROOM, "namespace": "/", "host_id": self.host_id}
+        message.update(mc_call=name, mc_data=data)
+        self._handle_close_room(message)
+        self._publish(message)
+
     def _handle_close_room(self, message: dict) -> None:
+        if message.get("mc_call"):
+            if self.on_call is not None:
+                try:
+                    self.on_call(message["mc_call"], message.get("mc_data"))
+                except Exception:
+                    log.exception("call %s on this worker failed", message["mc_call"])
+            return None
         if not message.get("mc_disconnect"):
             return super()._handle_close_room(message)
         namespace = message.get("namespace") or "/"

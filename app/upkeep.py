@@ -153,8 +153,11 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
     except Exception:
         log.exception("closing the listener failed")
     server = socketio.server
-    name, data = checked(ServerDraining, {"reconnect_within_ms": 2000})
     sockets = len(server.eio.sockets)
+    # Clients come back after a random wait under reconnect_within_ms: 2 s, plus 2 ms per socket up
+    # to 10 s, so 5,000 drained clients reach the other workers at about 500 connects a second.
+    within_ms = min(10_000, max(2_000, 2 * sockets))
+    name, data = checked(ServerDraining, {"reconnect_within_ms": within_ms})
     try:
         server.emit(name, data, namespace="/", ignore_queue=True)
     except Exception:
@@ -167,7 +170,7 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
     store = app.extensions["masterchat.presence"]
     if isinstance(store, RedisPresence):
         try:
-            log.info("presence: %d user(s) leave with the worker", store.drain())
+            log.info("presence: %d user(s) leave with the worker", store.drain(within_ms / 1000))
         except Exception as exc:
             log.warning("presence drain failed: %s", exc)
     manager = server.manager

@@ -157,6 +157,7 @@ class Coordinator:
             "reconnect": self.args.reconnect,
             "reconnect_spread": self.args.reconnect_spread,
             "market": self.seed.get("market"),
+            "feed": self.seed.get("feed"),
         }
         users = self.seed["users"]
         self.pipes, self.procs = [], []
@@ -328,6 +329,8 @@ class Coordinator:
         delivered: dict[str, int] = {}
         latency, latency_at, connect_ms, ack_ms = array("d"), array("d"), array("d"), array("d")
         stable = array("b")
+        senders = array("q")
+        dropped_ids: set[int] = set()
         recoveries: list = []
         ever_dropped = synced = 0
         ack_errors: dict[str, int] = {}
@@ -340,6 +343,8 @@ class Coordinator:
             latency.frombytes(r["latency"])
             latency_at.frombytes(r["latency_at"])
             stable.frombytes(r["latency_stable"])
+            senders.frombytes(r.get("latency_sender", b""))
+            dropped_ids.update(r.get("ever_dropped_ids", ()))
             recoveries += r["recoveries"]
             ever_dropped += r["ever_dropped"]
             synced += r["synced"]
@@ -415,7 +420,9 @@ class Coordinator:
             "tag": self.tag,
         }
         if self.restart:
-            result["restart"] = self._restart_summary(latency, latency_at, stable, recoveries, ever_dropped, synced)
+            result["restart"] = self._restart_summary(
+                latency, latency_at, stable, recoveries, ever_dropped, synced, senders, dropped_ids
+            )
         if args.details:
             result["messages"] = [
                 {
@@ -438,18 +445,31 @@ class Coordinator:
             result["connected"] = len({int(u) for r in self.results for u in r.get("presence", {})})
         return result
 
-    def _restart_summary(self, latency, latency_at, stable, recoveries, ever_dropped, synced) -> dict:
+    def _restart_summary(
+        self, latency, latency_at, stable, recoveries, ever_dropped, synced, senders=(), dropped_ids=()
+    ) -> dict:
         """The restart's figures: who dropped, how fast each was back and caught up, and the p99 of the
-        users who never dropped, for messages sent from the restart until the last client was back."""
+        users who never dropped, for messages sent from the restart until the last client was back.
+
+        `stable_*`: every message those users got. `live_*`: only those whose sender never dropped
+        either: a message cut off by its sender's drop is resent once the sender is back, stamped
+        with its first attempt, so it arrives seconds late whatever the server does for the users
+        who stayed (those seconds are the sender's reconnect time, reported above)."""
         start = self.restart["started_at"]
         caught = sorted(done - start for _d, _b, done in recoveries)
         back = sorted(b - d for d, b, _done in recoveries)
         all_back = caught[-1] if caught else 0.0
-        during = sorted(
-            lat * 1000
-            for lat, at, ok in zip(latency, latency_at, stable, strict=True)
-            if ok and start <= at <= start + max(all_back, self.restart["took_s"])
-        )
+        end = start + max(all_back, self.restart["took_s"])
+        during, live, by_second = [], [], {}
+        for i, (lat, at, ok) in enumerate(zip(latency, latency_at, stable, strict=True)):
+            if not ok or not start <= at <= end:
+                continue
+            during.append(lat * 1000)
+            if len(senders) == len(latency) and senders[i] not in dropped_ids:
+                live.append(lat * 1000)
+                by_second.setdefault(int(at - start), []).append(lat * 1000)
+        during.sort()
+        live.sort()
         return {
             **self.restart,
             "dropped_clients": ever_dropped,
@@ -463,6 +483,11 @@ class Coordinator:
             "stable_p50_ms_during": ms(percentile(during, 50)),
             "stable_p99_ms_during": ms(percentile(during, 99)),
             "stable_samples_during": len(during),
+            "live_p50_ms_during": ms(percentile(live, 50)),
+            "live_p99_ms_during": ms(percentile(live, 99)),
+            "live_samples_during": len(live),
+            # p99 of those live deliveries by the second of the restart they were sent in
+            "live_p99_ms_by_second": {s: ms(percentile(sorted(v), 99)) for s, v in sorted(by_second.items())},
         }
 
 

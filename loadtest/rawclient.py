@@ -105,7 +105,7 @@ class RawClient:
 
     async def call(self, event: str, data: Any, timeout: float = 10.0) -> Any:
         """Emit an event with an ack id and wait for the ack's first argument (TimeoutError after timeout)."""
-        if not self.connected:
+        if not self.connected or self.ws is None or self.ws.closed:
             raise ConnectionError("not connected")
         ack_id = next(self.ids)
         fut = asyncio.get_running_loop().create_future()

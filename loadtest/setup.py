@@ -26,12 +26,6 @@ def announce(args) -> None:
             "latencies stay exact), and a shared server's other traffic is not yours.",
             file=sys.stderr,
         )
-    if args.scenario.scenario == "feed":
-        raise SystemExit(
-            "the feed scenario is an extension point, not implemented: it needs POST /api/posts and the "
-            "post:new event (issue 14). See loadtest/stages.py (StageMixin._act) and the README's "
-            "'Adding a scenario' for the three places to fill in."
-        )
 
 
 def shard(seed: dict, i: int, n: int) -> dict:
@@ -74,7 +68,8 @@ def _leaf_categories(url: str, token: str) -> list[int]:
 
 
 def prepare(args, seed: dict) -> dict:
-    """This shard's users; then per scenario: direct chats in pairs, or masters and customers."""
+    """This shard's users; then per scenario: direct chats in pairs, masters and customers, or each chat's
+    first member made friends with the others (the feed)."""
     if args.shard:
         seed = shard(seed, *args.shard)
         if not seed["users"]:
@@ -104,7 +99,34 @@ def prepare(args, seed: dict) -> dict:
                 else:
                     customers[str(uid)] = category
         seed = {**seed, "market": {"masters": masters, "customers": customers}}
+    elif kind == "feed":
+        seed = {**seed, "feed": {"authors": _befriend_rooms(args.url, seed, by_id)}}
     return seed
+
+
+def _befriend_rooms(url: str, seed: dict, by_id: dict) -> dict[str, list[int]]:
+    """Feed set-up over the API: in each seed chat the first member (the author) becomes friends with every
+    other member (asks, they accept: two calls each, 8 at a time). Returns author -> friend ids."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    authors: dict[str, list[int]] = {}
+    pairs = []
+    # A seed without chats (seed-users -r 0, e.g. for one author with 5,000 friends: a 5,001-member chat
+    # would make every connect announce presence to 5,000 people) is one room of everyone.
+    for members in [c["member_ids"] for c in seed["chats"]] or [[u["id"] for u in seed["users"]]]:
+        author, *friends = members
+        if friends:
+            authors[str(author)] = list(friends)
+            pairs += [(author, f) for f in friends]
+
+    def befriend(pair: tuple[int, int]) -> None:
+        a, b = pair
+        _api(url, "POST", f"/api/friends/{b}", by_id[a]["token"])
+        _api(url, "POST", f"/api/friends/{a}", by_id[b]["token"])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(befriend, pairs))
+    return authors
 
 
 def finish(result: dict, coordinator, args) -> list[dict]:

@@ -20,6 +20,7 @@ STEP_MEANING = {
     "request": "POST /api/requests 201 -> notification request:new at every master of the category connected",
     "offer": "POST /api/requests/{id}/offers 201 -> notification offer:new at the customer",
     "accept": "POST /api/offers/{id}/accept 200 -> notification offer:accepted at the master",
+    "post": "POST /api/posts 201 -> post:new at every friend of the author connected",
 }
 
 

@@ -44,6 +44,7 @@ class StageMixin(LiveMixin):
         self.churned = 0
         self.action_counts: Counter[str] = Counter()
         self.market = self.cfg.get("market") or {}
+        self.feed = self.cfg.get("feed") or {}
         self.by_id = {u["id"]: u for u in self.users}
         self.stage_counter = itertools.count()
         self.stage_pad = "x" * max(0, self.cfg["body_size"] - 18)
@@ -56,7 +57,18 @@ class StageMixin(LiveMixin):
             "typing": lambda p: self._heard_signal("typing", uid, p),
             "chat:read": lambda p: self._heard_signal("read", uid, p),
             "notification": lambda p: self._heard_notification(uid, p),
+            "post:new": lambda p: self._heard_post(uid, p),
         }
+
+    def _heard_post(self, uid: int, p: Any) -> None:
+        if (
+            not isinstance(p, dict)
+            or not hasattr(self, "arrivals")
+            or not str(p.get("body", "")).startswith(self.cfg["tag"])
+        ):
+            return
+        if (p.get("author") or {}).get("id") != uid:  # the author hears their own post too: not counted
+            self.arrivals.append(["post", str(p.get("id")), uid, time.time()])
 
     def _heard_signal(self, step: str, uid: int, p: Any) -> None:
         if not isinstance(p, dict) or p.get("user_id") == uid or not hasattr(self, "arrivals"):
@@ -186,9 +198,12 @@ class StageMixin(LiveMixin):
 
     def _free_users(self, now: float) -> list[int]:
         """Users free to act: connected, not away, not thinking, not waiting for an ack (one thing at a
-        time); in the marketplace only customers act (masters answer what they hear)."""
+        time); in the marketplace only customers act (masters answer what they hear), in the feed only
+        the authors (each chat's first member, friends with the others)."""
         busy = self.away | self.sending
         customers = self.market.get("customers") if self.market else None
+        if self.feed:
+            customers = self.feed.get("authors")
         return [
             u
             for u in self.clients
@@ -213,6 +228,10 @@ class StageMixin(LiveMixin):
         if self.market:
             self.action_counts["request"] += 1
             self._spawn(self._request(user))
+            return
+        if self.feed:
+            self.action_counts["post"] += 1
+            self._spawn(self._post(user))
             return
         mix = st["mix"]
         kind = rng.choices(("send", "typing", "read"), weights=(mix["send"], mix["typing"], mix["read"]))[0]
@@ -298,6 +317,17 @@ class StageMixin(LiveMixin):
         title = f"{self.cfg['tag']}-{self.index}-{next(self.stage_counter)}"
         body = {"category_id": category, "title": title, "description": "load test request"}
         data = await self._http("request", uid, "POST", "/api/requests", body)
+        record[6] = "ok" if data else "error"
+        if data:
+            record[1] = str(data["id"])
+
+    async def _post(self, user: dict) -> None:
+        """An author writes a post on their wall: each friend connected should hear post:new."""
+        uid = user["id"]
+        record = ["post", None, None, uid, self.feed["authors"].get(str(uid), []), time.time(), "pending"]
+        self.events.append(record)
+        body = {"body": f"{self.cfg['tag']}-{self.index}-{next(self.stage_counter)} {self.stage_pad}"}
+        data = await self._http("post", uid, "POST", "/api/posts", body)
         record[6] = "ok" if data else "error"
         if data:
             record[1] = str(data["id"])

@@ -54,6 +54,8 @@ class Worker(StageMixin):
         self.latency = array("d")  # seconds
         self.latency_at = array("d")  # send time of each latency sample
         self.latency_stable = array("b")  # 1: the receiver never dropped (a user "already connected")
+        self.latency_sender = array("q")  # the sender of each sample: a dropped sender's resent message
+        # is late for everyone, whatever the server does for connected users (the restart summary)
         self.last_delivery = 0.0
         # reconnects (a server restarted mid-run): who dropped, and when each was back and caught up
         self.ever_dropped: set[int] = set()
@@ -311,6 +313,11 @@ class Worker(StageMixin):
             except Exception:
                 if not self.cfg.get("reconnect") or time.monotonic() > deadline:
                     raise
+            # Yield before retrying. A write to a socket the server just closed fails at once, without
+            # awaiting anything, and the client still says `connected` until its reader task runs: this
+            # loop used to spin on it for the whole deadline (30 s), freezing this process's event loop,
+            # so every user of the process, never-dropped ones included, "received" late (issue 12).
+            await asyncio.sleep(0.2)
             while (client := self.clients.get(uid)) is None or not client.connected:
                 if time.monotonic() > deadline:
                     raise ConnectionError("not back in time")
@@ -348,6 +355,7 @@ class Worker(StageMixin):
         self.latency.append(now - sent_at)
         self.latency_at.append(sent_at)
         self.latency_stable.append(0 if uid in self.ever_dropped else 1)
+        self.latency_sender.append(int((msg.get("sender") or {}).get("id") or 0))
         seq = msg.get("seq")
         if isinstance(seq, int):
             where = (uid, msg.get("chat_id"))
@@ -375,9 +383,11 @@ class Worker(StageMixin):
             "latency": self.latency.tobytes(),
             "latency_at": self.latency_at.tobytes(),
             "latency_stable": self.latency_stable.tobytes(),
+            "latency_sender": self.latency_sender.tobytes(),
             "last_delivery": self.last_delivery,
             "recoveries": self.recoveries,
             "ever_dropped": len(self.ever_dropped),
+            "ever_dropped_ids": sorted(self.ever_dropped),
             "synced": self.synced,
             "still_rejoining": self.rejoining,
             **self.stage_result(),

@@ -157,6 +157,8 @@ def test_banning_from_the_queue_closes_the_socket_and_hides_posts_and_comments_u
         )
 
     assert hidden()
+    like = client.post(f"/api/posts/{wall_post['id']}/like", headers=reader.headers)
+    assert like.status_code == 404, like.get_json()  # nor can it be liked
     assert client.get(f"/api/posts/{reader_post['id']}", headers=reader.headers).status_code == 200
     audit = [e["action"] for e in client.get("/api/admin/audit", headers=admin.headers).get_json()["items"]]
     assert audit[:2] == ["resolve_report", "ban"]

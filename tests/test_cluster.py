@@ -113,6 +113,21 @@ def _on(peer: Peer, worker: Worker) -> Peer:
     return peer.connect()
 
 
+def test_every_worker_listens_to_the_queue_before_any_socket_connects(cluster):
+    # First in this module on purpose: no socket has connected yet. A worker that subscribed only at its
+    # first connect (python-socketio's default) would let its first clients miss what the other published.
+    import redis
+
+    client = redis.Redis.from_url(cluster.redis_url)
+    deadline = time.monotonic() + 10
+    while True:
+        [(_, subscribers)] = client.pubsub_numsub(cluster.channel)
+        if subscribers >= len(cluster.workers) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert subscribers == len(cluster.workers)
+
+
 def test_a_message_from_one_worker_reaches_the_other_within_a_second(cluster):
     w1, w2 = cluster.workers
     a, b = _peer(w1), _peer(w2)

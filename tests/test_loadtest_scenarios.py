@@ -228,6 +228,35 @@ def test_marketplace_counts_agree_with_the_database(server, tmp_path):
 
 
 @pytest.mark.live
+def test_feed_counts_agree_with_the_database(server, tmp_path):
+    """Authors (each chat's first member) post; every friend connected hears post:new, counted per friend."""
+    seed = seed_users(server, 12, 6, "feed")
+    scenario = tmp_path / "f.toml"
+    scenario.write_text('scenario = "feed"\n[[stages]]\nduration = 2\nrate = 4\nthink = [0.3, 0.3]\n')
+    out = tmp_path / "r.json"
+    proc = loadtest(server, seed, 12, out, "--scenario", str(scenario), "--max-lost", "0", "--max-ack-errors", "0")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    fig = result["scenario_figures"]["post"]
+    db = sqlite3.connect(server.tmp / "live.db")
+    chats = json.loads(Path(seed).read_text())["chats"]
+    authors = {c["member_ids"][0]: len(c["member_ids"]) - 1 for c in chats}
+    posts = db.execute("SELECT author_id FROM posts WHERE body LIKE ?", (result["tag"] + "-%",)).fetchall()
+    assert len(posts) == fig["acked"] > 0
+    assert {a for (a,) in posts} <= set(authors)
+    # the set-up's friendships: each author with the other members of their chat
+    for author, friends in authors.items():
+        n = db.execute(
+            "SELECT COUNT(*) FROM friendships WHERE status = 'friends' AND (user_low = ? OR user_high = ?)",
+            (author, author),
+        ).fetchone()[0]
+        assert n == friends, (author, n)
+    expected = sum(authors[a] for (a,) in posts)
+    assert fig["expected"] == fig["delivered"] == expected and fig["lost"] == 0
+    assert result["p99_ms"] is not None
+
+
+@pytest.mark.live
 def test_merge_of_two_shards_equals_one_run_with_both(server, tmp_path):
     seed = seed_users(server, 20, 5, "shards")
     common = ["--rate", "4", "--duration", "2", "--details"]
@@ -290,14 +319,3 @@ def test_direct_chats_and_compare(server, tmp_path):
     p99 = next(line for line in proc.stdout.splitlines() if line.startswith("latency p99 (ms)"))
     assert str(result["p99_ms"]) in p99 and str(json.loads(second.read_text())["p99_ms"]) in p99
     assert "git commit:" in proc.stdout and "server settings:" in proc.stdout
-
-
-def test_feed_scenario_is_a_documented_extension_point_not_a_stub(tmp_path):
-    from loadtest import setup
-    from loadtest.cli import parse_args
-
-    feed = tmp_path / "feed.toml"
-    feed.write_text('scenario = "feed"\n[[stages]]\nduration = 1\n')
-    args = parse_args(["--url", "http://127.0.0.1:9", "--users", "2", "--synthetic", "--scenario", str(feed)])
-    with pytest.raises(SystemExit, match=r"extension point, not implemented.*POST /api/posts"):
-        setup.announce(args)

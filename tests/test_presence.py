@@ -185,3 +185,26 @@ def test_a_session_revoked_behind_the_queues_back_is_closed_by_the_database_chec
         close_revoked(since)
     assert ann_session and not ann_socket.is_connected()
     assert bob_socket.is_connected(), "only the revoked session's sockets"
+
+
+def test_logout_in_one_process_announces_offline_without_a_database_error(
+    app, client, make_user, socket_client, caplog
+):
+    """One process (no Redis): logout closes the session's socket from inside the logout's commit; the
+    disconnect's presence query must not run in that finished transaction. Bob hears Ann go offline and
+    the log holds no error."""
+    import logging
+
+    ann, bob = make_user(), make_user()
+    res = client.post("/api/chats", json={"type": "direct", "user_id": bob.id}, headers=ann.headers)
+    assert res.status_code == 201, res.get_json()
+    ann_socket, bob_socket = socket_client(ann), socket_client(bob)
+    bob_socket.get_received()
+    with caplog.at_level(logging.WARNING):
+        res = client.post("/api/auth/logout", json={"refresh_token": ann.refresh_token}, headers=ann.headers)
+        assert res.status_code in (200, 204), res.get_data(as_text=True)
+    assert not ann_socket.is_connected()
+    heard = [e["args"][0] for e in bob_socket.get_received() if e["name"] == "presence"]
+    assert {"user_id": ann.id, "online": False} in heard, heard
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [(r.name, r.getMessage(), r.exc_text) for r in errors]

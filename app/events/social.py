@@ -14,6 +14,10 @@ from app.events.notifications import NotificationPayload, notification_kind
 from app.schemas.social import CommentOut, CommentRef, CommunityBrief, FriendshipEvent, PostOut, PostRef
 from app.schemas.users import UserBrief
 
+# The per-worker hook (app.realtime.run_everywhere) that re-checks watched post rooms after access is
+# taken away (app/sockets/social.py: recheck_watches).
+REWATCH = "social:rewatch"
+
 
 def post_room(post_id: int) -> str:
     """Name of the room of the sockets watching a post."""

@@ -15,12 +15,13 @@ from sqlalchemy import func, or_, select
 
 from app.db import write_tx
 from app.errors import Forbidden, NotFound, ValidationError
-from app.events.social import CommunityApproved, CommunityRequest
+from app.events.social import REWATCH, CommunityApproved, CommunityRequest
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.models.social import Community, CommunityMember
 from app.permissions import MEMBER_ROLES, access_community, access_community_admin
+from app.realtime import run_everywhere_after_commit
 from app.services.community_chat import sync_chat
 from app.services.notifications import notify
 from app.services.uploads import read_limited, store_image, upload_dir
@@ -72,9 +73,12 @@ def update_community(user_id: int, community_id: int, changes: dict[str, Any]) -
     """Admins edit name, description, visibility, members_can_post."""
     with write_tx():
         community, role = access_community_admin(user_id, community_id)
+        closing = community.visibility == "open" and changes.get("visibility") == "closed"
         for field in ("name", "description", "visibility", "members_can_post"):
             if changes.get(field) is not None:
                 setattr(community, field, changes[field])
+        if closing:  # outsiders watching its posts stop hearing them, on every worker
+            run_everywhere_after_commit(REWATCH, {"community_id": community_id})
         community.name_lower = community.name.lower()
         db.session.flush()
         return _out(community, role)
@@ -207,6 +211,8 @@ def leave(user_id: int, community_id: int) -> None:
             raise NotFound("You are not in this community.", code="not_a_member")
         was_member = member.role in MEMBER_ROLES
         chat_id = community.chat_id
+        if was_member and community.visibility == "closed":  # my sockets stop hearing its posts
+            run_everywhere_after_commit(REWATCH, {"user_ids": [user_id]})
         _remove(community, member)
     if was_member:
         sync_chat(chat_id, user_id, False)
@@ -273,6 +279,8 @@ def remove_member(user_id: int, community_id: int, target_id: int) -> None:
             raise Forbidden("You cannot remove this member.", {"reason": "not_allowed"})
         was_member = member.role in MEMBER_ROLES
         chat_id = community.chat_id
+        if was_member and community.visibility == "closed":  # their sockets stop hearing its posts
+            run_everywhere_after_commit(REWATCH, {"user_ids": [target_id]})
         db.session.delete(member)
     if was_member:
         sync_chat(chat_id, target_id, False)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import write_tx
 from app.errors import Forbidden, NotFound, ValidationError
 from app.events import emit_after_commit
-from app.events.social import FriendAccepted, FriendRequest
+from app.events.social import REWATCH, FriendAccepted, FriendRequest
 from app.events.social import Friendship as FriendshipEvent
 from app.extensions import db
 from app.models import User
@@ -24,6 +24,7 @@ from app.models.base import isoformat, utcnow
 from app.models.social import Block, Friendship
 from app.permissions import is_blocked
 from app.presence import presence
+from app.realtime import run_everywhere_after_commit
 from app.services.notifications import notify
 from app.shapes.users import brief
 
@@ -218,6 +219,8 @@ def block(user_id: int, other_id: int) -> None:
         if row is not None:
             session.delete(row)
         _announce(user_id, other_id, "blocked", "blocked")
+        # Their sockets stop hearing my wall's posts now, on every worker (not at their next posts:watch).
+        run_everywhere_after_commit(REWATCH, {"user_ids": [other_id]})
 
 
 def unblock(user_id: int, other_id: int) -> None:

@@ -8,18 +8,24 @@ to the sockets watching the post (`posts:watch`).
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
+from flask import current_app
 from PIL import Image
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import on_commit, write_tx
 from app.errors import Forbidden, ValidationError
 from app.events import emit_now, emit_to_rooms
 from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
-from app.extensions import db
+from app.extensions import db, socketio
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Comment, Community, CommunityMember, Post, PostImage, PostLike, Report
@@ -30,12 +36,16 @@ from app.permissions import (
     access_post,
     access_wall,
     banned_user_ids,
+    check_post_access,
     is_banned,
 )
 from app.presence import presence
+from app.rawsql import Prepared
 from app.services.friends import friend_ids
 from app.services.uploads import read_limited, store_image, upload_dir
 from app.shapes.social import image_out, post_out
+
+log = logging.getLogger("masterchat.social")
 
 MAX_IMAGES = 10
 IMAGE_KIND = "posts"
@@ -283,30 +293,116 @@ def latest_photos(viewer_id: int, owner_id: int, limit: int = 12) -> list[dict[s
     return [{**image_out(i), "post_id": i.post_id} for i in rows]
 
 
-def _insert_like(post_id: int, user_id: int) -> bool:
-    """INSERT the like unless it is there (ON CONFLICT DO NOTHING); whether a row was added."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    stmt = upsert(PostLike).values(post_id=post_id, user_id=user_id, created_at=utcnow()).on_conflict_do_nothing()
-    return db.session.execute(stmt).rowcount == 1
+# ----- likes: the hot path of a like storm (docs/PERFORMANCE.md, "Like storm") -----
+# Four statements, none through the ORM: the access check (one Core query), the like row
+# (INSERT ... ON CONFLICT DO NOTHING, or DELETE), the counter (UPDATE ... RETURNING, the last statement,
+# so the post row's lock is held only until the commit), and `post:updated` coalesced after it.
+
+_LIKES = PostLike.__table__
+_POSTS = Post.__table__
+_LIKE_INSERT = {
+    "postgresql": Prepared(
+        pg_insert(_LIKES)
+        .values(post_id=bindparam("p_post"), user_id=bindparam("p_user"), created_at=bindparam("p_at"))
+        .on_conflict_do_nothing()
+    ),
+    "sqlite": Prepared(
+        sqlite_insert(_LIKES)
+        .values(post_id=bindparam("p_post"), user_id=bindparam("p_user"), created_at=bindparam("p_at"))
+        .on_conflict_do_nothing()
+    ),
+}
+_LIKE_DELETE = Prepared(
+    _LIKES.delete().where(_LIKES.c.post_id == bindparam("p_post"), _LIKES.c.user_id == bindparam("p_user"))
+)
+_LIKES_BUMP = {
+    delta: Prepared(
+        _POSTS.update()
+        .where(_POSTS.c.id == bindparam("p_post"))
+        .values(likes_count=_POSTS.c.likes_count + delta)
+        .returning(_POSTS.c.likes_count)
+    )
+    for delta in (1, -1)
+}
+_LIKES_NOW = Prepared(select(_POSTS.c.likes_count).where(_POSTS.c.id == bindparam("p_post")))
 
 
 def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
     """Like or unlike a post I may see: `{likes, liked}`. The counter moves in the same transaction as the
-    like row, under the post row's lock, so a storm of likes is counted exactly."""
-    with write_tx():
-        post, _role = access_post(user_id, post_id)
+    like row, under the post row's lock, so a storm of likes is counted exactly; watchers get the counts
+    in at most one `post:updated` per post per COALESCE_WINDOW seconds (per worker)."""
+    with write_tx() as session:
+        # A like answered is a like kept: the commit waits for its WAL flush like every other write
+        # (synchronous_commit stays on), so on PostgreSQL a storm on one post runs at one flush per like
+        # (docs/PERFORMANCE.md, "Like storm").
+        conn = session.connection()
+        check_post_access(user_id, post_id)
+        params = {"p_post": post_id, "p_user": user_id}
         if like:
-            changed = _insert_like(post_id, user_id)
+            changed = _LIKE_INSERT[conn.dialect.name].rowcount(conn, {**params, "p_at": utcnow()}) == 1
         else:
-            changed = (
-                db.session.execute(
-                    delete(PostLike).where(PostLike.post_id == post_id, PostLike.user_id == user_id)
-                ).rowcount
-                == 1
-            )
-        likes = bump_counter(post, "likes_count", 1 if like else -1) if changed else post.likes_count
-        return {"likes": likes, "liked": like}
+            changed = _LIKE_DELETE.rowcount(conn, params) == 1
+        if changed:
+            likes = _LIKES_BUMP[1 if like else -1].scalar(conn, {"p_post": post_id})
+            on_commit(lambda: announce_counts(post_id))
+        else:
+            likes = _LIKES_NOW.scalar(conn, {"p_post": post_id})
+    return {"likes": likes, "liked": like}
+
+
+# ----- post:updated for counters, coalesced -----
+COALESCE_WINDOW = 0.2  # seconds: at most one counter update per post per window (per worker)
+_coalesce_lock = threading.Lock()
+_due: set[int] = set()  # posts with a send scheduled
+_last_sent: dict[int, float] = {}  # post -> monotonic time of its last counter update
+_server: list[Any] = [None]  # the socket server the state above belongs to (tests make a new app each time)
+
+
+def announce_counts(post_id: int) -> None:
+    """After a commit that moved a post's counters: `post:updated` to its watchers, coalesced.
+
+    The first change in a quiet window is sent at once; changes within COALESCE_WINDOW of the last send
+    schedule one send at the window's end, which reads the counts then (the latest). A change committed
+    after that read finds nothing scheduled and schedules the next one, so the last counts always go out.
+    """
+    now = time.monotonic()
+    server = socketio.server
+    with _coalesce_lock:
+        if _server[0] is not server:
+            _server[0] = server
+            _due.clear()
+            _last_sent.clear()
+        if post_id in _due:
+            return
+        _due.add(post_id)
+        delay = _last_sent.get(post_id, -COALESCE_WINDOW) + COALESCE_WINDOW - now
+        if len(_last_sent) > 10_000:
+            for pid in [p for p, at in _last_sent.items() if at < now - COALESCE_WINDOW and p not in _due]:
+                del _last_sent[pid]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if delay <= 0:
+        _send_counts(app, server, post_id)
+    else:
+        socketio.start_background_task(_send_counts_later, app, server, post_id, delay)
+
+
+def _send_counts_later(app: Any, server: Any, post_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    _send_counts(app, server, post_id)
+
+
+def _send_counts(app: Any, server: Any, post_id: int) -> None:
+    if socketio.server is not server:
+        return  # that server is gone (a test's app): its watchers with it
+    with _coalesce_lock:
+        _due.discard(post_id)
+        _last_sent[post_id] = time.monotonic()
+    try:
+        with app.app_context():  # its own session: the caller's transaction is over
+            post = db.session.get(Post, post_id)
+            if post is None:
+                return
+            payload = posts_out([post], None)[0]
+        emit_to_rooms(PostUpdated, payload, [post_room(post_id)])
+    except Exception:
+        log.exception("post:updated for post %s failed", post_id)

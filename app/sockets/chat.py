@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from time import perf_counter
 from typing import Any
+
+from flask import current_app
 
 from app import metrics
 from app.schemas.chats import (
@@ -55,11 +58,25 @@ def message_delete(conn: Connection, payload: MessageRef) -> None:
     service.delete_message(conn.user_id, payload.message_id)
 
 
+def sync_slots() -> threading.BoundedSemaphore:
+    """SYNC_CONCURRENCY catch-up syncs of this worker run at once; the others wait their turn (and
+    then answer as usual). After a worker restart thousands of clients land here and each syncs its
+    chats: unbounded, those syncs take every pooled database connection and fill the event loop's
+    run queue, and the live sends of the users who never left wait behind them. Sends take no slot,
+    so they keep priority; the clients already spread their reconnects (jittered back-off)."""
+    slots = current_app.extensions.get("masterchat.sync_slots")
+    if slots is None:
+        slots = threading.BoundedSemaphore(max(1, int(current_app.config.get("SYNC_CONCURRENCY", 4))))
+        current_app.extensions["masterchat.sync_slots"] = slots
+    return slots
+
+
 # A page of 200 costs 5 (its size dominates), the default page of 100 costs 3.
 @socket_event("chat:sync", SyncIn, ack=SyncOut, cost=lambda p: 1 + p.limit // 50, limit=Limit(rate=20, burst=300))
 def chat_sync(conn: Connection, payload: SyncIn) -> dict[str, Any]:
     """Messages after `after_seq`, in order, and whether more remain."""
-    messages, has_more = service.sync(conn.user_id, payload.chat_id, payload.after_seq, payload.limit)
+    with sync_slots():
+        messages, has_more = service.sync(conn.user_id, payload.chat_id, payload.after_seq, payload.limit)
     return {"messages": messages, "has_more": has_more}
 
 

@@ -1,4 +1,11 @@
-"""Social socket events: `posts:watch`, the posts on my screen whose likes and comments I hear live."""
+"""Social socket events: `posts:watch`, the posts on my screen whose likes and comments I hear live.
+
+A watch is checked when it is made, and again when access is taken away: a block, leaving or being
+removed from a closed community, a community turning closed. The service then calls
+`run_everywhere_after_commit(REWATCH, ...)` and every worker re-checks the `post:<id>` rooms of the
+affected sockets it holds (`recheck_watches`), so nothing more is heard from a post one may no
+longer see, not even until the next `posts:watch`.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,18 @@ from typing import Any
 
 from flask import request
 from flask_socketio import join_room, leave_room, rooms
+from sqlalchemy import select
 
-from app.events.social import post_room
-from app.extensions import db
+from app.events.base import user_room
+from app.events.social import REWATCH, post_room
+from app.extensions import db, socketio
+from app.models.social import Post
 from app.permissions import visible_post_ids
+from app.realtime import every_worker
 from app.schemas.social import PostsWatchIn
 from app.services.friends import friend_ids
 from app.sockets.connection import presence_audience
-from app.sockets.events import Connection, socket_event
+from app.sockets.events import Connection, get_connection, socket_event
 
 # Friends see each other come online and go offline, like the people who share a chat.
 if friend_ids not in presence_audience:
@@ -32,3 +43,46 @@ def posts_watch(conn: Connection, payload: PostsWatchIn) -> dict[str, Any]:
     for room in wanted:
         join_room(room, sid)
     return {"post_ids": sorted(int(r.split(":", 1)[1]) for r in wanted)}
+
+
+def _watched(server: object, sid: str) -> list[int]:
+    return [int(r.split(":", 1)[1]) for r in server.rooms(sid, namespace="/") if r.startswith("post:")]  # type: ignore[attr-defined]
+
+
+@every_worker(REWATCH)
+def recheck_watches(data: dict[str, Any]) -> None:
+    """On this worker: take sockets out of the `post:<id>` rooms their user may no longer see.
+
+    `data` is `{"user_ids": [...]}` (a block, a leave, a removal: those users' sockets) or
+    `{"community_id": id}` (the community turned closed: every socket watching one of its posts).
+    """
+    server = socketio.server
+    if server is None:
+        return
+    from app.redis_client import local_sids
+
+    by_user: dict[int, set[str]] = {}
+    if data.get("user_ids"):
+        for uid in data["user_ids"]:
+            by_user[int(uid)] = local_sids(server, [user_room(int(uid))])
+    if data.get("community_id") is not None:
+        watched_rooms = [r for r in server.manager.rooms.get("/", {}) if isinstance(r, str) and r.startswith("post:")]
+        ids = [int(r.split(":", 1)[1]) for r in watched_rooms]
+        theirs = (
+            set(db.session.scalars(select(Post.id).where(Post.id.in_(ids), Post.community_id == data["community_id"])))
+            if ids
+            else set()
+        )
+        for sid in local_sids(server, [post_room(pid) for pid in theirs]):
+            conn = get_connection(sid)
+            if conn is not None:
+                by_user.setdefault(conn.user_id, set()).add(sid)
+    for uid, sids in by_user.items():
+        for sid in sids:
+            watched = _watched(server, sid)
+            if not watched:
+                continue
+            keep = set(visible_post_ids(uid, watched))
+            for pid in watched:
+                if pid not in keep:
+                    server.leave_room(sid, post_room(pid), namespace="/")

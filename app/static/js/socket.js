@@ -3,6 +3,7 @@
 import { io } from "../vendor/socket.io.esm.min.js";
 import { freshAccess, onTokens, refreshTokens, tokens } from "./api.js";
 
+const RECONNECT_DELAY = 1000; // ms: the back-off's first step (each wait is random in 0..2x the step)
 const listeners = new Map(); // event -> Set(fn)
 let socket = null;
 let state = "offline"; // offline | connecting | online | reconnecting
@@ -43,11 +44,16 @@ export function connect() {
     // A function: socket.io calls it before every (re)connection attempt.
     auth: (cb) => { freshAccess().then((token) => cb({ token })); },
     transports: ["websocket"],
-    reconnectionDelay: 300,
-    reconnectionDelayMax: 2000,
+    // Jittered back-off: a dropped connection retries after 0 to 2 s, then 0 to 4 s, then at most 5 s
+    // (randomizationFactor 1 spreads each wait over 0..2x the step). When a worker dies or restarts,
+    // its thousands of clients come back spread over seconds, not all in the same 300 ms.
+    reconnectionDelay: RECONNECT_DELAY,
+    reconnectionDelayMax: 5000,
+    randomizationFactor: 1,
   });
   setState("connecting");
   socket.on("connect", () => {
+    socket.io.reconnectionDelay(RECONNECT_DELAY); // back to normal after a drain's longer first wait
     const again = everConnected;
     everConnected = true;
     setState("online");
@@ -89,7 +95,12 @@ let drainWait = null;
 
 /** The server is draining this worker: the next reconnect waits a random time under `ms` (server:draining). */
 export function reconnectWithin(ms) {
-  drainWait = Math.random() * Math.max(0, Number(ms) || 0);
+  const within = Math.max(0, Number(ms) || 0);
+  drainWait = Math.random() * within;
+  // The drained worker's sockets close at once as a transport close, so socket.io's own back-off
+  // reconnects, not the "io server disconnect" path above: its first wait becomes random in 0..ms
+  // (half of it, times 0..2 with randomizationFactor 1), and the 'connect' handler restores it.
+  if (socket && within > 0) socket.io.reconnectionDelay(Math.max(RECONNECT_DELAY, within / 2));
 }
 
 export function disconnect() {

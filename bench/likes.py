@@ -1,0 +1,127 @@
+"""A like storm against a live server: N different people like one fresh post at once, over HTTP.
+
+    # a server (python wsgi.py) and its users with tokens, from the same environment (SECRET_KEY):
+    flask seed-users --count 1001 --room-size 50 --out /tmp/likes-seed.json
+    python -m bench.likes --url http://127.0.0.1:5000 --seed /tmp/likes-seed.json --likers 1000 --threads 32
+
+The first seeded user writes the post and watches it over a socket (counting the `post:updated` it
+hears: coalesced, a storm sends a handful, not one per like); the others like it from `--threads`
+threads with keep-alive connections. Prints the wall time, the likes per second, the request
+latencies, the post's `likes` afterwards (must equal the likes answered 200) and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import requests
+import socketio
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process on this machine (0 without a pid)."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    """Run the storm and print one JSON line of figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--seed", required=True, help="JSON written by `flask seed-users` (ids and tokens).")
+    parser.add_argument("--likers", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--server-pid", type=int, default=None, help="Report this process's CPU seconds per like.")
+    args = parser.parse_args()
+    users = json.loads(Path(args.seed).read_text())["users"]
+    author, likers = users[0], users[1 : 1 + args.likers]
+    if len(likers) < args.likers:
+        raise SystemExit(f"the seed has {len(users)} users; --likers {args.likers} needs one more")
+    base = args.url.rstrip("/")
+
+    def auth(user: dict) -> dict[str, str]:
+        return {"Authorization": f"Bearer {user['token']}"}
+
+    res = requests.post(f"{base}/api/posts", json={"body": "like storm"}, headers=auth(author), timeout=30)
+    res.raise_for_status()
+    post_id = res.json()["id"]
+
+    heard: list[int] = []
+    sock = socketio.Client(reconnection=False)
+    sock.on("post:updated", lambda p: heard.append(p["likes"]) if p.get("id") == post_id else None)
+    sock.connect(base, auth={"token": author["token"]}, transports=["websocket"], wait_timeout=30)
+    ack = sock.call("posts:watch", {"post_ids": [post_id]}, timeout=30)
+    assert ack.get("post_ids") == [post_id], ack
+
+    queue = list(likers)
+    lock = threading.Lock()
+    statuses: list[int] = []
+    latencies: list[float] = []
+    gate = threading.Barrier(args.threads + 1)
+
+    def worker() -> None:
+        http = requests.Session()
+        gate.wait()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                user = queue.pop()
+            t = time.perf_counter()
+            try:
+                code = http.post(f"{base}/api/posts/{post_id}/like", headers=auth(user), timeout=60).status_code
+            except requests.RequestException:
+                code = 0
+            with lock:
+                latencies.append((time.perf_counter() - t) * 1000)
+                statuses.append(code)
+
+    pool = [threading.Thread(target=worker) for _ in range(args.threads)]
+    for t in pool:
+        t.start()
+    load_before = os.getloadavg()
+    cpu_before = _cpu_seconds(args.server_pid)
+    gate.wait()
+    started = time.perf_counter()
+    for t in pool:
+        t.join()
+    took = time.perf_counter() - started
+    cpu_used = _cpu_seconds(args.server_pid) - cpu_before
+    time.sleep(1.0)  # the coalesced last post:updated
+    sock.disconnect()
+    kept = requests.get(f"{base}/api/posts/{post_id}", headers=auth(author), timeout=30).json()["likes"]
+    ok = statuses.count(200)
+    latencies.sort()
+    out = {
+        "likers": args.likers,
+        "threads": args.threads,
+        "ok": ok,
+        "failed": len(statuses) - ok,
+        "seconds": round(took, 2),
+        "likes_per_s": round(len(statuses) / took),
+        "latency_ms": {
+            "median": round(statistics.median(latencies), 1),
+            "p99": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+            "max": round(latencies[-1], 1),
+        },
+        "server_cpu_ms_per_like": round(cpu_used * 1000 / max(1, len(statuses)), 2) if args.server_pid else None,
+        "likes_count": kept,
+        "exact": kept == ok,
+        "post_updated_heard": len(heard),
+        "last_heard": heard[-1] if heard else None,
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
