@@ -6,6 +6,8 @@
     flask --app wsgi:app admin revoke-sessions USER
     flask --app wsgi:app admin delete-user USER --yes
     flask --app wsgi:app admin audit
+    flask --app wsgi:app admin reports [--status all]
+    flask --app wsgi:app admin report REPORT_ID dismiss|delete|ban [--reason "spam"]
 
 USER is an id, a username or an email. Every action is written to the audit log with the actor
 "cli:<os user>"; a running server closes the affected sockets within 2 s (app/services/admin.py).
@@ -114,3 +116,38 @@ def audit(limit: int) -> None:
     for item in items:
         details = " ".join(f"{k}={v}" for k, v in item["details"].items())
         click.echo(f"{item['created_at']}  {item['actor']:<24} {item['action']:<16} user={item['target_id']} {details}")
+
+
+STATUSES = click.Choice(["open", "resolved", "dismissed", "all"])
+
+
+@admin_cli.command("reports")
+@click.option("--status", type=STATUSES, default="open", show_default=True)
+@click.option("--limit", default=20, show_default=True)
+def reports(status: str, limit: int) -> None:
+    """Print the reports queue, newest first: what was reported, its author and the reporter."""
+    from app.services import moderation
+
+    items, _ = moderation.list_queue(None if status == "all" else status, limit, None)
+    if not items:
+        click.echo("no reports")
+    for item in items:
+        author = item["author"]["username"] if item["author"] else "-"
+        reporter = item["reporter"]["username"] if item["reporter"] else "-"
+        text = (item["content"]["text"] if item["content"] else "(gone)").replace("\n", " ")[:70]
+        click.echo(
+            f"#{item['id']:<5} {item['status']:<9} {item['target_type']:<7} {item['target_id']:<6} "
+            f"by {author:<16} reported by {reporter:<16} {item['reason']:<10} {text}"
+        )
+
+
+@admin_cli.command("report")
+@click.argument("report_id", type=int)
+@click.argument("action", type=click.Choice(["dismiss", "delete", "ban"]))
+@click.option("--reason", default="", help="The ban's reason (ban only).")
+def report(report_id: int, action: str, reason: str) -> None:
+    """Act on report REPORT_ID: dismiss it, delete the reported content, or ban its author."""
+    from app.services import moderation
+
+    out = _run(lambda: moderation.act(_actor(), None, report_id, action, reason))
+    click.echo(f"report #{out['id']}: {action} done (status {out['status']})")

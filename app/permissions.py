@@ -179,8 +179,22 @@ def access_wall(viewer_id: int, owner_id: int) -> User:
     return owner
 
 
+def banned_user_ids() -> list[int]:
+    """The ids of banned users: their posts and comments are hidden everywhere until they are unbanned."""
+    return list(db.session.scalars(select(User.id).where(User.banned_at.is_not(None))))
+
+
+def is_banned(user_id: int) -> bool:
+    """Whether this user is banned (their posts and comments are hidden)."""
+    return db.session.scalar(select(User.id).where(User.id == user_id, User.banned_at.is_not(None))) is not None
+
+
 def check_post_visible(viewer_id: int, post: Post) -> str | None:
-    """Raise Forbidden unless the viewer may see the post; returns their role in its community (if any)."""
+    """Raise Forbidden unless the viewer may see the post; returns their role in its community (if any).
+
+    A banned author's posts are NotFound until the ban is lifted."""
+    if is_banned(post.author_id):
+        raise NotFound("No such post.")
     if post.community_id is None:
         if not can_see_wall(viewer_id, post.author_id):
             raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
@@ -227,6 +241,8 @@ def check_post_access(viewer_id: int, post_id: int) -> None:
     if not rows:
         raise NotFound("No such post.")
     author_id, community_id, visibility, role, blocker = rows[0]
+    if is_banned(author_id):  # hidden while the author is banned (one primary-key lookup)
+        raise NotFound("No such post.")
     if community_id is None:
         if blocker is not None and viewer_id != author_id:
             raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
@@ -237,7 +253,7 @@ def check_post_access(viewer_id: int, post_id: int) -> None:
 def access_comment(viewer_id: int, comment_id: int) -> tuple[Comment, Post, str | None]:
     """A comment on a post the viewer may see; NotFound/Forbidden otherwise."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None:
+    if comment is None or is_banned(comment.author_id):
         raise NotFound("No such comment.")
     post, role = access_post(viewer_id, comment.post_id)
     return comment, post, role
@@ -247,7 +263,12 @@ def visible_post_ids(viewer_id: int, post_ids: list[int]) -> list[int]:
     """The ids among `post_ids` the viewer may see (posts:watch), in two queries."""
     if not post_ids:
         return []
-    posts = db.session.execute(select(Post.id, Post.author_id, Post.community_id).where(Post.id.in_(post_ids))).all()
+    hidden = set(banned_user_ids())
+    posts = [
+        row
+        for row in db.session.execute(select(Post.id, Post.author_id, Post.community_id).where(Post.id.in_(post_ids)))
+        if row[1] not in hidden
+    ]
     authors = {a for _, a, c in posts if c is None}
     blocked_me = set(
         db.session.scalars(select(Block.blocker_id).where(Block.blocked_id == viewer_id, Block.blocker_id.in_(authors)))

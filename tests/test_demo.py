@@ -76,3 +76,42 @@ def test_a_new_part_joins_the_demo_after_the_part_it_names(app):
         assert ran == ["anna"]
     finally:
         PARTS[:] = [p for p in PARTS if p.name != "test-social"]
+
+
+def test_the_social_network_and_music_are_lived_in(client, demo):
+    """Friends, posts with photos, likes and comments, an open and a closed community with a request
+    waiting, and music with a public playlist (the music part needs ffmpeg, which CI has)."""
+    anna = _login(client, "anna")
+    feed = client.get("/api/feed", headers=anna, query_string={"limit": 50}).get_json()["items"]
+    assert len({p["author"]["id"] for p in feed}) >= 3
+    assert any(p["images"] for p in feed) and any(p["likes"] for p in feed) and any(p["comments_count"] for p in feed)
+    bodies = " ".join(p["body"] for p in feed)
+    assert "трубы" in bodies and "Moscow" in bodies  # both languages
+    friends = client.get("/api/friends", headers=anna).get_json()["items"]
+    assert len(friends) >= 5
+    nika = _login(client, "nika_photo")
+    clubs = client.get("/api/communities", headers=nika, query_string={"mine": True}).get_json()["items"]
+    closed = next(c for c in clubs if c["visibility"] == "closed")
+    pending = client.get(f"/api/communities/{closed['id']}/members", headers=nika, query_string={"role": "pending"})
+    assert [m["user"]["username"] for m in pending.get_json()["items"]] == ["tom"]
+    opened = client.get("/api/communities", headers=anna, query_string={"q": "Ремонт"}).get_json()["items"]
+    assert opened and opened[0]["visibility"] == "open"
+    kate = _login(client, "kate")
+    assert len(client.get("/api/music", headers=kate).get_json()["items"]) == 2
+    dj = next(u for u in client.get("/api/users", headers=kate, query_string={"q": "dj_mark"}).get_json()["items"])
+    lists = client.get("/api/playlists", headers=kate, query_string={"user_id": dj["id"]}).get_json()["items"]
+    assert lists and lists[0]["public"] is True
+
+
+def test_the_parts_run_in_order_whatever_order_their_modules_were_imported_in():
+    """A module imported early (music before people, as a test may do) still runs after the parts it needs."""
+    from app.demo import load_parts
+
+    saved = list(PARTS)
+    try:
+        PARTS.reverse()
+        names = [p.name for p in load_parts()]
+        assert names.index("people") < names.index("market") < names.index("messenger") < names.index("social")
+        assert names.index("social") + 1 == names.index("music")
+    finally:
+        PARTS[:] = saved

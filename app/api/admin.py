@@ -6,8 +6,21 @@ from flask import g
 
 from app.api.base import ApiBlueprint
 from app.permissions import require_site_admin
-from app.schemas.admin import AdminUserOut, AdminUserPage, AdminUserQuery, AuditPage, AuditQuery, BanIn, RevokedOut
+from app.schemas.admin import (
+    AdminUserOut,
+    AdminUserPage,
+    AdminUserQuery,
+    AuditPage,
+    AuditQuery,
+    BanIn,
+    ReportActionIn,
+    ReportQueueItem,
+    ReportQueuePage,
+    ReportsQuery,
+    RevokedOut,
+)
 from app.services import admin as service
+from app.services import moderation
 
 bp = ApiBlueprint("admin", __name__, tag="admin", url_prefix="/api/admin")
 ERRORS = (401, 403, 404, 409, 422)
@@ -60,3 +73,35 @@ def audit(query: AuditQuery):
     require_site_admin(g.user)
     items, next_cursor = service.audit_log(query.limit, query.before, query.user_id)
     return {"items": items, "next": next_cursor}
+
+
+@bp.route_spec("/reports", "GET", query=ReportsQuery, response=ReportQueuePage, errors=(401, 403, 422))
+def reports(query: ReportsQuery):
+    """The reports queue, newest first: the reported post, comment or user as text, its author, the reporter."""
+    require_site_admin(g.user)
+    status = None if query.status == "all" else query.status
+    items, next_cursor = moderation.list_queue(status, query.limit, query.before)
+    return {"items": items, "next": next_cursor}
+
+
+@bp.route_spec("/reports/<int:report_id>/dismiss", "POST", response=ReportQueueItem, errors=ERRORS)
+def dismiss_report(report_id: int):
+    """Close the report as dismissed; the content stays."""
+    actor, actor_id = _actor()
+    return moderation.act(actor, actor_id, report_id, "dismiss")
+
+
+@bp.route_spec("/reports/<int:report_id>/delete-content", "POST", response=ReportQueueItem, errors=ERRORS)
+def delete_reported(report_id: int):
+    """Delete the reported post or comment; every open report on it is resolved."""
+    actor, actor_id = _actor()
+    return moderation.act(actor, actor_id, report_id, "delete")
+
+
+@bp.route_spec(
+    "/reports/<int:report_id>/ban-author", "POST", body=ReportActionIn, response=ReportQueueItem, errors=ERRORS
+)
+def ban_reported(report_id: int, body: ReportActionIn):
+    """Ban the author of the reported content (or the reported user); the report is resolved."""
+    actor, actor_id = _actor()
+    return moderation.act(actor, actor_id, report_id, "ban", body.reason)

@@ -24,19 +24,19 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from app.demo.parts import DEMO_PASSWORD, PARTS, DemoContext, DemoPart, demo_part
+from app.demo.parts import DEMO_PASSWORD, PARTS, DemoContext, DemoPart, demo_part, order_parts
 
 __all__ = ["DEMO_PASSWORD", "PARTS", "DemoContext", "DemoPart", "demo_part"]
 
 # Modules that declare parts (imported before a run); add yours here.
-PART_MODULES = ["app.demo.people", "app.demo.market", "app.demo.messenger"]
+PART_MODULES = ["app.demo.people", "app.demo.market", "app.demo.messenger", "app.demo.social", "app.demo.music"]
 
 
 def load_parts() -> list[DemoPart]:
     """Import every module of PART_MODULES (registering their parts) and return the parts in order."""
     for module in PART_MODULES:
         importlib.import_module(module)
-    return list(PARTS)
+    return order_parts(PART_MODULES)
 
 
 def already_seeded() -> bool:

@@ -36,6 +36,8 @@ class DemoContext:
 class DemoPart:
     name: str
     run: Callable[[DemoContext], None]
+    after: str | None = None
+    module: str = ""
 
 
 PARTS: list[DemoPart] = []
@@ -47,9 +49,32 @@ def demo_part(name: str, after: str | None = None) -> Callable[[Callable[[DemoCo
     def decorator(fn: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
         if any(p.name == name for p in PARTS):
             return fn
-        part = DemoPart(name, fn)
+        part = DemoPart(name, fn, after, fn.__module__)
         names = [p.name for p in PARTS]
         PARTS.insert(names.index(after) + 1 if after in names else len(PARTS), part)
         return fn
 
     return decorator
+
+
+def order_parts(modules: list[str]) -> list[DemoPart]:
+    """PARTS in run order, whatever order their modules were imported in: parts without `after` in the
+    order of `modules` (others last), then each part with `after` right behind the part it names."""
+    rank = {m: i for i, m in enumerate(modules)}
+    by_module = sorted(PARTS, key=lambda p: rank.get(p.module, len(rank)))
+    order = [p for p in by_module if p.after is None]
+    waiting = [p for p in by_module if p.after is not None]
+    while waiting:
+        placed = [p for p in waiting if p.after in [q.name for q in order]]
+        if not placed:  # names a part that does not exist: at the end
+            order.extend(waiting)
+            break
+        for p in placed:
+            names = [q.name for q in order]
+            at = names.index(p.after) + 1
+            while at < len(order) and order[at].after == p.after:  # keep parts naming the same one in order
+                at += 1
+            order.insert(at, p)
+            waiting.remove(p)
+    PARTS[:] = order
+    return list(PARTS)

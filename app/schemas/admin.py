@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,3 +61,47 @@ class AuditOut(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditOut]
     next: int | None
+
+
+class ReportsQuery(Model):
+    status: Literal["open", "resolved", "dismissed", "all"] = "open"
+    limit: int = Field(50, ge=1, le=200)
+    before: int | None = Field(None, ge=0)
+
+
+class ReportedUser(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    avatar_url: str | None
+    banned: bool = False
+
+
+class ReportedContent(BaseModel):
+    text: str = Field(description="the post's or comment's text; for a user, their name and bio")
+    images: int = 0
+    post_id: int | None = None
+    community: str | None = None
+
+
+class ReportQueueItem(BaseModel):
+    id: int
+    target_type: str
+    target_id: int
+    reason: str
+    details: str | None
+    status: str
+    created_at: str
+    resolved_at: str | None
+    reporter: ReportedUser | None
+    author: ReportedUser | None = Field(description="who wrote the reported content (the user, for a user report)")
+    content: ReportedContent | None = Field(description="null when the content is gone")
+
+
+class ReportQueuePage(BaseModel):
+    items: list[ReportQueueItem]
+    next: int | None
+
+
+class ReportActionIn(Model):
+    reason: str = Field("", max_length=200)

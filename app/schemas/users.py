@@ -30,6 +30,7 @@ class UserOut(BaseModel):
         None, description="owner only: the interface and mail language; null follows the browser"
     )
     share_listening: bool | None = None  # music: only to the owner
+    is_admin: bool | None = Field(None, description="owner only: a site admin (the menu links the admin page)")
 
 
 class UserBrief(BaseModel):

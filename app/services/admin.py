@@ -55,6 +55,11 @@ def _audit(actor: str, actor_id: int | None, action: str, target_id: int | None,
     return row
 
 
+def record(actor: str, actor_id: int | None, action: str, target_id: int | None, **details: Any) -> AdminAction:
+    """Write an audit row inside the caller's transaction (other admin services: the reports queue)."""
+    return _audit(actor, actor_id, action, target_id, **details)
+
+
 def _revoke(user_id: int, reason: str) -> list[int]:
     from app.realtime import disconnect_sessions_after_commit
 

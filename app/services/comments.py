@@ -17,10 +17,10 @@ from app.events import emit_to_rooms
 from app.events.social import CommentDeleted, CommentNew, PostComment, post_room
 from app.extensions import db
 from app.models import User
-from app.models.social import Comment
-from app.permissions import ADMIN_ROLES, access_comment, access_post, is_blocked
+from app.models.social import Comment, Post
+from app.permissions import ADMIN_ROLES, access_comment, access_post, banned_user_ids, is_blocked
 from app.services.notifications import notify
-from app.services.posts import bump_counter
+from app.services.posts import bump_counter, close_reports
 from app.shapes.social import comment_out
 from app.shapes.users import brief
 
@@ -37,6 +37,9 @@ def list_comments(user_id: int, post_id: int, limit: int, after: int | None) -> 
     )
     if after is not None:
         stmt = stmt.where(Comment.id > after)
+    banned = banned_user_ids()
+    if banned:  # a banned user's comments are hidden until the ban is lifted
+        stmt = stmt.where(Comment.author_id.not_in(banned))
     rows = db.session.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -71,22 +74,29 @@ def add_comment(user_id: int, post_id: int, body: str, reply_to: int | None) -> 
 
 def delete_comment(user_id: int, comment_id: int) -> None:
     """Delete a comment (and its replies): its author, the post's author or the community's admins."""
-    with write_tx() as session:
+    with write_tx():
         comment, post, role = access_comment(user_id, comment_id)
         if user_id not in (comment.author_id, post.author_id) and role not in ADMIN_ROLES:
             raise Forbidden("You cannot delete this comment.", {"reason": "not_allowed"})
-        replies = list(session.scalars(select(Comment.id).where(Comment.reply_to == comment_id)))
-        gone = [comment_id, *replies]
-        session.execute(delete(Comment).where(Comment.reply_to == comment_id))
-        session.execute(delete(Comment).where(Comment.id == comment_id))
-        session.expunge(comment)
-        bump_counter(post, "comments_count", -len(gone))
-        post_id = post.id
-        on_commit(
-            lambda: [
-                emit_to_rooms(CommentDeleted, {"id": cid, "post_id": post_id}, [post_room(post_id)]) for cid in gone
-            ]
-        )
+        remove_comment(comment, post)
+
+
+def remove_comment(comment: Comment, post: Post) -> None:
+    """Inside a write transaction: delete a comment and its replies, recount, `comment:deleted` after the commit.
+
+    The caller checks who may (see delete_comment; site admins from the reports queue)."""
+    comment_id = comment.id
+    replies = list(db.session.scalars(select(Comment.id).where(Comment.reply_to == comment_id)))
+    gone = [comment_id, *replies]
+    close_reports("comment", gone)
+    db.session.execute(delete(Comment).where(Comment.reply_to == comment_id))
+    db.session.execute(delete(Comment).where(Comment.id == comment_id))
+    db.session.expunge(comment)
+    bump_counter(post, "comments_count", -len(gone))
+    post_id = post.id
+    on_commit(
+        lambda: [emit_to_rooms(CommentDeleted, {"id": cid, "post_id": post_id}, [post_room(post_id)]) for cid in gone]
+    )
 
 
 def comments_total(post_id: int) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, union_all
 
 from app.extensions import db
 from app.models.social import Block, CommunityMember, Post
-from app.permissions import MEMBER_ROLES
+from app.permissions import MEMBER_ROLES, banned_user_ids
 from app.services.friends import friend_id_selects
 from app.services.posts import posts_out
 
@@ -25,11 +25,13 @@ GROWTH = 4
 
 
 def sources(user_id: int) -> tuple[list[int], list[int], list[int]]:
-    """Whose wall posts I read (me and my friends), the communities I belong to, and whom I blocked.
+    """Whose wall posts I read (me and my friends), the communities I belong to, and whose posts I skip
+    (whom I blocked, and banned users).
 
-    Read once per page (three index lookups) and bound into each window's query as lists.
+    Read once per page (four index lookups) and bound into each window's query as lists.
     """
-    authors = [user_id, *db.session.scalars(union_all(*friend_id_selects(user_id)))]
+    banned = banned_user_ids()
+    authors = [a for a in [user_id, *db.session.scalars(union_all(*friend_id_selects(user_id)))] if a not in banned]
     communities = list(
         db.session.scalars(
             select(CommunityMember.community_id).where(
@@ -37,7 +39,7 @@ def sources(user_id: int) -> tuple[list[int], list[int], list[int]]:
             )
         )
     )
-    blocked = list(db.session.scalars(select(Block.blocked_id).where(Block.blocker_id == user_id)))
+    blocked = list(db.session.scalars(select(Block.blocked_id).where(Block.blocker_id == user_id))) + banned
     return authors, communities, blocked
 
 

@@ -28,14 +28,16 @@ from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
 from app.extensions import db, socketio
 from app.models import User
 from app.models.base import utcnow
-from app.models.social import Community, CommunityMember, Post, PostImage, PostLike
+from app.models.social import Comment, Community, CommunityMember, Post, PostImage, PostLike, Report
 from app.permissions import (
     ADMIN_ROLES,
     MEMBER_ROLES,
     access_community,
     access_post,
     access_wall,
+    banned_user_ids,
     check_post_access,
+    is_banned,
 )
 from app.presence import presence
 from app.rawsql import Prepared
@@ -221,19 +223,40 @@ def edit_post(user_id: int, post_id: int, body: str) -> dict[str, Any]:
 
 def delete_post(user_id: int, post_id: int) -> None:
     """Delete a post: its author, or the community's admins; `post:deleted` to its watchers."""
-    with write_tx() as session:
+    with write_tx():
         post, role = access_post(user_id, post_id)
         if post.author_id != user_id and role not in ADMIN_ROLES:
             raise Forbidden("Only the author or the wall's owner deletes a post.", {"reason": "not_allowed"})
-        names = list(session.scalars(select(PostImage.stored_name).where(PostImage.post_id == post_id)))
-        session.delete(post)
-        on_commit(lambda: emit_to_rooms(PostDeleted, {"id": post_id}, [post_room(post_id)]))
+        remove_post(post)
 
-        def _unlink() -> None:
-            for name in names:
-                (upload_dir(IMAGE_KIND) / name).unlink(missing_ok=True)
 
-        on_commit(_unlink)
+def close_reports(target_type: str, target_ids: Any) -> None:
+    """Resolve the open reports on content being deleted (SQLite may give its id to the next row)."""
+    db.session.execute(
+        update(Report)
+        .where(Report.target_type == target_type, Report.target_id.in_(target_ids), Report.status == "open")
+        .values(status="resolved", resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remove_post(post: Post) -> None:
+    """Inside a write transaction: delete the post; after the commit `post:deleted` and its images go.
+
+    The caller checks who may (the author, the wall's admins, or a site admin from the reports queue)."""
+    post_id = post.id
+    names = list(db.session.scalars(select(PostImage.stored_name).where(PostImage.post_id == post_id)))
+    comment_ids = select(Comment.id).where(Comment.post_id == post_id).scalar_subquery()
+    close_reports("post", [post_id])
+    close_reports("comment", comment_ids)
+    db.session.delete(post)
+    on_commit(lambda: emit_to_rooms(PostDeleted, {"id": post_id}, [post_room(post_id)]))
+
+    def _unlink() -> None:
+        for name in names:
+            (upload_dir(IMAGE_KIND) / name).unlink(missing_ok=True)
+
+    on_commit(_unlink)
 
 
 def _page(stmt: Any, limit: int, before: int | None, viewer_id: int) -> tuple[list[dict[str, Any]], int | None]:
@@ -248,6 +271,8 @@ def _page(stmt: Any, limit: int, before: int | None, viewer_id: int) -> tuple[li
 def user_wall(viewer_id: int, owner_id: int, limit: int, before: int | None) -> tuple[list[dict[str, Any]], int | None]:
     """A user's wall, newest first; Forbidden if they blocked me."""
     access_wall(viewer_id, owner_id)
+    if is_banned(owner_id):  # a banned user's posts are hidden until the ban is lifted
+        return [], None
     stmt = select(Post).where(Post.author_id == owner_id, Post.community_id.is_(None))
     return _page(stmt, limit, before, viewer_id)
 
@@ -257,12 +282,18 @@ def community_wall(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A community's wall, newest first; Forbidden for outsiders of a closed community."""
     access_community(viewer_id, community_id, content=True)
-    return _page(select(Post).where(Post.community_id == community_id), limit, before, viewer_id)
+    stmt = select(Post).where(Post.community_id == community_id)
+    banned = banned_user_ids()
+    if banned:
+        stmt = stmt.where(Post.author_id.not_in(banned))
+    return _page(stmt, limit, before, viewer_id)
 
 
 def latest_photos(viewer_id: int, owner_id: int, limit: int = 12) -> list[dict[str, Any]]:
     """The latest images of a user's wall posts (a master's portfolio); Forbidden if they blocked me."""
     access_wall(viewer_id, owner_id)
+    if is_banned(owner_id):
+        return []
     rows = db.session.scalars(
         select(PostImage)
         .join(Post, Post.id == PostImage.post_id)

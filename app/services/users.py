@@ -46,6 +46,7 @@ def profile(
         data["birth_date"] = user.birth_date.isoformat() if user.birth_date else None
         data["locale"] = user.locale
         data["share_listening"] = user.share_listening
+        data["is_admin"] = user.is_admin  # the client shows the admin page's link to site admins
     return data
 
 
@@ -131,7 +132,8 @@ def search_users(
     ascending = after is not None or (bool(query.strip()) and before is None)
     stmt = (
         select(User)
-        .where(User.deleted_at.is_(None))  # a deleted account is no longer in the directory
+        # deleted accounts are no longer in the directory; banned ones are hidden while banned
+        .where(User.deleted_at.is_(None), User.banned_at.is_(None))
         .order_by(User.id if ascending else User.id.desc())
         .limit(limit + 1)
     )

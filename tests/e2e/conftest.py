@@ -153,3 +153,11 @@ def api_call(srv: LiveServer, body: dict, method: str, path: str, **kwargs) -> r
     """An authenticated REST call as the user of a signup body."""
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     return requests.request(method, srv.url + "/api" + path, headers=headers, timeout=10, **kwargs)
+
+
+def nav_to(page, text: str) -> None:
+    """Follow a main-menu link, opening the "More" menu first when the link lives there."""
+    link = page.locator("#nav a:visible", has_text=text)
+    if not link.count():
+        page.locator("#nav .nav-more-button").click()
+    page.locator("#nav a:visible", has_text=text).first.click()

@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_call, api_user, login_as
+from tests.e2e.conftest import api_call, api_user, login_as, nav_to
 
 
 def _slow(page, pattern: str, seconds: float) -> None:
@@ -83,7 +83,7 @@ def test_a_tab_opened_on_a_throttled_network_says_it_is_loading_in_russian(serve
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 1500, "downloadThroughput": 40 * 1024, "uploadThroughput": 40 * 1024},
     )
-    page.locator("#nav a", has_text="Мои заявки").click()
+    nav_to(page, "Мои заявки")
     expect(page.locator("#view .state-loading")).to_have_text("Загрузка…", timeout=1000)
     expect(page.locator("#view h1")).to_have_text("Заявки и заказы", timeout=15_000)
     expect(page.locator("#view .state-loading")).to_have_count(0)

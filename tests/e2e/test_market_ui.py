@@ -7,7 +7,7 @@ import time
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, shot
+from tests.e2e.conftest import PHONE, nav_to, shot
 
 
 def signup(page, server, username: str, display_name: str) -> None:
@@ -43,7 +43,7 @@ def test_customer_and_master_from_request_to_review(server, new_page):
 
     # The master signs up and is led to create a master card, then adds a service.
     signup(master, server, "mario_pipes", "Mario Pipes")
-    master.locator("#nav a", has_text="Become a master").click()
+    nav_to(master, "Become a master")
     expect(master.locator("h2", has_text="Become a master")).to_be_visible()
     # Categories are named in the interface's language (English here).
     master.locator("#m-categories").get_by_label("Plumbing", exact=True).check()
@@ -52,19 +52,19 @@ def test_customer_and_master_from_request_to_review(server, new_page):
     master.fill("#m-to", "5000")
     master.click("#master-form button[type=submit]")
     expect(master.locator("h2", has_text="My services")).to_be_visible()
-    expect(master.locator("#nav a", has_text="Feed")).to_be_visible()
+    expect(master.locator("#nav a", has_text="Feed")).to_have_count(1)
     master.fill("#service-form input[name=title]", "Fix a leaking tap")
     master.select_option("#s-category", str(plumbing))
     master.fill("#service-form input[name=price]", "1500")
     master.click("#service-form button[type=submit]")
     expect(master.locator(".service", has_text="Fix a leaking tap")).to_be_visible()
     shot(master, "master-mode")
-    master.locator("#nav a", has_text="Feed").click()
+    nav_to(master, "Feed")
     expect(master.locator("h1", has_text="Requests for you")).to_be_visible()
 
     # The customer finds the master in the catalogue and reads the card.
     signup(customer, server, "clara_home", "Clara Home")
-    customer.locator("#nav a", has_text="Masters").click()
+    nav_to(customer, "Masters")
     customer.select_option("#f-category", str(plumbing))
     expect(customer.locator(".master-tile", has_text="Mario Pipes")).to_be_visible()
     shot(customer, "catalogue")
@@ -123,7 +123,7 @@ def test_customer_and_master_from_request_to_review(server, new_page):
     shot(customer, "order-chat")
 
     # The customer completes the order and reviews it; the master's card shows the review.
-    customer.locator("#nav a", has_text="My requests").click()
+    nav_to(customer, "My requests")
     customer.locator(".req-row", has_text="Kitchen tap drips").get_by_role("link", name="Open").click()
     expect(customer.locator(".status-badge").first).to_have_text("active")
     customer.click("#complete")
@@ -146,7 +146,7 @@ def test_customer_and_master_from_request_to_review(server, new_page):
     customer.goto(f"{server.url}/#/masters?category={plumbing}")
     expect(customer.locator(".master-tile", has_text="Mario Pipes")).to_be_visible()
     shot(customer, "phone-catalogue")
-    customer.locator("#nav a", has_text="My requests").click()
+    nav_to(customer, "My requests")
     customer.locator(".req-row", has_text="Kitchen tap drips").get_by_role("link", name="Open").click()
     expect(customer.locator(".request-detail .status-badge").first).to_have_text("completed")
     shot(customer, "phone-request")

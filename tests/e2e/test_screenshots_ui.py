@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import api_call, api_user, login_as, shot
 from tests.e2e.test_market_ui import category_id
+from tests.test_cli_commands import flask_cli
 
 DEVICES = {"laptop": {"width": 1366, "height": 800}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "ru": "ru-RU"}
@@ -130,6 +131,17 @@ def world(server) -> dict:
     call(anna, "PATCH", f"/chats/{group}", json={"name": "Дача 2026"})
     call(anna, "PATCH", f"/chats/{group}/members/{clara['user']['id']}", json={"role": "admin"})
     call(boris, "POST", "/messages", json={"chat_id": group, "body": "Буду в субботу."})
+    # The social side: Anna (a site admin) reads her friends' posts; Clara reported one of Boris's posts.
+    for friend in (boris, clara):
+        call(anna, "POST", f"/friends/{friend['user']['id']}")
+        call(friend, "POST", f"/friends/{anna['user']['id']}")
+    call(clara, "POST", "/posts", json={"body": "Первый снег на даче — красота! ❄️"})
+    spam = call(boris, "POST", "/posts", json={"body": "Скидка 90% на всё! Пишите в личку, ссылка в профиле"})
+    call(boris, "POST", "/posts", json={"body": "Закончил ремонт ванной у клиента в Казани. Плитка, смеситель, трубы."})
+    call(anna, "POST", "/posts", json={"body": "Ищу хорошего электрика на следующую неделю, посоветуйте?"})
+    call(clara, "POST", "/reports", json={"target_type": "post", "target_id": spam["id"], "reason": "spam"})
+    env = {k: server.env[k] for k in ("DATABASE_URL", "INSTANCE_PATH", "SECRET_KEY", "APP_ENV", "UPLOAD_DIR")}
+    assert flask_cli(server.tmp, "admin", "create", "shot_anna", env=env).returncode == 0
     return {
         "anna": anna,
         "boris": boris,
@@ -164,6 +176,19 @@ def test_screenshots_of_the_main_screens(server, new_page, world, lang, device):
     expect(page.locator(".chat-item")).to_have_count(4)
     expect(page.locator("#nav")).to_contain_text(NAV[lang])
     snap(page, "chats")
+
+    page.goto(f"{server.url}/#/news")
+    expect(page.locator(".post")).to_have_count(4)
+    snap(page, "news")
+    page.locator("#nav .nav-more-button").click()
+    expect(page.locator("#nav a[href='#/admin']")).to_be_visible()
+    snap(page, "menu-more")
+    page.keyboard.press("Escape")
+    expect(page.locator("#nav .nav-more-list")).to_be_hidden()
+
+    page.goto(f"{server.url}/#/admin")
+    expect(page.locator("#admin-reports li.admin-report")).to_have_count(1)
+    snap(page, "admin")
 
     page.goto(f"{server.url}/#/chats/{world['direct']}")
     expect(page.locator(".msg-link")).to_be_visible()

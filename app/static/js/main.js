@@ -3,6 +3,7 @@ import "./i18n/common.js";
 import { api, clearTokens, onTokens, tokens } from "./api.js";
 import { clear, el } from "./dom.js";
 import { avatar, displayName } from "./components/avatar.js";
+import { navMore } from "./components/navmore.js";
 import { delayedLoading, errorState } from "./components/states.js";
 import { startEvents } from "./events.js";
 import { getLocale, LOCALES, onLocale, setLocale, t } from "./i18n.js";
@@ -71,6 +72,11 @@ function currentPath() {
   return (location.hash.slice(1) || "/").split("?")[0];
 }
 
+function withClass(node, cls) {
+  node.classList.add(cls);
+  return node;
+}
+
 function renderTop(path) {
   const me = session.get().me;
   nav.setAttribute("aria-label", t("nav.main"));
@@ -79,16 +85,28 @@ function renderTop(path) {
     return el("a", { href, text, class: path === base || path.startsWith(`${base}/`) ? "active" : "" });
   };
   if (me) {
+    // Grouped so the bar stays short: the main destinations on the bar, the rest under "More". On a phone the
+    // bottom bar keeps five places (News, Chats, Masters, Music, More); Friends and Communities move into "More"
+    // there (`wide-only` on the bar, `narrow-only` in the list: app.css).
+    const market = me.is_master ? ["#/feed", t("nav.feed"), "/feed"] : ["#/master", t("nav.become_master"), "/master"];
+    const extra = [
+      [link("#/friends", t("nav.friends")), "narrow-only"],
+      [link("#/communities", t("nav.communities")), "narrow-only"],
+      [link("#/people", t("nav.people")), ""],
+      [link("#/requests", t("nav.requests")), ""],
+      [link(...market), ""],
+      ...(me.is_admin ? [[link("#/admin", t("nav.admin")), ""]] : []),
+    ];
+    const extraActive = extra.some(([a]) => a.classList.contains("active"));
+    for (const [a, cls] of extra) if (cls) a.classList.add(cls);
     clear(nav,
       link("#/news", t("nav.news")),
-      link("#/people", t("nav.people")),
-      link("#/friends", t("nav.friends")),
-      link("#/communities", t("nav.communities")),
       link("#/chats", t("nav.chats")),
+      withClass(link("#/friends", t("nav.friends")), "wide-only"),
+      withClass(link("#/communities", t("nav.communities")), "wide-only"),
       link("#/masters", t("nav.masters")),
-      link("#/requests", t("nav.requests")),
       link("#/music", t("nav.music")),
-      link(me.is_master ? "#/feed" : "#/master", me.is_master ? t("nav.feed") : t("nav.become_master"), me.is_master ? "/feed" : "/master"));
+      navMore(t("nav.more"), extra.map(([a]) => a), extraActive));
     clear(account,
       bell(),
       el("a", { href: "#/settings", class: "me-link", title: t("nav.settings") }, avatar(me, "sm"),

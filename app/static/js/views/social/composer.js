@@ -11,7 +11,7 @@ const MAX_IMAGES = 10;
 /** composer({communityId, placeholder, onPosted}) -> node */
 export function composer({ communityId = null, placeholder = t("composer.placeholder"), onPosted = null } = {}) {
   const images = []; // {id?, url?, pending: Promise, file}
-  const text = el("textarea", { name: "body", rows: 2, maxlength: 10000, placeholder });
+  const text = el("textarea", { name: "body", rows: 2, maxlength: 10000, placeholder, "aria-label": placeholder });
   const thumbs = el("div", { class: "composer-thumbs" });
   const file = el("input", { type: "file", accept: "image/*", multiple: true, hidden: true, name: "images" });
   const submit = el("button", { type: "submit", text: t("composer.post") });
