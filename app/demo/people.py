@@ -49,7 +49,13 @@ def _avatar(name: str) -> bytes:
     img = Image.new("RGB", (256, 256), colour)
     initials = "".join(word[0] for word in name.split()[:2]).upper()
     draw = ImageDraw.Draw(img)
-    font = ImageFont.load_default(size=110)
+    try:
+        # Pillow's built-in font has no Cyrillic (Анна -> two empty boxes); DejaVu, found on most Linux
+        # systems, has. Without it, non-Latin initials are left out and the plain colour stays.
+        font = ImageFont.truetype("DejaVuSans-Bold.ttf", 110)
+    except OSError:
+        font = ImageFont.load_default(size=110)
+        initials = initials if initials.isascii() else ""
     draw.text((128, 128), initials, fill=(255, 255, 255), font=font, anchor="mm")
     out = io.BytesIO()
     img.save(out, "PNG")
