@@ -19,15 +19,20 @@ const PATHS = {
   feed: "M6.2 19.8a2.2 2.2 0 1 1-4.4 0 2.2 2.2 0 0 1 4.4 0ZM2 8.4v3a10.6 10.6 0 0 1 10.6 10.6h3A13.6 13.6 0 0 0 2 8.4Zm0-6v3A16.6 16.6 0 0 1 18.6 22h3A19.6 19.6 0 0 0 2 2.4Z",
 };
 
-/** An <svg> icon node; decorative (aria-hidden), sized by CSS (1em). */
-export function icon(name, cls = "") {
+/** An <svg> node drawing one path `d`; decorative (aria-hidden), sized by CSS (1em). */
+export function svgPath(d, cls = "") {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("class", `ico ${cls}`.trim());
   const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-  path.setAttribute("d", PATHS[name] || "");
+  path.setAttribute("d", d);
   path.setAttribute("fill", "currentColor");
   svg.append(path);
   return svg;
+}
+
+/** An <svg> icon node by name; decorative (aria-hidden), sized by CSS (1em). */
+export function icon(name, cls = "") {
+  return svgPath(PATHS[name] || "", cls);
 }

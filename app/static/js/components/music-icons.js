@@ -1,4 +1,6 @@
 // The music screen's and the player's icons (inline SVG, sized by CSS like icons.js).
+import { svgPath } from "../icons.js";
+
 const PATHS = {
   play: "M8 5v14l11-7z",
   pause: "M6 19h4V5H6v14zm8-14v14h4V5h-4z",
@@ -25,15 +27,7 @@ const PATHS = {
 
 /** An <svg> music icon node; decorative (aria-hidden): the button around it carries the label. */
 export function musicIcon(name, cls = "") {
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  svg.setAttribute("class", `ico ${cls}`.trim());
-  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-  path.setAttribute("d", PATHS[name] || "");
-  path.setAttribute("fill", "currentColor");
-  svg.append(path);
-  return svg;
+  return svgPath(PATHS[name] || "", cls);
 }
 
 /** 3:07 for 187 seconds (1:02:03 past an hour). */
