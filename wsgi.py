@@ -63,6 +63,9 @@ if ASYNC_MODE == "eventlet":
     # eventlet answers a header line over 8 kB with an empty 400 of its own; let lines up to the total
     # header limit (64 kB) reach the app, which answers in the contract's shape (a 10 kB token: 401).
     eventlet.wsgi.MAX_HEADER_LINE = eventlet.wsgi.MAX_TOTAL_HEADER_SIZE
+    from app.server_cycles import break_eventlet_cycles
+
+    break_eventlet_cycles()  # no reference cycle per connection (frozen by app/gc_tuning.py, see there)
 
     import socket
 
@@ -113,6 +116,9 @@ elif ASYNC_MODE == "gevent":
         return _handle(self, sock, address)
 
     gevent.pywsgi.WSGIServer.handle = _handle_with_timeout
+    from app.server_cycles import break_gevent_cycles
+
+    break_gevent_cycles()  # no reference cycle per websocket (frozen by app/gc_tuning.py, see there)
 
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.

@@ -5,6 +5,8 @@
   configured) answers; 503 naming the failing part otherwise (a readiness probe: nginx and
   deploy/cluster.py send traffic only to ready workers).
 - `/metrics`: Prometheus text, from loopback and METRICS_ALLOW networks only (403 otherwise).
+- `/metrics/gc`: this worker's garbage collector as JSON (same networks): objects per generation,
+  frozen objects, open sockets, pauses; `?types=N` adds the N most common unfrozen types.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from app.errors import Forbidden
 from app.logs import client_address, is_loopback
@@ -100,6 +102,28 @@ def metrics_view() -> Any:
         raise Forbidden("Metrics are served to allowed networks only (METRICS_ALLOW).")
     body, content_type = metrics.render()
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/metrics/gc")
+def gc_view() -> Any:
+    """This worker's collector: what it walks, what is frozen, per open socket (app/gc_tuning.py)."""
+    from app import gc_tuning
+    from app.errors import ValidationError
+    from app.extensions import socketio
+
+    if not metrics_allowed(client_address()):
+        raise Forbidden("Metrics are served to allowed networks only (METRICS_ALLOW).")
+    raw = request.args.get("types", "0")
+    if not raw.isdigit() or int(raw) > 200:
+        message = "types must be a whole number from 0 to 200."
+        raise ValidationError(message, {"fields": {"types": {"code": "out_of_range", "message": message, "max": 200}}})
+    server = socketio.server
+    sockets = len(server.eio.sockets) if server is not None else 0
+    body = {**gc_tuning.census(int(raw)), **gc_tuning.stats(), "sockets": sockets}
+    body["threshold"] = list(body["threshold"])
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _migration_heads() -> list[str]:

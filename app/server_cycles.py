@@ -1,0 +1,70 @@
+"""Reference cycles the WSGI servers leave per connection, broken where they are made.
+
+Why: app/gc_tuning.py freezes whatever survives two young collections, an open websocket's
+objects included. Frozen objects are still freed by reference counting when the socket closes,
+but objects in a reference cycle are not: they wait for the scheduled full collection (hours),
+so every cycle a connection leaves becomes memory that grows with connection churn. Measured with
+`bench/gc_census.py` and gc.DEBUG_SAVEALL: each connection eventlet served left ~73 objects of
+cyclic garbage (the protocol, its socket, buffered reader and writer, headers, input): 1,000
+connects a minute is ~4 million objects an hour held until the full collection.
+
+Each fix below is small enough to go upstream as it is, and tests/test_gc_tuning.py checks that a
+served connection leaves no cycle behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def break_eventlet_cycles() -> None:
+    """eventlet.wsgi: `environ['eventlet.set_idle']` is a closure over the protocol object, and the
+    protocol keeps `environ`: protocol -> environ -> set_idle -> cell -> protocol. The closure needs
+    only the connection's state list, so it gets one that refers to that list alone (the upstream fix
+    would write `conn_state = self.conn_state` before `def set_idle` in HttpProtocol.get_environ)."""
+    import eventlet.wsgi as ewsgi
+
+    protocol = ewsgi.HttpProtocol
+    if getattr(protocol, "_masterchat_no_cycle", False):
+        return
+    original = protocol.get_environ
+
+    def get_environ(self: Any) -> dict[str, Any]:
+        env = original(self)
+        conn_state = self.conn_state
+
+        def set_idle() -> None:
+            conn_state[2] = ewsgi.STATE_IDLE
+
+        env["eventlet.set_idle"] = set_idle  # replaces the closure over `self`, which is then freed
+        return env
+
+    protocol.get_environ = get_environ
+    protocol._masterchat_no_cycle = True
+
+
+class _NoApp:
+    """What gevent-websocket's WebSocket.current_app returns for an app without `current_app`."""
+
+    def on_close(self, *_args: Any) -> None:
+        """Nothing to tell: the app learns of the close from its own read loop."""
+
+
+_NO_APP = _NoApp()
+
+
+def break_gevent_cycles() -> None:
+    """gevent-websocket: `WebSocket.current_app` defines a new class (`MockApp`) on every call when
+    the WSGI app has no `current_app`, which is ours; a class is a cycle of ~60 objects (type, dict,
+    mro, descriptors) and each closed websocket made one. One shared instance of one class does the
+    same (the upstream fix is moving `MockApp` to module level)."""
+    from geventwebsocket.websocket import WebSocket
+
+    if getattr(WebSocket, "_masterchat_no_cycle", False):
+        return
+
+    def current_app(self: Any) -> Any:
+        return getattr(self.handler.server.application, "current_app", _NO_APP)
+
+    WebSocket.current_app = property(current_app)
+    WebSocket._masterchat_no_cycle = True
