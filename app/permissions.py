@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import ColumnElement, and_, bindparam, select, union_all
 
 from app.errors import Forbidden, NotFound
 from app.extensions import db
@@ -179,14 +179,48 @@ def access_wall(viewer_id: int, owner_id: int) -> User:
     return owner
 
 
+# ----- bans: a moderator's ban hides the person and what they wrote from everyone else -----------------
+# (the admin page's own list, app/services/admin.py, still shows them).
+
+
+def not_banned(user: Any = User) -> ColumnElement[bool]:
+    """SQL: the user (User or an alias of it) is not banned; the one spelling of a ban in a query."""
+    return user.banned_at.is_(None)
+
+
+def listed(user: Any = User) -> ColumnElement[bool]:
+    """SQL: the user may appear in a list of people shown to others: not banned, not deleted.
+
+    Every listing of people adds it to the User rows it shows, and every count of them: friends and
+    friend requests (app/services/friends.py), community members (communities.py), the directory and
+    search (users.py), the masters' catalogue (catalog.py). The admin page's list does not."""
+    return and_(not_banned(user), user.deleted_at.is_(None))
+
+
 def banned_user_ids() -> list[int]:
     """The ids of banned users: their posts and comments are hidden everywhere until they are unbanned."""
-    return list(db.session.scalars(select(User.id).where(User.banned_at.is_not(None))))
+    return list(db.session.scalars(select(User.id).where(~not_banned())))
 
 
 def is_banned(user_id: int) -> bool:
     """Whether this user is banned (their posts and comments are hidden)."""
-    return db.session.scalar(select(User.id).where(User.id == user_id, User.banned_at.is_not(None))) is not None
+    return db.session.scalar(select(User.id).where(User.id == user_id, ~not_banned())) is not None
+
+
+def is_site_admin(user: Any) -> bool:
+    """Whether this user (a User or None) is a site administrator: the role, not banned, not deleted."""
+    return bool(getattr(user, "is_admin", False)) and user.banned_at is None and user.deleted_at is None
+
+
+def access_person(viewer_id: int, user_id: int) -> User:
+    """A person whose page (profile, friends) the viewer may open, or NotFound: no such user, or one who
+    is banned while the viewer is neither them nor a site admin (a ban hides the person like their posts)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.banned_at is not None and viewer_id != user_id and not is_site_admin(db.session.get(User, viewer_id)):
+        raise NotFound("No such user.")
+    return user
 
 
 def check_post_visible(viewer_id: int, post: Post) -> str | None:
@@ -294,7 +328,7 @@ def visible_post_ids(viewer_id: int, post_ids: list[int]) -> list[int]:
 
 def require_site_admin(user: Any) -> Any:
     """The user, when they are a site administrator (not banned, not deleted); Forbidden otherwise."""
-    if not getattr(user, "is_admin", False) or user.banned_at is not None or user.deleted_at is not None:
+    if not is_site_admin(user):
         raise Forbidden("Site administrators only.", {"reason": "not_site_admin"})
     return user
 

@@ -65,7 +65,7 @@ def test_a_ban_closes_sockets_refuses_login_hides_the_card_and_is_audited(client
     )
     assert err["details"]["reason"] == "spam"
     assert socket_client(spammer).is_connected() is False
-    assert spammer.id not in [m["user_id"] for m in client.get("/api/masters").get_json()["items"]]
+    assert spammer.id not in [m["user"]["id"] for m in client.get("/api/masters").get_json()["items"]]
     assert_error(client.get(f"/api/masters/{spammer.id}"), 404)
     assert_error(client.post(f"/api/admin/users/{spammer.id}/ban", headers=admin.headers, json={}), 409)
 

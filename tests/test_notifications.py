@@ -103,6 +103,36 @@ def test_stored_notifications_unread_count_and_mark_read(market, client):
     assert all(n["read_at"] for n in read)
 
 
+def test_the_bell_lists_an_offer_or_request_with_its_current_status_not_the_one_it_was_sent_with(market, client):
+    """The bell offers Accept/Reject (offer:new) and Take/Turn down (a direct request:new) only while the
+    offer is live and the request open: once it is taken elsewhere, the listing says what it became."""
+    customer = market.make_user()
+    winner, loser, target = market.master("plumbing"), market.master("plumbing"), market.master("plumbing")
+    req = market.request(customer)
+    o_win, o_lose = market.offer(winner, req["id"]), market.offer(loser, req["id"])
+
+    def offer_statuses() -> dict[int, str]:
+        items = client.get("/api/notifications", headers=customer.headers).get_json()["items"]
+        return {n["payload"]["offer"]["id"]: n["payload"]["offer"]["status"] for n in items if n["kind"] == "offer:new"}
+
+    assert offer_statuses() == {o_win["id"]: "live", o_lose["id"]: "live"}
+    # Accepted from the request's page, not from the bell: the notifications stay unread.
+    assert client.post(f"/api/offers/{o_win['id']}/accept", headers=customer.headers).status_code == 200
+    assert offer_statuses() == {o_win["id"]: "accepted", o_lose["id"]: "declined"}
+    assert_error(client.post(f"/api/offers/{o_lose['id']}/accept", headers=customer.headers), 409)
+
+    direct = market.request(customer, master_id=target.id)
+
+    def direct_status() -> str:
+        items = client.get("/api/notifications", headers=target.headers).get_json()["items"]
+        requests = [n["payload"]["request"] for n in items if n["kind"] == "request:new"]
+        return next(r["status"] for r in requests if r["id"] == direct["id"])
+
+    assert direct_status() == "open"
+    assert client.post(f"/api/requests/{direct['id']}/cancel", headers=customer.headers).status_code == 200
+    assert direct_status() == "cancelled"
+
+
 def test_notification_bad_input(market, client):
     user = market.make_user()
     for body in ({}, {"ids": []}, {"ids": "1"}, {"ids": ["x"]}, {"all": "yes"}, {"ids": [1.5]}):

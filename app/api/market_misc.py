@@ -8,20 +8,15 @@ from app.api.base import ApiBlueprint
 from app.events.notifications import NotificationPage
 from app.schemas.market import MarkReadIn, NotificationQuery, StatsOut, UnreadOut, UserStatsOut
 from app.services import notifications, reviews
-from app.shapes.market import notification_out
 
 bp = ApiBlueprint("market_misc", __name__, tag="notifications", url_prefix="/api")
 
 
 @bp.route_spec("/notifications", "GET", query=NotificationQuery, response=NotificationPage, errors=(401, 422))
 def list_notifications(query: NotificationQuery):
-    """My notifications, newest first (unread=1 for the unread ones), with the unread count."""
-    items, next_cursor = notifications.list_notifications(g.user.id, bool(query.unread), query.limit, query.before)
-    return {
-        "items": [notification_out(n) for n in items],
-        "next": next_cursor,
-        "unread": notifications.unread_count(g.user.id),
-    }
+    """My notifications, newest first (unread=1 for the unread ones), with the unread count; an offer's or a
+    request's status in them is the current one."""
+    return notifications.notifications_page(g.user.id, bool(query.unread), query.limit, query.before)
 
 
 @bp.route_spec("/notifications/read", "POST", body=MarkReadIn, response=UnreadOut, errors=(401, 422))

@@ -10,7 +10,6 @@ from app.schemas.social import ProfileOut
 from app.schemas.users import EmailConfirmIn, ProfilePatch, UserOut, UserPage, UserSearchQuery
 from app.services import account_email
 from app.services import users as service
-from app.services.friends import social_profile
 
 bp = ApiBlueprint("users", __name__, tag="users", url_prefix="/api/users")
 
@@ -54,8 +53,8 @@ def put_avatar():
 
 @bp.route_spec("/<int:user_id>", "GET", response=ProfileOut, errors=(401, 404))
 def get_user(user_id: int):
-    """A user's public profile, with our friendship, their friend count and our mutual friends."""
-    return {**service.profile(service.get_user(user_id), g.user.id), **social_profile(g.user.id, user_id)}
+    """A user's public profile, with our friendship, their friend count and our mutual friends (404 while banned)."""
+    return service.public_profile(g.user.id, user_id)
 
 
 @bp.route_spec("", "GET", query=UserSearchQuery, response=UserPage, errors=(401, 422))

@@ -15,6 +15,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationError
 from app.extensions import db
 from app.models import User
 from app.models.market import Category, Master, Review, Service, master_categories
+from app.permissions import listed
 from app.services.reference import check_categories, check_city, city_filter_key, with_descendants
 from app.shapes.market import review_out, service_out, short_card
 
@@ -59,8 +60,8 @@ def get_master(master_id: int) -> Master:
 
 
 def hidden_masters() -> tuple[Any, ...]:
-    """WHERE clauses (on User) that leave out banned and deleted accounts' cards."""
-    return (User.banned_at.is_(None), User.deleted_at.is_(None))
+    """WHERE clauses (on User) that leave out banned and deleted accounts' cards (app.permissions.listed)."""
+    return (listed(),)
 
 
 def master_card(master_id: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
 from app.models.social import Community, CommunityMember
-from app.permissions import MEMBER_ROLES, access_community, access_community_admin
+from app.permissions import MEMBER_ROLES, access_community, access_community_admin, listed
 from app.realtime import run_everywhere_after_commit
 from app.services.community_chat import sync_chat
 from app.services.notifications import notify
@@ -30,12 +30,14 @@ from app.shapes.users import brief
 
 
 def _counts(ids: list[int]) -> dict[int, int]:
+    """members_count of each community: its members as the member list shows them (not banned, not deleted)."""
     if not ids:
         return {}
     return dict(
         db.session.execute(
             select(CommunityMember.community_id, func.count())
-            .where(CommunityMember.community_id.in_(ids), CommunityMember.role.in_(MEMBER_ROLES))
+            .join(User, User.id == CommunityMember.user_id)
+            .where(CommunityMember.community_id.in_(ids), CommunityMember.role.in_(MEMBER_ROLES), listed())
             .group_by(CommunityMember.community_id)
         ).all()
     )
@@ -221,14 +223,15 @@ def leave(user_id: int, community_id: int) -> None:
 def list_members(
     user_id: int, community_id: int, role: str | None, limit: int, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Members (of a closed community: for members only); pending requests for admins only."""
+    """Members (of a closed community: for members only); pending requests for admins only; banned and
+    deleted accounts left out of both."""
     _community, my_role = access_community(user_id, community_id, content=True)
     if role == "pending" and my_role not in ("owner", "admin"):
         raise Forbidden("Only admins see join requests.", {"reason": "not_an_admin"})
     stmt = (
         select(CommunityMember, User)
         .join(User, User.id == CommunityMember.user_id)
-        .where(CommunityMember.community_id == community_id)
+        .where(CommunityMember.community_id == community_id, listed())
         .order_by(User.id.desc())
         .limit(limit + 1)
     )

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.social import Block, Friendship
-from app.permissions import is_blocked
+from app.permissions import access_person, is_blocked, listed
 from app.presence import presence
 from app.realtime import run_everywhere_after_commit
 from app.services.notifications import notify
@@ -87,7 +87,7 @@ def ask(user_id: int, other_id: int) -> tuple[dict[str, Any], bool]:
 def _ask(user_id: int, other_id: int) -> tuple[dict[str, Any], bool]:
     with write_tx() as session:
         me = _user(user_id)
-        _user(other_id)
+        access_person(user_id, other_id)  # a banned person is nobody to ask (or to accept) while banned
         if is_blocked(other_id, user_id):
             raise Forbidden("This person does not accept friend requests from you.", {"reason": "blocked"})
         if is_blocked(user_id, other_id):
@@ -139,32 +139,39 @@ def friend_ids(user_id: int) -> list[int]:
 
 
 def friends_count(user_id: int) -> int:
-    """How many friends a user has."""
-    return db.session.scalar(select(func.count()).select_from(friend_ids_query(user_id).subquery()))
+    """How many friends a user has, counted as their friends list shows them (banned and deleted accounts left out)."""
+    ids = friend_ids_query(user_id).subquery()
+    return db.session.scalar(
+        select(func.count()).select_from(ids).join(User, User.id == ids.c.friend_id).where(listed())
+    )
 
 
 def mutual_count(a: int, b: int) -> int:
-    """How many friends two users share."""
+    """How many friends two users share (banned and deleted accounts left out, as in the lists)."""
     if a == b:
         return 0
     mine = friend_ids_query(a).subquery()
     theirs = friend_ids_query(b).subquery()
     return db.session.scalar(
-        select(func.count()).select_from(mine).join(theirs, theirs.c.friend_id == mine.c.friend_id)
+        select(func.count())
+        .select_from(mine)
+        .join(theirs, theirs.c.friend_id == mine.c.friend_id)
+        .join(User, User.id == mine.c.friend_id)
+        .where(listed())
     )
 
 
 def list_friends(
     viewer_id: int, user_id: int | None, q: str, limit: int, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Friends of a user (mine by default) as briefs with `online`, by id descending; Forbidden if they
-    blocked me."""
+    """Friends of a user (mine by default) as briefs with `online`, by id descending, banned and deleted
+    accounts left out; Forbidden if they blocked me, NotFound for nobody or a banned person."""
     owner = user_id or viewer_id
-    _user(owner)
+    access_person(viewer_id, owner)
     if owner != viewer_id and is_blocked(owner, viewer_id):
         raise Forbidden("This person's page is closed to you.", {"reason": "blocked"})
     ids = friend_ids_query(owner).subquery()
-    stmt = select(User).join(ids, ids.c.friend_id == User.id).order_by(User.id.desc()).limit(limit + 1)
+    stmt = select(User).join(ids, ids.c.friend_id == User.id).where(listed()).order_by(User.id.desc()).limit(limit + 1)
     if before is not None:
         stmt = stmt.where(User.id < before)
     for word in q.lower().split():
@@ -185,14 +192,15 @@ def list_friends(
 def list_requests(
     user_id: int, direction: str, limit: int, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """Pending requests to me (`incoming`) or from me (`outgoing`), newest first; the cursor is the other's id."""
+    """Pending requests to me (`incoming`) or from me (`outgoing`), newest first (banned and deleted accounts left out);
+    the cursor is the other's id."""
     f = Friendship
     other = f.user_low + f.user_high - user_id  # the other person of the pair
     cond = f.requested_by != user_id if direction == "incoming" else f.requested_by == user_id
     stmt = (
         select(f, User)
         .join(User, User.id == other)
-        .where(or_(f.user_low == user_id, f.user_high == user_id), f.status == "pending", cond)
+        .where(or_(f.user_low == user_id, f.user_high == user_id), f.status == "pending", cond, listed())
         .order_by(User.id.desc())
         .limit(limit + 1)
     )

@@ -12,10 +12,11 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import User
 from app.models.base import isoformat
-from app.permissions import can_see_presence, presence_visible_to
+from app.permissions import access_person, can_see_presence, listed, presence_visible_to
 from app.presence import presence
 from app.services.account_email import check_current_password, request_email_change
 from app.services.catalog import refresh_master_search
+from app.services.friends import social_profile
 from app.services.reference import check_city
 from app.services.uploads import check_upload_rate, read_limited, store_image, upload_dir
 from app.shapes.users import brief
@@ -57,6 +58,14 @@ def profiles(users: list[User], viewer_id: int) -> list[dict[str, Any]]:
     return [
         profile(u, viewer_id, online.is_online(u.id) if u.id in visible else None, presence_checked=True) for u in users
     ]
+
+
+def public_profile(viewer_id: int, user_id: int) -> dict[str, Any]:
+    """A person's profile with our friendship, their friend count and our mutual friends (GET /api/users/<id>).
+
+    NotFound for nobody, and for a banned person unless the viewer is a site admin
+    (app.permissions.access_person)."""
+    return {**profile(access_person(viewer_id, user_id), viewer_id), **social_profile(viewer_id, user_id)}
 
 
 def get_user(user_id: int) -> User:
@@ -133,7 +142,7 @@ def search_users(
     stmt = (
         select(User)
         # deleted accounts are no longer in the directory; banned ones are hidden while banned
-        .where(User.deleted_at.is_(None), User.banned_at.is_(None))
+        .where(listed())
         .order_by(User.id if ascending else User.id.desc())
         .limit(limit + 1)
     )

@@ -31,6 +31,11 @@ addStrings({
     "bell.open_request": "Открыть заявку",
     "bell.make_offer": "Предложить",
     "bell.open_chat": "Открыть чат",
+    "bell.offer_is_accepted": "Предложение принято",
+    "bell.offer_is_rejected": "Предложение отклонено",
+    "bell.offer_is_withdrawn": "Мастер отозвал предложение",
+    "bell.offer_is_closed": "Заявка уже закрыта",
+    "bell.request_is": "Заявка {status}",
   },
   en: {
     "bell.title": "Notifications",
@@ -61,5 +66,10 @@ addStrings({
     "bell.open_request": "Open request",
     "bell.make_offer": "Make an offer",
     "bell.open_chat": "Open chat",
+    "bell.offer_is_accepted": "Offer accepted",
+    "bell.offer_is_rejected": "Offer declined",
+    "bell.offer_is_withdrawn": "The master withdrew the offer",
+    "bell.offer_is_closed": "The request is already closed",
+    "bell.request_is": "The request is {status}",
   },
 });

@@ -55,4 +55,17 @@ export const handlers = {
     if (S().items.some((x) => x.id === n.id)) return;
     notifications.set({ items: [n, ...S().items], unread: S().unread + 1, latest: n });
   },
+  // A request changed (an offer taken or withdrawn, the request cancelled...): the bell must stop offering
+  // Accept or Take for what is no longer open. A request's items take its new status from the event; a live
+  // offer's status is not in it, so those are read again (the server gives their current status).
+  "request:updated": (req) => {
+    if (S().status !== "ready") return;
+    const items = S().items;
+    const stale = (n) => n.kind === "request:new" && n.payload?.request?.id === req.id && n.payload.request.status !== req.status;
+    if (items.some(stale)) {
+      notifications.set({ items: items.map((n) => (stale(n) ? { ...n, payload: { ...n.payload, request: { ...n.payload.request, status: req.status } } } : n)) });
+    }
+    const liveOffer = (n) => n.kind === "offer:new" && n.payload?.request_id === req.id && n.payload.offer?.status === "live";
+    if (items.some(liveOffer)) loadNotifications(true);
+  },
 };

@@ -48,6 +48,16 @@ function describe(n) {
 
 const who = (user) => (user ? user.display_name || user.username : t("bell.someone"));
 
+// What became of an offer that is no longer live (`declined`: another offer was taken or the request closed).
+const OFFER_STATES = {
+  accepted: "bell.offer_is_accepted",
+  rejected: "bell.offer_is_rejected",
+  declined: "bell.offer_is_closed",
+  withdrawn: "bell.offer_is_withdrawn",
+};
+
+const stateNote = (text) => el("span", { class: "muted small notif-state", text });
+
 function actions(n, close) {
   const p = n.payload || {};
   const go = (hash) => { markRead([n.id]); close(); location.hash = hash; };
@@ -63,18 +73,27 @@ function actions(n, close) {
       if (!primary) return;
       close();
       location.hash = res.chat ? `#/chats/${res.chat.id}` : `#/requests/${requestId}`;
-    } catch (err) { toast(errorText(err), "error"); }
+    } catch (err) {
+      toast(errorText(err), "error");
+      loadNotifications(true); // it changed meanwhile (say, accepted in another tab): show what it is now
+    }
   } });
-  if (n.kind === "offer:new" && p.offer && !n.read_at) { // once acted on (read), only the links remain
+  // The server gives the offer's and the request's current status (not the one when it was sent), so the
+  // buttons are offered only while there is something to answer; otherwise the item says what became of it.
+  const offerOpen = n.kind === "offer:new" && p.offer && p.offer.status === "live";
+  const requestOpen = n.kind === "request:new" && p.request && p.request.status === "open";
+  if (n.kind === "offer:new" && p.offer && !offerOpen) out.push(stateNote(t(OFFER_STATES[p.offer.status] || "bell.offer_is_closed")));
+  if (n.kind === "request:new" && p.request && !requestOpen) out.push(stateNote(t("bell.request_is", { status: t(`status.${p.request.status}`) })));
+  if (offerOpen && !n.read_at) { // once acted on (read), only the links remain
     out.push(act(t("bell.accept"), "accept", `/offers/${p.offer.id}/accept`, t("bell.accepted_toast"), true));
     out.push(act(t("bell.reject"), "reject", `/offers/${p.offer.id}/reject`, t("bell.rejected_toast"), false));
   }
-  if (n.kind === "request:new" && p.direct && !n.read_at) { // a request sent to me: take it or turn it down here
+  if (requestOpen && p.direct && !n.read_at) { // a request sent to me: take it or turn it down here
     out.push(act(t("bell.take"), "take", `/requests/${requestId}/accept`, t("bell.taken_toast"), true));
     out.push(act(t("bell.turn_down"), "decline", `/requests/${requestId}/decline`, t("bell.declined_toast"), false));
   }
   if (n.kind === "request:new") {
-    out.push(el("button", { type: "button", class: "small ghost", text: p.direct ? t("bell.open_request") : t("bell.make_offer"), onclick: () => go(`#/requests/${requestId}`) }));
+    out.push(el("button", { type: "button", class: "small ghost", text: p.direct || !requestOpen ? t("bell.open_request") : t("bell.make_offer"), onclick: () => go(`#/requests/${requestId}`) }));
   }
   if (n.kind === "friend:request" && p.user && !n.read_at) { // accept or turn down right here
     out.push(act(t("friend.accept"), "accept-friend", `/friends/${p.user.id}`, t("friend.are_friends"), false));
