@@ -60,15 +60,20 @@ function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
+let finished = false;
 const stdinLines = [];
 let stdinWaiter = null;
 if (cfg.sync) {
-  createInterface({ input: process.stdin }).on("line", (line) => {
+  const rl = createInterface({ input: process.stdin });
+  rl.on("line", (line) => {
     if (stdinWaiter) {
       const w = stdinWaiter;
       stdinWaiter = null;
       w(line);
     } else stdinLines.push(line);
+  });
+  rl.on("close", () => {
+    if (!finished) process.exit(4); // the wrapper is gone: stop, do not drive on unobserved
   });
 }
 function handshake() {
@@ -178,6 +183,7 @@ async function connectAll() {
     connect_p50_ms: percentile(times, 50),
     connect_p99_ms: percentile(times, 99),
     connect_max_ms: percentile(times, 100),
+    driver_rss_mb: round(process.memoryUsage().rss / 2 ** 20, 1),
   };
 }
 
@@ -440,6 +446,7 @@ async function main() {
   }
   const stormResult = opt.storm > 0 ? await storm(opt.storm) : null;
   const passedSteps = done.filter((s) => s.passed);
+  finished = true;
   emit({
     event: "result",
     driver: "socket.io-client",
@@ -455,6 +462,7 @@ async function main() {
     best_rate: passedSteps.length ? passedSteps[passedSteps.length - 1].rate : null,
     storm: stormResult,
     unknown_messages: unknown,
+    driver_rss_mb: round(process.memoryUsage().rss / 2 ** 20, 1),
     runtime_s: round((performance.now() - started) / 1000),
   });
   for (const s of sockets) s?.disconnect();
