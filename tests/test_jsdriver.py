@@ -62,6 +62,7 @@ def jsdriver_ready() -> None:
 @pytest.mark.live
 @pytest.mark.timeout(300)
 def test_js_driver_delivers_every_acked_message_once(live_server, jsdriver_ready, tmp_path):
+    """bench/jsbench.py with 20 users (two rooms), 10 msg/s for 2 s, then 5 users drop and reconnect at once."""
     out = tmp_path / "js.json"
     cmd = [sys.executable, str(ROOT / "bench" / "jsbench.py"), "--url", live_server.url]
     cmd += ["--db", live_server.env["DATABASE_URL"], "--users", "20", "--room-size", "10"]
