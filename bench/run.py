@@ -7,6 +7,10 @@ at the first failing step. Results go to a JSON file, a PNG, and a table in docs
 between the `bench:start` / `bench:end` markers (the rest of that file is left alone).
 
     nice -n 10 .venv/bin/python bench/run.py --users 1000 --rates 100,200,400,800 --modes eventlet,gevent
+
+--driver js runs the steps with bench/jsdriver (the official socket.io-client in one Node process, through
+bench/jsbench.py) instead: the users connect once per series and stay for every step, one sender per room.
+Either way every step reports the server's CPU ms per delivery.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # jsbench (--driver js)
 from loadtest.worker import raise_fd_limit  # noqa: E402
 
 PYTHON = sys.executable
@@ -172,7 +177,53 @@ def run_step(server: Server | External, seed_file: str | None, args, users: int,
     # exit 1 with a result: the run finished and a threshold did not hold (the step fails, it is no error)
     if proc.returncode not in (0, 1) or not out.exists():
         return {"error": proc.stderr[-1500:], "rate": rate, "users": users}
-    return json.loads(out.read_text())
+    step = json.loads(out.read_text())
+    # the server's CPU time while sending and draining (psutil samples, 0.5 s apart) per delivery
+    cpu_ms = step.get("server_cpu_send_ms")
+    step["server_cpu_ms_per_delivery"] = round(cpu_ms / step["delivered"], 4) if cpu_ms and step["delivered"] else None
+    return step
+
+
+def run_js_series(server: Server | External, seed_file: str | None, args, users: int, rates: list[float]) -> list[dict]:
+    """Every step of one series with the JS driver (bench/jsbench.py): one connect, then the rates in turn,
+    stopping at the first failing step; each step as a dict with the fields the table reads."""
+    import jsbench
+
+    seed_args = argparse.Namespace(
+        seed_file=seed_file, synthetic=seed_file is None, users=users, room_size=args.room_size, app_dir=None, db=None
+    )
+    drive = argparse.Namespace(
+        url=server.url,
+        connect_rate=args.ramp,
+        rates=",".join(f"{r:g}" for r in rates),
+        duration=args.duration,
+        grace=args.grace,
+        ack_timeout=10.0,
+        connect_timeout=30.0,
+        body_size=100,
+        max_p99_ms=args.max_p99_ms,
+        max_ack_errors=args.max_ack_errors or 0,
+        continue_on_fail=False,
+        storm=0,
+        storm_pause=1.0,
+        max_runtime=len(rates) * (2 * args.duration + 60) + users / max(args.ramp, 1) + 120,
+    )
+    config = jsbench.driver_config(jsbench.get_seed(seed_args), drive)
+    pids = [server.proc.pid] if server.proc is not None else getattr(server, "pids", [])
+    try:
+        result = jsbench.run_driver(config, pids[0] if pids else None, timeout=drive.max_runtime + 60)
+    except SystemExit as err:
+        return [{"error": str(err)[-1500:], "rate": rates[0], "users": users}]
+    steps = []
+    for step in result["steps"]:
+        step["connect_p99_ms"] = result["connect"]["connect_p99_ms"]
+        step["server_kb_per_user"] = None  # not sampled by the JS driver
+        step["driver"] = "js"
+        step["passed"] = step["passed"] and step["connected"] == users
+        steps.append(step)
+    if result.get("connect", {}).get("connect_failures"):
+        print(f"  connect failures: {result['connect']['connect_errors']}", flush=True)
+    return steps
 
 
 def threshold_flags(args) -> list[str]:
@@ -218,6 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the external server's worker pids: each step waits until they are idle",
     )
     p.add_argument("--label", default="", help="a note printed above the table (e.g. 'smoke run')")
+    p.add_argument(
+        "--driver",
+        choices=("python", "js"),
+        default="python",
+        help="python: `python -m loadtest` per step (default); js: bench/jsdriver, the official socket.io-client",
+    )
     args = p.parse_args(argv)
     if args.external and not args.external_seed:
         p.error("--external needs --external-seed")
@@ -242,10 +299,17 @@ def main(argv: list[str] | None = None) -> int:
                 try:
                     seed_file = server.seed(users, args.room_size)
                     steps, best = [], None
-                    for rate in rates:
-                        step_out = steps_dir / f"{target}-{mode}-{users}-{rate:g}.json"
-                        step = run_step(server, seed_file, args, users, rate, step_out)
-                        step["passed"] = passed(step, users)
+                    js_steps = run_js_series(server, seed_file, args, users, rates) if args.driver == "js" else None
+                    for n, rate in enumerate(rates):
+                        if js_steps is not None:
+                            if n >= len(js_steps):
+                                break
+                            step = js_steps[n]
+                            (steps_dir / f"{target}-{mode}-{users}-{rate:g}-js.json").write_text(json.dumps(step))
+                        else:
+                            step_out = steps_dir / f"{target}-{mode}-{users}-{rate:g}.json"
+                            step = run_step(server, seed_file, args, users, rate, step_out)
+                            step["passed"] = passed(step, users)
                         steps.append(step)
                         print(
                             f"{target:5} {server.mode:8} users={users:<6} rate={rate:<7g} "
@@ -254,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
                                 if "error" in step
                                 else f"delivered/s={step['delivered_per_s']:<9} p50={step['p50_ms']} "
                                 f"p99={step['p99_ms']} lost={step['lost']} connected={step['connected']} "
-                                f"cpu={step.get('server_cpu_pct')} -> {'pass' if step['passed'] else 'FAIL'}"
+                                f"cpu={step.get('server_cpu_pct')} "
+                                f"cpu/delivery={step.get('server_cpu_ms_per_delivery')} ms "
+                                f"-> {'pass' if step['passed'] else 'FAIL'}"
                             ),
                             flush=True,
                         )
@@ -263,7 +329,16 @@ def main(argv: list[str] | None = None) -> int:
                         best = step
                 finally:
                     server.stop()
-                series.append({"target": target, "mode": server.mode, "users": users, "steps": steps, "best": best})
+                series.append(
+                    {
+                        "target": target,
+                        "mode": server.mode,
+                        "users": users,
+                        "driver": args.driver,
+                        "steps": steps,
+                        "best": best,
+                    }
+                )
     report = {
         "command": shlex.join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
@@ -272,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         "p99_limit_ms": args.max_p99_ms,
         "thresholds": threshold_flags(args),
         "label": args.label,
+        "driver": args.driver,
         "series": series,
     }
     out.write_text(json.dumps(report, indent=2))
@@ -334,13 +410,14 @@ def markdown(report: dict, png: Path | None, doc_dir: Path) -> str:
         f"Command: `{report['command']}`  ",
         f"Machine: {m.get('nproc')} cores ({m.get('cpu', '?')}), Python {m.get('python')}, "
         f"Flask-SocketIO {m.get('flask_socketio', '?')}, python-socketio {m.get('python_socketio', '?')}, "
-        f"eventlet {m.get('eventlet', '?')}, gevent {m.get('gevent', '?')}; tester on the same machine.  ",
+        f"eventlet {m.get('eventlet', '?')}, gevent {m.get('gevent', '?')}; tester on the same machine"
+        f" ({driver_name(report.get('driver', 'python'))}).  ",
         f"Rooms of {report['room_size']}, {report['duration']:g} s per step; a step passes with every user "
         f"connected and the load tester's thresholds held (`{' '.join(report.get('thresholds', []))}`).",
         "",
         "| server | mode | users | best rate (msg/s) | deliveries/s | p50 ms | p99 ms | server CPU % "
-        "| connect p99 ms | KB/user idle (first step) | first failing step |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server CPU ms/delivery | connect p99 ms | KB/user idle (first step) | first failing step |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     best_of = {}
     for s in report["series"]:
@@ -356,12 +433,13 @@ def markdown(report: dict, png: Path | None, doc_dir: Path) -> str:
             )
         best_of[(s["target"], s["mode"], s["users"])] = b
         if b is None:
-            lines.append(f"| {s['target']} | {s['mode']} | {s['users']} | no step passed | | | | | | | {fail_txt} |")
+            lines.append(f"| {s['target']} | {s['mode']} | {s['users']} | no step passed | | | | | | | | {fail_txt} |")
             continue
         kb = s["steps"][0].get("server_kb_per_user")  # later steps start from a warmed-up heap
         lines.append(
             f"| {s['target']} | {s['mode']} | {s['users']} | {b['rate']:g} | {b['delivered_per_s']} | {b['p50_ms']} "
-            f"| {b['p99_ms']} | {b.get('server_cpu_pct')} | {b['connect_p99_ms']} | {kb} "
+            f"| {b['p99_ms']} | {b.get('server_cpu_pct')} | {b.get('server_cpu_ms_per_delivery')} "
+            f"| {b['connect_p99_ms']} | {kb} "
             f"| {fail_txt} |"
         )
     ratios = []
@@ -378,6 +456,13 @@ def markdown(report: dict, png: Path | None, doc_dir: Path) -> str:
         lines += ["", f"![p99 against offered load]({os.path.relpath(png, doc_dir)})"]
     lines += ["", END]
     return "\n".join(lines)
+
+
+def driver_name(driver: str) -> str:
+    """How the table names the load driver."""
+    if driver == "js":
+        return "bench/jsdriver: the official socket.io-client in one Node process, one sender per room"
+    return "python -m loadtest, one process per core"
 
 
 def update_doc(path: Path, block: str) -> None:

@@ -84,9 +84,22 @@ class ServerMonitor:
         if self._thread:
             self._thread.join(2)
 
+    def cpu_ms(self, phases: tuple[str, ...]) -> float | None:
+        """CPU time used in these phases, ms: each sample's CPU % times the time since the one before it
+        (so exact to within one sampling interval at the phases' edges)."""
+        if not self.samples:
+            return None
+        total, last = 0.0, None
+        for t, cpu, _rss, phase in self.samples:
+            if phase in phases:
+                total += cpu / 100 * (t - last if last is not None else self.interval) * 1000
+            last = t
+        return total
+
     def summary(self) -> dict:
-        """Mean CPU while sending, peak RSS overall."""
+        """Mean CPU while sending, CPU time while sending and draining, peak RSS overall."""
         sending = [s for s in self.samples if s[3] == "send"]
+        send_ms = self.cpu_ms(("send", "drain"))
         connecting = [s for s in self.samples if s[3] == "connect"]
         return {
             "server_cpu_connect_pct": (
@@ -95,5 +108,6 @@ class ServerMonitor:
             "server_pid": self.pid,
             "server_cpu_pct": round(sum(s[1] for s in sending) / len(sending), 1) if sending else None,
             "server_cpu_max_pct": round(max(s[1] for s in sending), 1) if sending else None,
+            "server_cpu_send_ms": round(send_ms, 1) if send_ms is not None else None,
             "server_rss_mb": round(max(s[2] for s in self.samples), 1) if self.samples else None,
         }

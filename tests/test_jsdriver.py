@@ -1,0 +1,103 @@
+"""The JS load driver (bench/jsdriver, the official socket.io-client, run by bench/jsbench.py) against a live server:
+20 users, one short step and a small reconnect storm; every acked message reaches every other member once.
+
+Needs Node.js and npm (`npm ci` runs here when bench/jsdriver/node_modules is missing); skipped without
+node, except in CI (CI=true), where a missing node is a failure."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+JSDRIVER = ROOT / "bench" / "jsdriver"
+STEP_FIELDS = {
+    "rate",
+    "sent",
+    "acked",
+    "expected",
+    "delivered",
+    "missing",
+    "duplicates",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "max_ms",
+    "connect_failures",
+    "server_cpu_ms",
+    "server_cpu_ms_per_delivery",
+    "driver_cpu_pct",
+    "passed",
+    "fail_reasons",
+}
+
+
+@pytest.fixture(scope="module")
+def jsdriver_ready() -> None:
+    """node and npm present (else skip, or fail under CI), and the driver's locked packages installed."""
+    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI requires {' and '.join(missing)} for the JS load driver (bench/jsdriver)")
+        pytest.skip(f"{' and '.join(missing)} missing: the JS load driver runs only where Node.js is installed")
+    if not (JSDRIVER / "node_modules" / "socket.io-client" / "package.json").exists():
+        proc = subprocess.run(
+            ["npm", "ci", "--prefix", str(JSDRIVER), "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.mark.live
+@pytest.mark.timeout(300)
+def test_js_driver_delivers_every_acked_message_once(live_server, jsdriver_ready, tmp_path):
+    """bench/jsbench.py with 20 users (two rooms), 10 msg/s for 2 s, then 5 users drop and reconnect at once."""
+    out = tmp_path / "js.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "jsbench.py"), "--url", live_server.url]
+    cmd += ["--db", live_server.env["DATABASE_URL"], "--users", "20", "--room-size", "10"]
+    cmd += ["--rates", "10", "--duration", "2", "--connect-rate", "100", "--grace", "5", "--storm", "5"]
+    cmd += ["--server-pid", str(live_server.proc.pid), "--max-runtime", "120", "--json", str(out)]
+    # its own process group: node (the wrapper's child) goes too if the wrapper is killed
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=live_server.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    assert proc.returncode == 0, (stdout[-2000:], stderr[-3000:])
+    assert "-> pass" in stdout
+
+    result = json.loads(out.read_text())
+    assert result["driver"] == "socket.io-client" and result["client_version"].startswith("4.")
+    assert result["connect"]["connected"] == 20 and result["connect"]["connect_failures"] == 0
+    (step,) = result["steps"]
+    assert set(step) >= STEP_FIELDS, STEP_FIELDS - set(step)
+    assert step["sent"] == 20 and step["acked"] == 20, step  # 10 msg/s for 2 s, from the two rooms' senders
+    assert step["expected"] == 20 * 9, step
+    assert step["delivered"] == step["expected"] and step["missing"] == 0, step
+    assert step["duplicates"] == 0 and step["connect_failures"] == 0, step
+    assert step["p50_ms"] is not None and step["p50_ms"] <= step["p90_ms"] <= step["p99_ms"] <= step["max_ms"]
+    assert step["server_cpu_ms"] > 0 and step["server_cpu_ms_per_delivery"] > 0, step
+    assert step["passed"] and result["best_rate"] == 10
+    storm = result["storm"]
+    assert storm["users"] == 5 and storm["reconnected"] == 5 and storm["failed"] == 0, storm
