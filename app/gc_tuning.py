@@ -57,9 +57,10 @@ _stats: dict[str, Any] = {
     "freezes": 0,
     "full_collections": 0,
 }
-_started: list[float] = []
+_started: list[tuple[float, float]] = []
 _warn_ms = 50.0
 _freeze_on_survival = False
+_freeze_generation = 1  # collections of this generation and older freeze what survived them
 # (generation, seconds) of each collection, for app/metrics.py: a deque's append takes no lock that
 # the interrupted code could hold (the callback runs wherever an allocation triggered the collector).
 _pauses: deque[tuple[int, float]] = deque(maxlen=10_000)
@@ -68,11 +69,13 @@ _pauses: deque[tuple[int, float]] = deque(maxlen=10_000)
 def _on_gc(phase: str, info: dict[str, Any]) -> None:
     """gc.callbacks hook: time each collection and remember the longest per generation."""
     if phase == "start":
-        _started.append(time.perf_counter())
+        _started.append((time.perf_counter(), time.thread_time()))
         return
     if not _started:
         return
-    ms = (time.perf_counter() - _started.pop()) * 1000.0
+    wall, cpu = _started.pop()
+    ms = (time.perf_counter() - wall) * 1000.0
+    cpu_ms = (time.thread_time() - cpu) * 1000.0  # the collector's own work; wall time adds preemption
     gen = info.get("generation", 0)
     _pauses.append((gen, ms / 1000.0))
     with _lock:
@@ -80,10 +83,16 @@ def _on_gc(phase: str, info: dict[str, Any]) -> None:
         _stats["pause_ms_total"][gen] += ms
         if ms > _stats["pause_ms_max"][gen]:
             _stats["pause_ms_max"][gen] = ms
-    if gen >= 1 and _freeze_on_survival:
+    if _freeze_on_survival and gen >= _freeze_generation:
         gc.freeze()  # survivors of a generation-0 and a generation-1 collection leave the collector's way
     if ms > _warn_ms:
-        log.warning("gc: generation %d collection paused the process %.0f ms (%d freed)", gen, ms, info["collected"])
+        log.warning(
+            "gc: generation %d collection paused the process %.0f ms (%.0f ms CPU, %d freed)",
+            gen,
+            ms,
+            cpu_ms,
+            info["collected"],
+        )
 
 
 def stats() -> dict[str, Any]:
@@ -108,6 +117,7 @@ def census(types: int = 0) -> dict[str, Any]:
         "walked": sum(len(objects) for objects in generations),
         "frozen": gc.get_freeze_count(),
         "freeze_on_survival": _freeze_on_survival,
+        "freeze_generation": _freeze_generation,
     }
     out["tracked"] = out["walked"] + out["frozen"]
     if types:
@@ -171,34 +181,37 @@ def tune(config: dict[str, Any], spawn: Callable[..., Any] | None = None) -> boo
     measure(float(config.get("GC_WARN_MS", 50)))
     if not config.get("GC_TUNING", True):
         return False
-    global _freeze_on_survival
+    global _freeze_on_survival, _freeze_generation
     gc.collect()
     gc.freeze()
     _, _, threshold2 = gc.get_threshold()
     gc.set_threshold(int(config.get("GC_THRESHOLD0", 10_000)), int(config.get("GC_THRESHOLD1", 10)), threshold2)
     _freeze_on_survival = bool(config.get("GC_FREEZE_ON_SURVIVAL", True))
+    _freeze_generation = int(config.get("GC_FREEZE_GENERATION", 1))
     freeze_every = float(config.get("GC_FREEZE_INTERVAL", 10))
     full_every = float(config.get("GC_FULL_INTERVAL", 21_600))
-    if spawn is not None and freeze_every > 0:
+    if spawn is not None and (freeze_every > 0 or full_every > 0):
         spawn(_maintain, freeze_every, full_every)
     log.info("gc: tuned (threshold %s, %d objects frozen at start-up)", gc.get_threshold(), gc.get_freeze_count())
     return True
 
 
 def _maintain(freeze_every: float, full_every: float, sleep: Callable[[float], None] | None = None) -> None:
-    """The periodic task: freeze survivors often, run the full collection rarely."""
+    """The periodic task: freeze survivors every freeze_every seconds (0: never), run the full
+    collection every full_every seconds (0: never)."""
     if sleep is None:
         from app.extensions import socketio
 
         sleep = socketio.sleep
+    tick = freeze_every if freeze_every > 0 else full_every
     last_full = time.monotonic()
     while True:
-        sleep(freeze_every)
+        sleep(tick)
         try:
             if full_every > 0 and time.monotonic() - last_full >= full_every:
                 full_collection()
                 last_full = time.monotonic()
-            else:
+            elif freeze_every > 0:
                 freeze_survivors()
             log.info("%s", summary())
         except Exception:  # the collector's upkeep must never take the server down

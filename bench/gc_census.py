@@ -31,24 +31,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.run import PYTHON, Server  # noqa: E402
 
-PAUSE = re.compile(r"generation (\d) collection paused the process (\d+) ms")
+PAUSE = re.compile(r"generation (\d) collection paused the process (\d+) ms \((\d+) ms CPU")
 LOAD_KEYS = ("connected", "connect_p99_ms", "sent", "acked", "expected", "delivered", "lost", "duplicates", "p50_ms")
 LOAD_KEYS += ("p99_ms", "max_ms", "server_cpu_pct", "server_rss_idle_mb", "server_rss_mb", "server_kb_per_user")
 FULL = re.compile(r"scheduled full collection: (\d+) unreachable, (\d+) ms")
 
 
-def census(url: str, types: int = 0) -> dict:
+def census(url: str, types: int = 0, timeout: float = 30) -> dict:
     """The server's /metrics/gc answer."""
-    with urllib.request.urlopen(f"{url}/metrics/gc?types={types}", timeout=30) as res:
+    with urllib.request.urlopen(f"{url}/metrics/gc?types={types}", timeout=timeout) as res:
         return json.loads(res.read())
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/statm") as f:
+        return round(int(f.read().split()[1]) * 4096 / 2**20, 1)
 
 
 class Poller(threading.Thread):
     """Reads /metrics/gc every `every` seconds until stopped; keeps every sample."""
 
-    def __init__(self, url: str, every: float, users: int, types: int) -> None:
+    def __init__(self, url: str, every: float, users: int, types: int, pid: int) -> None:
         super().__init__(daemon=True)
-        self.url, self.every, self.users, self.want_types = url, every, users, types
+        self.url, self.every, self.users, self.want_types, self.pid = url, every, users, types, pid
         self.samples: list[dict] = []
         self.types: dict[str, int] | None = None
         self.done = threading.Event()
@@ -59,6 +65,7 @@ class Poller(threading.Thread):
         while not self.done.is_set():
             try:
                 sample = census(self.url)
+                sample["rss_mb"] = rss_mb(self.pid)
                 if self.types is None and self.want_types and sample["sockets"] >= self.users:
                     self.types = census(self.url, self.want_types).get("types")  # once, when all are in
                 sample["t"] = round(time.monotonic() - started, 2)
@@ -79,24 +86,36 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mode", default="eventlet")
     p.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server (repeatable)")
     p.add_argument("--types", type=int, default=15, help="unfrozen types to list at the peak")
+    p.add_argument("--scenario", help="a load-test scenario file (stages, churn) instead of --rate/--duration")
+    p.add_argument("--scenario-seconds", type=float, default=0, help="its total length, for the waits")
     p.add_argument("--out", help="JSON report")
     args = p.parse_args(argv)
 
     server = Server("app", args.mode)
-    run_seconds = args.users / args.ramp + args.duration + 60
+    server.start()
+    seed = server.seed(args.users, args.room_size)  # before the measured start: seeding takes a while
+    server.proc.terminate()
+    server.proc.wait(30)
+    server.log.close()
+    (server.tmp / "server.log").unlink()
+    run_seconds = args.users / args.ramp + (args.scenario_seconds or args.duration) + 60
+    # the first scheduled full collection comes after everyone has left, and says what cycles they left
     server.env.update({"LOG_LEVEL": "INFO", "GC_FULL_INTERVAL": str(int(run_seconds + 30))})
     for item in args.env:
         name, _, value = item.partition("=")
         server.env[name] = value
     server.start()
     try:
-        seed = server.seed(args.users, args.room_size)
         time.sleep(2)
         baseline = census(server.url)
-        poller = Poller(server.url, 0.5, args.users, args.types)
+        poller = Poller(server.url, 0.5, args.users, args.types, server.proc.pid)
         poller.start()
         cmd = [PYTHON, "-m", "loadtest", "--url", server.url, "--users", str(args.users)]
-        cmd += ["--room-size", str(args.room_size), "--rate", str(args.rate), "--duration", str(args.duration)]
+        cmd += ["--room-size", str(args.room_size)]
+        if args.scenario:
+            cmd += ["--scenario", args.scenario]
+        else:
+            cmd += ["--rate", str(args.rate), "--duration", str(args.duration)]
         cmd += ["--ramp", str(args.ramp), "--seed-file", seed, "--json", str(server.tmp / "load.json"), "--quiet"]
         cmd += ["--no-plot", "--server-pid", str(server.proc.pid), "--sender-share", str(1 / args.room_size)]
         subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=run_seconds + 600)
@@ -110,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         while time.monotonic() < deadline and full is None:
             time.sleep(2)
             full = FULL.search(log_path.read_text(errors="replace"))
-        after = census(server.url)
+        after = census(server.url, timeout=300)  # a server still saying goodbye to 10,000 sockets is slow
         log = log_path.read_text(errors="replace")
     finally:
         server.stop()
 
     samples = poller.samples
     peak = max(samples, key=lambda s: (s["sockets"], s["tracked"])) if samples else baseline
-    pauses = [(int(g), int(ms)) for g, ms in PAUSE.findall(log)]
+    pauses = [(int(g), int(ms), int(cpu)) for g, ms, cpu in PAUSE.findall(log)]
     report = {
         "users": args.users,
         "ramp": args.ramp,
@@ -132,12 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         "walked_max": max((s["walked"] for s in samples), default=0),
         "pause_ms_max": peak.get("pause_ms_max") if not samples else samples[-1]["pause_ms_max"],
         "collections": samples[-1]["collections"] if samples else None,
-        "pauses_over_warn": pauses,
+        "pauses_over_warn": pauses,  # (generation, wall ms, CPU ms)
         "after_tracked": after["tracked"],
         "after_full_collection": {"unreachable": int(full.group(1)), "ms": int(full.group(2))} if full else None,
         "types_at_peak": poller.types,
         "load": {k: load.get(k) for k in LOAD_KEYS},
-        "samples": [{k: s[k] for k in ("t", "sockets", "walked", "frozen")} for s in samples],
+        "samples": [{k: s[k] for k in ("t", "sockets", "walked", "frozen", "rss_mb")} for s in samples],
     }
     summary = {k: v for k, v in report.items() if k != "samples"}
     print(json.dumps(summary, indent=1))

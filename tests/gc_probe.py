@@ -2,7 +2,7 @@
 
 Run by tests/test_gc_tuning.py in a process of its own (the async libraries monkey-patch it):
 
-    python tests/gc_probe.py eventlet|gevent patched|unpatched CONNECTIONS
+    python tests/gc_probe.py eventlet|gevent patched|unpatched CONNECTIONS [silent]
 
 prints one JSON line: {"found": objects of cyclic garbage after CONNECTIONS websockets opened and
 closed, "types": the most common of them}. With app/server_cycles.py's fixes ("patched") a closed
@@ -15,6 +15,9 @@ from __future__ import annotations
 import sys
 
 MODE, PATCHED, CONNECTIONS = sys.argv[1], sys.argv[2] == "patched", int(sys.argv[3])
+# silent: the clients go quiet after connecting, so the server's websocket read times out (the way
+# about half the sockets ended at 10,000 users) before they close
+SILENT = len(sys.argv) > 4 and sys.argv[4] == "silent"
 if MODE == "eventlet":
     import eventlet
 
@@ -36,19 +39,24 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app import server_cycles  # noqa: E402
 
 CLIENT = """
-import sys, websocket
+import sys, time, websocket
+opened = []
 for _ in range(int(sys.argv[2])):
     ws = websocket.create_connection(sys.argv[1] + "/socket.io/?EIO=4&transport=websocket", timeout=10)
     ws.recv()                 # the Engine.IO handshake
     ws.send("40")             # Socket.IO connect
     ws.recv()
+    opened.append(ws)
+if sys.argv[3] == "silent":
+    time.sleep(3)             # no pong, no frame: the server's read (timeout 1 + 1 s) gives up first
+for ws in opened:
     ws.close()
 """
 
 
 def serve() -> tuple[int, callable]:
     """A Socket.IO server on a free port, in the background; returns the port and a stopper."""
-    sio = socketio.Server(async_mode=MODE)
+    sio = socketio.Server(async_mode=MODE, ping_interval=1, ping_timeout=1)
     app = socketio.WSGIApp(sio)
     if MODE == "eventlet":
         from eventlet import wsgi
@@ -70,13 +78,14 @@ def serve() -> tuple[int, callable]:
 
 def connect(port: int, count: int) -> None:
     """Open and close `count` websockets from another process (its objects are not ours to count)."""
-    subprocess.run([sys.executable, "-c", CLIENT, f"ws://127.0.0.1:{port}", str(count)], check=True, timeout=120)
+    mode = "silent" if SILENT else "polite"
+    subprocess.run([sys.executable, "-c", CLIENT, f"ws://127.0.0.1:{port}", str(count), mode], check=True, timeout=120)
 
 
 def settle() -> None:
     """Let the server finish the closed connections' greenlets."""
     sleep = eventlet.sleep if MODE == "eventlet" else __import__("gevent").sleep
-    for _ in range(20):
+    for _ in range(40):
         sleep(0.05)
 
 
