@@ -117,10 +117,10 @@ class Settings(BaseSettings):
     SQL_ECHO: bool = False
     # Garbage collection for thousands of sockets (app/gc_tuning.py, docs/PERFORMANCE.md).
     GC_TUNING: bool = True
-    GC_THRESHOLD0: int = Field(10_000, ge=1)
+    GC_THRESHOLD0: int = Field(5_000, ge=1)
     GC_THRESHOLD1: int = Field(10, ge=1)
     GC_FREEZE_ON_SURVIVAL: bool = True  # freeze survivors right after each collection of ...
-    GC_FREEZE_GENERATION: int = Field(1, ge=0, le=2)  # ... this generation or an older one
+    GC_FREEZE_GENERATION: int = Field(0, ge=0, le=2)  # ... this generation or an older one
     GC_FREEZE_INTERVAL: float = Field(10.0, ge=0)
     GC_FULL_INTERVAL: float = Field(21_600.0, ge=0)
     GC_WARN_MS: float = Field(50.0, ge=0)

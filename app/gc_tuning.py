@@ -13,24 +13,25 @@ What we do (docs/PERFORMANCE.md, "Garbage collection"):
 
 1. After start-up (imports, app, routes) `gc.freeze()` moves every object into the permanent
    generation: a quarter-million objects that can never become garbage are never walked again.
-2. Young collections stay small: GC_THRESHOLD0 (default 10,000 net container allocations instead
-   of 700) and GC_THRESHOLD1 (10) bound what a young collection walks to about 10,000 objects
-   (generation 0) and 110,000 (generation 1): single milliseconds to about 15 ms.
-3. Survivors are frozen as soon as they have survived: right after every collection of generation
-   1 or 2 (from the `gc.callbacks` hook; gc.freeze() splices lists, O(1)), what is still alive, such
-   as an open socket's session, greenlet and queues, leaves the collector's way. So generation 2
-   never grows and no collection ever walks the sockets that stay open; that is what paused the
-   process for 250 to 420 ms at 10,000 users when survivors were frozen only once a minute and
-   generation 1 held half a million objects. An object must survive a generation-0 and then a
-   generation-1 collection to be frozen, so short-lived cycles (a request in flight) are still
-   reclaimed young. A background task also freezes every GC_FREEZE_INTERVAL seconds (default 10),
-   for a quiet process whose young collections rarely run.
+2. Young collections stay small: GC_THRESHOLD0 (default 5,000 net container allocations instead
+   of 700) bounds what each collection walks: what was allocated since the last one.
+3. Survivors are frozen as soon as they have survived: right after every collection (of generation
+   GC_FREEZE_GENERATION, default 0, or older; from the `gc.callbacks` hook; gc.freeze() splices
+   lists, O(1)), what is still alive, such as an open socket's session, greenlet and queues, leaves
+   the collector's way. So the older generations never grow and no collection walks the sockets
+   that stay open. With survivors frozen once a minute and a young threshold of 50,000, generation
+   1 held up to 1.6 million objects at 10,000 users and its collections paused the process for up
+   to 1.2 s; frozen at once, the longest young pause measured was 49 ms (docs/PERFORMANCE.md,
+   "Garbage collection at 10,000 users"). What is in flight at a collection (a message being sent)
+   is frozen too and freed by reference counting when done; only if it is part of a reference cycle
+   does it wait for step 4, which is why tests/test_gc_tuning.py keeps socket events and closed
+   connections free of cycles (app/server_cycles.py). A background task also freezes every
+   GC_FREEZE_INTERVAL seconds (default 10), for a quiet process whose collections rarely run.
 4. Frozen objects are still freed by reference counting as usual; only garbage *cycles* among them
    wait for a full collection: every GC_FULL_INTERVAL seconds (default 21,600, six hours) everything
    is unfrozen, collected and frozen again. That is the one long pause left (it walks every live
-   object: about 0.5 s at 10,000 sockets), and what it reclaims is logged, so a growing figure
-   shows a new source of cyclic garbage. tests/test_gc_tuning.py keeps what a socket and a message
-   leave behind bounded.
+   object: about 0.5 s with 10,000 sockets open), and what it reclaims is logged, so a growing figure
+   shows a new source of cyclic garbage (after 10,000 users came and went: 2,087 objects).
 
 The collector is never switched off: set GC_TUNING=off to get CPython's defaults back.
 Every collection is timed through `gc.callbacks`; a pause over GC_WARN_MS is logged, and
@@ -60,7 +61,7 @@ _stats: dict[str, Any] = {
 _started: list[tuple[float, float]] = []
 _warn_ms = 50.0
 _freeze_on_survival = False
-_freeze_generation = 1  # collections of this generation and older freeze what survived them
+_freeze_generation = 0  # collections of this generation and older freeze what survived them
 # (generation, seconds) of each collection, for app/metrics.py: a deque's append takes no lock that
 # the interrupted code could hold (the callback runs wherever an allocation triggered the collector).
 _pauses: deque[tuple[int, float]] = deque(maxlen=10_000)
@@ -185,9 +186,9 @@ def tune(config: dict[str, Any], spawn: Callable[..., Any] | None = None) -> boo
     gc.collect()
     gc.freeze()
     _, _, threshold2 = gc.get_threshold()
-    gc.set_threshold(int(config.get("GC_THRESHOLD0", 10_000)), int(config.get("GC_THRESHOLD1", 10)), threshold2)
+    gc.set_threshold(int(config.get("GC_THRESHOLD0", 5_000)), int(config.get("GC_THRESHOLD1", 10)), threshold2)
     _freeze_on_survival = bool(config.get("GC_FREEZE_ON_SURVIVAL", True))
-    _freeze_generation = int(config.get("GC_FREEZE_GENERATION", 1))
+    _freeze_generation = int(config.get("GC_FREEZE_GENERATION", 0))
     freeze_every = float(config.get("GC_FREEZE_INTERVAL", 10))
     full_every = float(config.get("GC_FULL_INTERVAL", 21_600))
     if spawn is not None and (freeze_every > 0 or full_every > 0):

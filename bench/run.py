@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import socket
@@ -226,6 +227,17 @@ def run_js_series(server: Server | External, seed_file: str | None, args, users:
     return steps
 
 
+GC_PAUSE = re.compile(r"generation (\d) collection paused the process (\d+) ms")
+
+
+def gc_pauses(server: Server | External) -> list[tuple[int, int]]:
+    """(generation, ms) of each collection pause the app logged (app/gc_tuning.py); none for others."""
+    log = getattr(server, "tmp", None)
+    if log is None or not (log / "server.log").exists():
+        return []
+    return [(int(g), int(ms)) for g, ms in GC_PAUSE.findall((log / "server.log").read_text(errors="replace"))]
+
+
 def threshold_flags(args) -> list[str]:
     """The load tester's threshold flags for every step (python -m loadtest --help)."""
     flags = ["--max-p99-ms", str(args.max_p99_ms), "--max-lost", str(args.max_lost)]
@@ -328,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                             break
                         best = step
                 finally:
+                    pauses = gc_pauses(server)
                     server.stop()
                 series.append(
                     {
@@ -337,8 +350,12 @@ def main(argv: list[str] | None = None) -> int:
                         "driver": args.driver,
                         "steps": steps,
                         "best": best,
+                        # the app's collector: pauses over GC_WARN_MS (50 ms) from its log, whole series
+                        "gc_pauses_over_50ms": pauses,
                     }
                 )
+                if pauses:
+                    print(f"  gc pauses over 50 ms (generation, ms): {pauses}", flush=True)
     report = {
         "command": shlex.join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
