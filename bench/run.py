@@ -227,15 +227,18 @@ def run_js_series(server: Server | External, seed_file: str | None, args, users:
     return steps
 
 
-GC_PAUSE = re.compile(r"generation (\d) collection paused the process (\d+) ms")
+GC_PAUSE = re.compile(
+    r"^(\S+ \S+) WARNING .*generation (\d) collection paused the process (\d+) ms \((\d+) ms CPU", re.MULTILINE
+)
 
 
-def gc_pauses(server: Server | External) -> list[tuple[int, int]]:
-    """(generation, ms) of each collection pause the app logged (app/gc_tuning.py); none for others."""
+def gc_pauses(server: Server | External) -> list[tuple[str, int, int, int]]:
+    """(time, generation, wall ms, CPU ms) of each collection pause the app logged (app/gc_tuning.py)."""
     log = getattr(server, "tmp", None)
     if log is None or not (log / "server.log").exists():
         return []
-    return [(int(g), int(ms)) for g, ms in GC_PAUSE.findall((log / "server.log").read_text(errors="replace"))]
+    found = GC_PAUSE.findall((log / "server.log").read_text(errors="replace"))
+    return [(when, int(g), int(ms), int(cpu)) for when, g, ms, cpu in found]
 
 
 def threshold_flags(args) -> list[str]:
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
                 if pauses:
-                    print(f"  gc pauses over 50 ms (generation, ms): {pauses}", flush=True)
+                    print(f"  gc pauses over 50 ms (time, generation, ms, CPU ms): {pauses}", flush=True)
     report = {
         "command": shlex.join(["python", "bench/run.py", *(argv or sys.argv[1:])]),
         "machine": machine(),
