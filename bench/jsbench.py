@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from loadtest.seed import load_seed, run_seed_command, synthetic_seed  # noqa: E402
 from loadtest.worker import raise_fd_limit  # noqa: E402
 
 JSDRIVER = ROOT / "bench" / "jsdriver"
@@ -93,17 +92,9 @@ def _proc_stat_cpu_ms(pid: int) -> float | None:
 
 def get_seed(args: argparse.Namespace) -> dict:
     """Users and chats, as `python -m loadtest` gets them: a seed file, made up (relay), or seeded now."""
-    if args.seed_file:
-        seed = load_seed(args.seed_file)
-        if len(seed["users"]) < args.users:
-            raise SystemExit(f"{args.seed_file} has {len(seed['users'])} users, --users asks for {args.users}")
-        seed["users"] = seed["users"][: args.users]
-        ids = {u["id"] for u in seed["users"]}
-        seed["chats"] = [{**c, "member_ids": [m for m in c["member_ids"] if m in ids]} for c in seed["chats"]]
-        return seed
-    if args.synthetic:
-        return synthetic_seed(args.users, args.room_size)
-    return run_seed_command(args.app_dir or str(ROOT), args.db, args.users, args.room_size)
+    from loadtest.cli import get_seed as loadtest_seed
+
+    return loadtest_seed(argparse.Namespace(**{**vars(args), "app_dir": args.app_dir or str(ROOT)}))
 
 
 def driver_config(seed: dict, args: argparse.Namespace) -> dict:
