@@ -119,7 +119,7 @@ def gc_view() -> Any:
         raise ValidationError(message, {"fields": {"types": {"code": "out_of_range", "message": message, "max": 200}}})
     server = socketio.server
     sockets = len(server.eio.sockets) if server is not None else 0
-    body = {**gc_tuning.census(int(raw)), **gc_tuning.stats(), "sockets": sockets}
+    body = {**gc_tuning.stats(frozen=False), **gc_tuning.census(int(raw)), "sockets": sockets}
     body["threshold"] = list(body["threshold"])
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
