@@ -86,7 +86,7 @@ addStrings({
     "player.keys": "Пробел — пауза, ←/→ — перемотка, Shift+←/→ — трек",
     "msg.track": "Трек",
     "settings.music": "Музыка",
-    "settings.share_listening": "Показывать собеседникам, что я слушаю",
+    "settings.share_listening": "Показывать собеседникам и друзьям, что я слушаю",
     "settings.share_listening_saved": "Настройка сохранена.",
   },
   en: {
@@ -173,7 +173,7 @@ addStrings({
     "player.keys": "Space pauses, ←/→ seek, Shift+←/→ change track",
     "msg.track": "Track",
     "settings.music": "Music",
-    "settings.share_listening": "Show my chat partners what I am listening to",
+    "settings.share_listening": "Show my chat partners and friends what I am listening to",
     "settings.share_listening_saved": "Setting saved.",
   },
 });
