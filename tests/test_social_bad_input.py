@@ -66,3 +66,23 @@ def test_uploads_refuse_non_images_and_missing_files(client, make_user):
         assert_error(
             client.open(url, method=method, headers=me.headers, data={}, content_type="multipart/form-data"), 422
         )
+
+
+def test_every_upload_without_a_file_names_the_field_in_the_contracts_shape(client, make_user):
+    """Each upload route sent a form without `file` answers 422 with details.fields.file =
+    {code: required, message}, the shape the client translates by code (one helper, app/api/base.py)."""
+    ann = make_user()
+    club = community(client, ann)
+    paths = [
+        "/api/posts/images",
+        "/api/tracks",
+        f"/api/communities/{club['id']}/avatar",
+        "/api/attachments",
+        "/api/users/me/avatar",
+    ]
+    for path in paths:
+        method = client.put if path.endswith("/avatar") else client.post
+        res = method(path, data={"other": (io.BytesIO(b"x"), "x.png")}, headers=ann.headers)
+        err = assert_error(res, 422, "validation_error")
+        problem = err["details"]["fields"]["file"]
+        assert problem["code"] == "required" and problem["message"], (path, err)

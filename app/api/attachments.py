@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, request, send_file
+from flask import g, send_file
 
-from app.api.base import ApiBlueprint
-from app.errors import ValidationError
+from app.api.base import ApiBlueprint, uploaded_file
 from app.schemas.chats import AttachmentOut
 from app.services import attachments as service
 
@@ -22,11 +21,7 @@ bp = ApiBlueprint("attachments", __name__, tag="messages", url_prefix="/api/atta
 )
 def upload():
     """Upload an image or audio file; images are re-encoded, audio is checked by its content."""
-    file = request.files.get("file")
-    if file is None:
-        raise ValidationError.field(
-            "file", "required", "Choose a file.", summary="Send the file as multipart field 'file'."
-        )
+    file = uploaded_file("Choose a file.", "file")
     return service.upload(g.user.id, file.stream, file.filename or "")
 
 

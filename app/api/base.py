@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 
 from app.auth import authenticate_request
-from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationError
 from app.schemas.common import validate
 
 JSON_BODY_LIMIT = 256 * 1024  # JSON bodies; uploads have their own limits
@@ -60,6 +60,15 @@ def read_json() -> Any:
         return json.loads(raw)
     except (ValueError, RecursionError):
         raise BadRequest("Malformed JSON body.", code="invalid_json") from None
+
+
+def uploaded_file(choose: str, kind: str) -> Any:
+    """The request's multipart field `file`, or the contract's 422 naming that field (`required`):
+    `choose` is the sentence for the user ("Choose an image."), `kind` what to send ("image")."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError.field("file", "required", choose, summary=f"Send the {kind} as multipart field 'file'.")
+    return upload
 
 
 def chunked_input_terminated(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from app.api.base import ApiBlueprint
-from app.errors import ValidationError
+from app.api.base import ApiBlueprint, uploaded_file
 from app.schemas.music import (
     ListeningAck,
     ListeningIn,
@@ -44,9 +43,7 @@ FORM_SLACK = 64 * 1024  # multipart boundaries and the title/artist fields aroun
 def upload_track():
     """Upload a track: checked as audio by its content; title, artist, album, duration and cover read from its tags."""
     request.max_content_length = current_app.config["TRACK_MAX_BYTES"] + FORM_SLACK
-    file = request.files.get("file")
-    if file is None:
-        raise ValidationError("Send the audio as multipart field 'file'.", {"fields": {"file": "required"}})
+    file = uploaded_file("Choose an audio file.", "audio")
     return service.upload_track(
         g.user.id, file.stream, file.filename or "", request.form.get("title"), request.form.get("artist")
     )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
-from app.api.base import ApiBlueprint
-from app.errors import ValidationError
+from app.api.base import ApiBlueprint, uploaded_file
 from app.schemas.social import (
     CommunitiesQuery,
     CommunityChatOut,
@@ -68,9 +67,7 @@ def delete(community_id: int):
 )
 def put_avatar(community_id: int):
     """Admins upload the community's avatar."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError("Send the image as multipart field 'file'.", {"fields": {"file": "required"}})
+    upload = uploaded_file("Choose an image.", "image")
     return service.set_avatar(g.user.id, community_id, upload.stream, current_app.config["AVATAR_MAX_BYTES"])
 
 

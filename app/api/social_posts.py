@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
-from app.api.base import ApiBlueprint
-from app.errors import ValidationError
+from app.api.base import ApiBlueprint, uploaded_file
 from app.schemas.social import (
     CommentIn,
     CommentOut,
@@ -35,9 +34,7 @@ bp = ApiBlueprint("social_posts", __name__, tag="posts", url_prefix="/api")
 )
 def upload_image():
     """Upload an image for a post I am about to write: checked by content, re-encoded, with its size."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError("Send the image as multipart field 'file'.", {"fields": {"file": "required"}})
+    upload = uploaded_file("Choose an image.", "image")
     return posts.upload_image(g.user.id, upload.stream, current_app.config["ATTACHMENT_MAX_BYTES"])
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g
 
-from app.api.base import ApiBlueprint
-from app.errors import ValidationError
+from app.api.base import ApiBlueprint, uploaded_file
 from app.schemas.social import ProfileOut
 from app.schemas.users import EmailConfirmIn, ProfilePatch, UserOut, UserPage, UserSearchQuery
 from app.services import account_email
@@ -42,11 +41,7 @@ def confirm_email(body: EmailConfirmIn):
 )
 def put_avatar():
     """Upload an avatar; it is checked by content, resized and re-encoded."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationError.field(
-            "file", "required", "Choose an image.", summary="Send the image as multipart field 'file'."
-        )
+    upload = uploaded_file("Choose an image.", "image")
     user = service.set_avatar(g.user, upload.stream, current_app.config["AVATAR_MAX_BYTES"])
     return service.profile(user, user.id)
 
