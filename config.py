@@ -88,8 +88,9 @@ class Settings(BaseSettings):
     MESSAGE_MAX_LENGTH: int = Field(4000, ge=1)
     MESSAGE_RATE: float = Field(20.0, gt=0)
     MESSAGE_BURST: int = Field(200, ge=1)
-    # Concurrent sends of one worker share a write transaction (app/services/messages.py, _GroupCommit).
+    # Concurrent sends, and likes, of one worker share a write transaction (app/group_commit.py).
     MESSAGE_GROUP_COMMIT: bool = True
+    LIKE_GROUP_COMMIT: bool = True
     ATTACHMENT_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1)
     # --- music (issue 15) ----------------------------------------------------------------------------
     TRACK_MAX_BYTES: int = Field(30 * 1024 * 1024, ge=1)  # largest track upload (POST /api/tracks)

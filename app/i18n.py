@@ -32,10 +32,11 @@ def browser_locale() -> str:
 def _request_user() -> Any:
     """The signed-in user, also on routes that do not require one (a bad token just means anonymous)."""
     if "i18n_user" not in g:
-        user = getattr(g, "user", None)
-        if user is None and request.headers.get("Authorization"):
+        user = None
+        if request.headers.get("Authorization"):
             try:
-                user, _session = authenticate_request()
+                caller = getattr(g, "user", None)  # a route's checked caller; its row is loaded only here
+                user = caller.load() if caller is not None else authenticate_request()[0]
             except DomainError:
                 user = None
         g.i18n_user = user

@@ -55,6 +55,14 @@ DB_IN_USE = Gauge(
 DB_POOL = Gauge(
     "masterchat_db_pool_size", "Database connections each pool keeps (plus overflow)", multiprocess_mode="livesum"
 )
+GROUPS = Counter(
+    "masterchat_group_commits", "Group commits: transactions shared by concurrent writes, by kind", ["kind"]
+)
+GROUP_JOBS = Counter(
+    "masterchat_group_commit_jobs",
+    "Writes committed in group commits, by kind (jobs / groups = mean group size)",
+    ["kind"],
+)
 GC_PAUSE = Histogram(
     "masterchat_gc_pause_seconds",
     "Pauses of Python's cyclic garbage collector, by generation",
@@ -93,6 +101,12 @@ def delivered(event: str, users: int) -> None:
     if child is None:
         child = _DELIVERY_CHILDREN[event] = DELIVERIES.labels(event=event)
     child.inc(users)
+
+
+def group_committed(kind: str, jobs: int) -> None:
+    """A group commit of `jobs` writes of one kind ended (app/group_commit.py)."""
+    GROUPS.labels(kind=kind).inc()
+    GROUP_JOBS.labels(kind=kind).inc(jobs)
 
 
 def http_request(status: int, seconds: float) -> None:

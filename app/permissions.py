@@ -252,8 +252,10 @@ _POST_ACCESS = Prepared(
         Community.__table__.c.visibility,
         CommunityMember.__table__.c.role,
         Block.__table__.c.blocker_id,
+        User.__table__.c.banned_at,
     )
     .select_from(Post.__table__)
+    .join(User.__table__, User.__table__.c.id == Post.__table__.c.author_id)
     .outerjoin(Community.__table__, Community.__table__.c.id == Post.__table__.c.community_id)
     .outerjoin(
         CommunityMember.__table__,
@@ -274,8 +276,8 @@ def check_post_access(viewer_id: int, post_id: int) -> None:
     rows = _POST_ACCESS.rows(db.session.connection(), {"p_viewer": viewer_id, "p_post": post_id})
     if not rows:
         raise NotFound("No such post.")
-    author_id, community_id, visibility, role, blocker = rows[0]
-    if is_banned(author_id):  # hidden while the author is banned (one primary-key lookup)
+    author_id, community_id, visibility, role, blocker, author_banned_at = rows[0]
+    if author_banned_at is not None:  # hidden while the author is banned (`not_banned`, read in the same query)
         raise NotFound("No such post.")
     if community_id is None:
         if blocker is not None and viewer_id != author_id:

@@ -142,8 +142,8 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
 
     from app.events.base import checked
     from app.events.system import ServerDraining
+    from app.group_commit import all_idle
     from app.presence import RedisPresence
-    from app.services.message_store import _group_commit
 
     started = time.monotonic()
     deadline = started + timeout
@@ -164,7 +164,7 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
         log.exception("telling clients to reconnect failed")
     # Sends already received finish (a group commit included) while the notice is written out.
     time.sleep(min(1.0, timeout / 4))
-    while (_group_commit._busy or _group_commit._queue) and time.monotonic() < deadline - 2:
+    while not all_idle() and time.monotonic() < deadline - 2:
         time.sleep(0.05)
     # Presence: each user leaves after a grace unless they are back (on another worker) by then.
     store = app.extensions["masterchat.presence"]

@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from app import group_commit
 from app.errors import Forbidden, ValidationError
+from app.group_commit import GroupCommit
 from app.services import message_store as svc
 from app.services import messages
 from tests.chat_helpers import events, group, send
@@ -72,7 +74,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
     """Four threads send at once: the first leads, waits for the other three to queue, commits all four."""
     users = [make_user() for _ in range(4)]
     g = group(client, users[0], users[1:])
-    committer = svc._GroupCommit()
+    committer = GroupCommit(svc.commit_group, "message:send")
     monkeypatch.setattr(svc, "_group_commit", committer)
 
     def gather(_seconds):  # the leader's yield: here, until every sender has queued
@@ -80,7 +82,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
         while len(committer._queue) < 4 and time.monotonic() < deadline:
             time.sleep(0.005)
 
-    monkeypatch.setattr(svc, "time", SimpleNamespace(sleep=gather))
+    monkeypatch.setattr(group_commit, "time", SimpleNamespace(sleep=gather))
     answers: dict[int, object] = {}
 
     def sender(n: int) -> None:
@@ -95,7 +97,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
         t.start()
     for t in threads:
         t.join(10)
-    assert (committer.groups, committer.sends) == (1, 4)
+    assert (committer.groups, committer.jobs) == (1, 4)
     assert sorted(answers) == [0, 1, 2, 3]
     for n, (message, created) in answers.items():
         assert created is True and message["body"] == f"from {n}" and message["sender"]["id"] == users[n].id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import func, select
 
@@ -87,3 +88,55 @@ def test_concurrent_comments_keep_the_counter_exact(app, client, make_user):
     for t in threads:
         t.join(60)
     assert client.get(f"/api/posts/{p['id']}", headers=author.headers).get_json()["comments_count"] == len(people)
+
+
+def test_a_group_of_likes_shares_one_commit_and_each_gets_its_own_answer(app, client, make_user, monkeypatch):
+    """Five likes at once (two posts, one refused): one transaction, the refusal costs the others nothing."""
+    from types import SimpleNamespace
+
+    from app import group_commit
+    from app.group_commit import GroupCommit
+    from app.services import posts as svc
+
+    app.config["RATE_LIMITS"] = False
+    ann, bob, cid, dan, eve = (make_user() for _ in range(5))
+    first, second = post(client, ann, "first"), post(client, bob, "second")
+    assert client.post(f"/api/users/{eve.id}/block", headers=bob.headers).status_code == 204
+    committer = GroupCommit(svc.commit_likes, "like")
+    monkeypatch.setattr(svc, "_like_commit", committer)
+
+    def gather(_seconds):  # the leader's yield: here, until all five have queued
+        deadline = time.monotonic() + 5
+        while len(committer._queue) < 5 and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    monkeypatch.setattr(group_commit, "time", SimpleNamespace(sleep=gather))
+    calls = [
+        ("POST", f"/api/posts/{first['id']}/like", bob.headers),
+        ("POST", f"/api/posts/{first['id']}/like", cid.headers),
+        ("POST", f"/api/posts/{first['id']}/like", dan.headers),
+        ("POST", f"/api/posts/{second['id']}/like", cid.headers),
+        ("POST", f"/api/posts/{second['id']}/like", eve.headers),  # blocked by bob: refused
+    ]
+    results = _race(app, calls)
+    assert (committer.groups, committer.jobs) == (1, 5)
+    assert results[:4] == [(200, {"likes": 3, "liked": True})] * 3 + [(200, {"likes": 1, "liked": True})]
+    assert results[4][0] == 403 and results[4][1]["error"]["details"]["reason"] == "blocked"
+    assert client.get(f"/api/posts/{first['id']}", headers=ann.headers).get_json()["likes"] == 3
+    assert client.get(f"/api/posts/{second['id']}", headers=bob.headers).get_json()["likes"] == 1
+
+
+def test_more_likes_at_once_than_database_connections(app, make_user):
+    """A storm wider than the connection pool: the likers waiting for a group hold no connection."""
+    app.config["RATE_LIMITS"] = False
+    from app.extensions import db
+
+    with app.app_context():
+        pool = db.engine.pool.size() + db.engine.pool._max_overflow  # connections the pool may open
+    author = make_user()
+    likers = [make_user() for _ in range(pool + 10)]
+    client = app.test_client()
+    p = post(client, author)
+    results = _race(app, [("POST", f"/api/posts/{p['id']}/like", u.headers) for u in likers])
+    assert [status for status, _ in results] == [200] * len(likers)
+    assert client.get(f"/api/posts/{p['id']}", headers=author.headers).get_json()["likes"] == len(likers)

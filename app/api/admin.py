@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
-
-from app.api.base import ApiBlueprint
+from app.api.base import ApiBlueprint, current_user
 from app.permissions import require_site_admin
 from app.schemas.admin import (
     AdminUserOut,
@@ -27,14 +25,14 @@ ERRORS = (401, 403, 404, 409, 422)
 
 
 def _actor() -> tuple[str, int]:
-    admin = require_site_admin(g.user)
+    admin = require_site_admin(current_user())
     return f"admin:{admin.username}", admin.id
 
 
 @bp.route_spec("/users", "GET", query=AdminUserQuery, response=AdminUserPage, errors=(401, 403, 422))
 def users(query: AdminUserQuery):
     """Every account, newest first, with its admin, ban and deletion state (q: username, email or name)."""
-    require_site_admin(g.user)
+    require_site_admin(current_user())
     items, next_cursor = service.list_users(query.q, query.limit, query.before)
     return {"items": items, "next": next_cursor}
 
@@ -70,7 +68,7 @@ def delete_user(user_id: int):
 @bp.route_spec("/audit", "GET", query=AuditQuery, response=AuditPage, errors=(401, 403, 422))
 def audit(query: AuditQuery):
     """The audit log, newest first (user_id: actions on one user)."""
-    require_site_admin(g.user)
+    require_site_admin(current_user())
     items, next_cursor = service.audit_log(query.limit, query.before, query.user_id)
     return {"items": items, "next": next_cursor}
 
@@ -78,7 +76,7 @@ def audit(query: AuditQuery):
 @bp.route_spec("/reports", "GET", query=ReportsQuery, response=ReportQueuePage, errors=(401, 403, 422))
 def reports(query: ReportsQuery):
     """The reports queue, newest first: the reported post, comment or user as text, its author, the reporter."""
-    require_site_admin(g.user)
+    require_site_admin(current_user())
     status = None if query.status == "all" else query.status
     items, next_cursor = moderation.list_queue(status, query.limit, query.before)
     return {"items": items, "next": next_cursor}

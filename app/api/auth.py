@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from app.api.base import ApiBlueprint
+from app.api.base import ApiBlueprint, current_user
 from app.schemas.auth import (
     AuthOut,
     ChangePasswordIn,
@@ -81,4 +81,4 @@ def reset_password_confirm(body: ResetConfirmIn):
 @bp.route_spec("/change-password", "POST", body=ChangePasswordIn, status=204, errors=(401, 422, 429))
 def change_password(body: ChangePasswordIn):
     """Change the password; every other session of the user ends."""
-    service.change_password(g.user, g.session_id, body.old_password, body.password)
+    service.change_password(current_user(), g.session_id, body.old_password, body.password)

@@ -16,8 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 
-from app.auth import authenticate_request
+from app.auth import authenticate_caller
 from app.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from app.models import User
 from app.schemas.common import validate
 
 JSON_BODY_LIMIT = 256 * 1024  # JSON bodies; uploads have their own limits
@@ -39,6 +40,11 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+
+
+def current_user() -> User:
+    """The signed-in caller's `User` row, for the routes that need more than `g.user.id`."""
+    return g.user.load()
 
 
 def read_json() -> Any:
@@ -161,7 +167,8 @@ class ApiBlueprint(Blueprint):
             @functools.wraps(view)
             def wrapper(**path_args: Any) -> Response:
                 if auth:
-                    g.user, g.session_id = authenticate_request()
+                    g.user = authenticate_caller()
+                    g.session_id = g.user.session_id
                 kwargs = dict(path_args)
                 if body is not None:
                     kwargs["body"] = validate(body, read_json())

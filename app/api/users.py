@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from app.api.base import ApiBlueprint, uploaded_file
+from app.api.base import ApiBlueprint, current_user, uploaded_file
 from app.schemas.social import ProfileOut
 from app.schemas.users import EmailConfirmIn, ProfilePatch, UserOut, UserPage, UserSearchQuery
 from app.services import account_email
@@ -16,13 +16,13 @@ bp = ApiBlueprint("users", __name__, tag="users", url_prefix="/api/users")
 @bp.route_spec("/me", "GET", response=UserOut, errors=(401,))
 def me():
     """My own profile, private fields included."""
-    return service.profile(g.user, g.user.id)
+    return service.profile(current_user(), g.user.id)
 
 
 @bp.route_spec("/me", "PATCH", body=ProfilePatch, response=UserOut, errors=(401, 409, 422, 429))
 def edit_me(body: ProfilePatch):
     """Edit my profile; only the fields sent change. A new email needs current_password and is confirmed by mail."""
-    user = service.update_profile(g.user, body.model_dump(exclude_unset=True))
+    user = service.update_profile(current_user(), body.model_dump(exclude_unset=True))
     return service.profile(user, user.id)
 
 
@@ -42,7 +42,7 @@ def confirm_email(body: EmailConfirmIn):
 def put_avatar():
     """Upload an avatar; it is checked by content, resized and re-encoded."""
     upload = uploaded_file("Choose an image.", "image")
-    user = service.set_avatar(g.user, upload.stream, current_app.config["AVATAR_MAX_BYTES"])
+    user = service.set_avatar(current_user(), upload.stream, current_app.config["AVATAR_MAX_BYTES"])
     return service.profile(user, user.id)
 
 

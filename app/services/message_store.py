@@ -2,16 +2,14 @@
 
 The hot path of the whole product (message:send) runs here as prebuilt statements on the DBAPI
 cursor (app/rawsql.py), and concurrent sends of a process share one transaction (group commit,
-`_GroupCommit`). Group chats' service messages (their own history) take their seq here too, from
+app/group_commit.py). Group chats' service messages (their own history) take their seq here too, from
 the same counter, so a chat's seqs stay gapless whatever kind of message holds them. The use cases
 (checks of the body, rate limits, edit, delete, history...) live in app/services/messages.py.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -23,6 +21,7 @@ from app.errors import DomainError, ValidationError
 from app.events import emit_after_commit
 from app.events.messenger import MessageNew
 from app.extensions import db
+from app.group_commit import GroupCommit, GroupJob
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
@@ -94,8 +93,8 @@ def _sender_brief(conn: Any, user_id: int) -> dict[str, Any]:
 
 
 @dataclass(slots=True)
-class _Send:
-    """One message:send waiting for its transaction (see _GroupCommit)."""
+class _Send(GroupJob):
+    """One message:send waiting for its transaction (app/group_commit.py)."""
 
     user_id: int
     chat_id: int
@@ -104,10 +103,6 @@ class _Send:
     reply_to: int | None
     attachment_id: int | None
     track_id: int | None = None
-    result: tuple[dict[str, Any], bool] | None = None
-    error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    lead: bool = False
 
 
 def _store(session: Any, job: _Send) -> tuple[dict[str, Any], bool]:
@@ -216,62 +211,7 @@ def commit_group(jobs: list[_Send]) -> None:
                 job.error = exc
 
 
-class _GroupCommit:
-    """Group commit for message:send: concurrent sends of this process share one transaction.
-
-    Under load, each send's own BEGIN/COMMIT and the session plumbing around it were the largest
-    part of the server's time (docs/PERFORMANCE.md). The first send to arrive leads: it yields once,
-    so that the handlers already scheduled can queue their sends, then commits every queued send
-    in one transaction and wakes the others, each with its own result. Nobody is answered before
-    the transaction holding their message commits. The next waiting send, if any, leads the next
-    group. Locks and events are green under eventlet and gevent (monkey-patched), real otherwise.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: list[_Send] = []
-        self._busy = False
-        self.groups = 0
-        self.sends = 0
-
-    def run(self, job: _Send) -> tuple[dict[str, Any], bool]:
-        """Queue the send, lead a group or wait for one, and return the send's result (or raise its error)."""
-        with self._lock:
-            self._queue.append(job)
-            lead = job.lead = not self._busy
-            self._busy = True
-        if not lead:
-            job.done.wait()
-        if job.lead:
-            self._lead()
-        if job.error is not None:
-            raise job.error
-        assert job.result is not None
-        return job.result
-
-    def _lead(self) -> None:
-        time.sleep(0)  # a cooperative yield: let the sends already on their way join this group
-        with self._lock:
-            group, self._queue = self._queue, []
-        try:
-            commit_group(group)
-        finally:
-            self.groups += 1
-            self.sends += len(group)
-            with self._lock:
-                if self._queue:
-                    nxt = self._queue[0]
-                    nxt.lead = True
-                    nxt.done.set()
-                else:
-                    self._busy = False
-            for job in group:
-                if job.result is None and job.error is None:  # the leader was interrupted mid-group
-                    job.error = RuntimeError("the send was interrupted before its commit")
-                job.done.set()
-
-
-_group_commit = _GroupCommit()
+_group_commit: GroupCommit[_Send] = GroupCommit(commit_group, "message:send")
 
 
 def submit(job: _Send) -> tuple[dict[str, Any], bool]:

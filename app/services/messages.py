@@ -67,7 +67,7 @@ def send_message(
     returns the stored message with created=False and delivers nothing. Raises
     NotFound/Forbidden (not a member), ValidationError (body, reply_to, attachment),
     RateLimited (token bucket). With MESSAGE_GROUP_COMMIT on, concurrent sends share a
-    transaction (_GroupCommit); either way the answer comes only after the commit.
+    transaction (app/group_commit.py); either way the answer comes only after the commit.
     """
     _take_send_token(user_id)
     body = _check_body(body, allow_empty=attachment_id is not None or track_id is not None)

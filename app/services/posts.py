@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -22,10 +23,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import on_commit, write_tx
-from app.errors import Forbidden, ValidationError
+from app.errors import DomainError, Forbidden, ValidationError
 from app.events import emit_now, emit_to_rooms
 from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
 from app.extensions import db, socketio
+from app.group_commit import GroupCommit, GroupJob
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Comment, Community, CommunityMember, Post, PostImage, PostLike, Report
@@ -305,9 +307,10 @@ def latest_photos(viewer_id: int, owner_id: int, limit: int = 12) -> list[dict[s
 
 
 # ----- likes: the hot path of a like storm (docs/PERFORMANCE.md, "Like storm") -----
-# Four statements, none through the ORM: the access check (one Core query), the like row
-# (INSERT ... ON CONFLICT DO NOTHING, or DELETE), the counter (UPDATE ... RETURNING, the last statement,
-# so the post row's lock is held only until the commit), and `post:updated` coalesced after it.
+# Statements, none through the ORM: per like the access check (one Core query) and the like row
+# (INSERT ... ON CONFLICT DO NOTHING, or DELETE); per post of a group commit one counter update
+# (UPDATE ... RETURNING, the last statements, so the post row's lock is held only until the commit);
+# and `post:updated` coalesced after it.
 
 _LIKES = PostLike.__table__
 _POSTS = Post.__table__
@@ -326,39 +329,99 @@ _LIKE_INSERT = {
 _LIKE_DELETE = Prepared(
     _LIKES.delete().where(_LIKES.c.post_id == bindparam("p_post"), _LIKES.c.user_id == bindparam("p_user"))
 )
-_LIKES_BUMP = {
-    delta: Prepared(
-        _POSTS.update()
-        .where(_POSTS.c.id == bindparam("p_post"))
-        .values(likes_count=_POSTS.c.likes_count + delta)
-        .returning(_POSTS.c.likes_count)
-    )
-    for delta in (1, -1)
-}
+_LIKES_BUMP = Prepared(
+    _POSTS.update()
+    .where(_POSTS.c.id == bindparam("p_post"))
+    .values(likes_count=_POSTS.c.likes_count + bindparam("p_delta"))
+    .returning(_POSTS.c.likes_count)
+)
 _LIKES_NOW = Prepared(select(_POSTS.c.likes_count).where(_POSTS.c.id == bindparam("p_post")))
 
 
-def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
-    """Like or unlike a post I may see: `{likes, liked}`. The counter moves in the same transaction as the
-    like row, under the post row's lock, so a storm of likes is counted exactly; watchers get the counts
-    in at most one `post:updated` per post per COALESCE_WINDOW seconds (per worker)."""
-    with write_tx() as session:
-        # A like answered is a like kept: the commit waits for its WAL flush like every other write
-        # (synchronous_commit stays on), so on PostgreSQL a storm on one post runs at one flush per like
-        # (docs/PERFORMANCE.md, "Like storm").
-        conn = session.connection()
-        check_post_access(user_id, post_id)
-        params = {"p_post": post_id, "p_user": user_id}
-        if like:
+@dataclass(slots=True)
+class _Like(GroupJob):
+    """One like or unlike waiting for its transaction (app/group_commit.py)."""
+
+    user_id: int
+    post_id: int
+    like: bool
+
+
+def _write_likes(jobs: list[_Like]) -> None:
+    """Inside a write transaction: check and write each like row, then move each post's counter once.
+
+    A like refused by a check (no such post, a closed community, a block) gets its error and the others
+    go on. The counter moves by the group's net change in one `UPDATE ... RETURNING` per post, after
+    the like rows and as the last statements, so the post row's lock is held only until the commit;
+    the like rows and the counter are one transaction, so a storm of likes is counted exactly. Posts
+    are updated in id order, so two workers' groups cannot deadlock each other."""
+    conn = db.session.connection()
+    delta: dict[int, int] = {}
+    for job in jobs:
+        try:
+            check_post_access(job.user_id, job.post_id)
+        except DomainError as exc:
+            job.error = exc
+            continue
+        params = {"p_post": job.post_id, "p_user": job.user_id}
+        if job.like:
             changed = _LIKE_INSERT[conn.dialect.name].rowcount(conn, {**params, "p_at": utcnow()}) == 1
         else:
             changed = _LIKE_DELETE.rowcount(conn, params) == 1
-        if changed:
-            likes = _LIKES_BUMP[1 if like else -1].scalar(conn, {"p_post": post_id})
-            on_commit(lambda: announce_counts(post_id))
+        delta[job.post_id] = delta.get(job.post_id, 0) + ((1 if job.like else -1) if changed else 0)
+    counts: dict[int, int] = {}
+    for post_id in sorted(delta):
+        if delta[post_id]:
+            counts[post_id] = _LIKES_BUMP.scalar(conn, {"p_post": post_id, "p_delta": delta[post_id]})
+            on_commit(lambda post_id=post_id: announce_counts(post_id))
         else:
-            likes = _LIKES_NOW.scalar(conn, {"p_post": post_id})
-    return {"likes": likes, "liked": like}
+            counts[post_id] = _LIKES_NOW.scalar(conn, {"p_post": post_id})
+    for job in jobs:
+        if job.error is None:
+            job.result = {"likes": counts[job.post_id], "liked": job.like}
+
+
+def _like_alone(job: _Like) -> dict[str, Any]:
+    """One like in a transaction of its own."""
+    with write_tx():
+        _write_likes([job])
+    if job.error is not None:
+        raise job.error
+    return job.result
+
+
+def commit_likes(jobs: list[_Like]) -> None:
+    """Write a group of likes in one transaction and set each one's answer or error.
+
+    A like refused by a check gets its error and the others go on; anything else rolls the group back
+    and each like then runs alone. One commit for the group: on PostgreSQL one WAL flush per group
+    instead of one per like while the hot post's row lock is held."""
+    try:
+        with write_tx():
+            _write_likes(jobs)
+    except Exception:
+        for job in jobs:
+            job.result, job.error = None, None
+            try:
+                job.result = _like_alone(job)
+            except Exception as exc:  # handed to that like's caller, who answers its client
+                job.error = exc
+
+
+_like_commit: GroupCommit[_Like] = GroupCommit(commit_likes, "like")
+
+
+def set_like(user_id: int, post_id: int, like: bool) -> dict[str, Any]:
+    """Like or unlike a post I may see: `{likes, liked}`, answered after the commit that holds it.
+
+    Concurrent likes of this process share one transaction (LIKE_GROUP_COMMIT, app/group_commit.py);
+    watchers get the counts in at most one `post:updated` per post per COALESCE_WINDOW seconds (per
+    worker). A like answered is a like kept: the commit waits for its WAL flush like every other write
+    (synchronous_commit stays on; docs/PERFORMANCE.md, "Like storm")."""
+    job = _Like(user_id=user_id, post_id=post_id, like=like)
+    if current_app.config["LIKE_GROUP_COMMIT"]:
+        return _like_commit.run(job)
+    return _like_alone(job)
 
 
 # ----- post:updated for counters, coalesced -----
