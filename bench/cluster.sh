@@ -16,7 +16,7 @@ RAMP=${RAMP:-150}
 DURATION=${DURATION:-10}
 LABEL=${LABEL:-cluster via nginx: $*}
 
-$PY deploy/cluster.py start --no-tls --env RATE_LIMITS=off "$@"
+$PY deploy/cluster.py start --no-tls --env RATE_LIMITS=off --connect-rate 0 "$@"  # capacity, not admission: no connect limit
 trap '$PY deploy/cluster.py stop' EXIT
 eval "$($PY deploy/cluster.py env)"
 export APP_ENV INSTANCE_PATH DATABASE_URL REDIS_URL SECRET_KEY PUBLIC_URL

@@ -4,7 +4,7 @@
 # through nginx and sending RATE messages/s for DURATION s; RESTART_AT s in, worker 1 gets SIGTERM
 # (drains, its clients reconnect to worker 2 with jitter and sync) and is started again.
 #   bench/restart.sh docs/bench/restart-10000.json
-# USERS, RATE, DURATION, RESTART_AT, SPREAD, RAMP, PREFIX override the defaults below.
+# USERS, RATE, DURATION, RESTART_AT, SPREAD, RAMP, CONNECT_RATE, PREFIX override the defaults below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -14,7 +14,8 @@ RATE=${RATE:-50}
 DURATION=${DURATION:-70}
 RESTART_AT=${RESTART_AT:-10}
 SPREAD=${SPREAD:-10}
-RAMP=${RAMP:-400}
+RAMP=${RAMP:-180}          # first connects per second: under what nginx admits for two workers (2 x 100)
+CONNECT_RATE=${CONNECT_RATE:-100}  # new sockets a second per worker that nginx admits (deploy/cluster.py --connect-rate)
 PREFIX=${PREFIX:-instance/restart-bench}
 free_port() { $PY -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
 REDIS_PORT=$(free_port); W1=$(free_port); W2=$(free_port); FRONT=$(free_port)
@@ -23,7 +24,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 REDIS_PID=$!
 DB="postgresql://postgres@127.0.0.1:5432/mc_restart_bench_$$"
 $PY deploy/cluster.py start --prefix "$PREFIX" --workers "$W1,$W2" --port "$FRONT" --database-url "$DB" \
-  --redis-url "redis://127.0.0.1:$REDIS_PORT/0" --env RATE_LIMITS=off --no-tls
+  --redis-url "redis://127.0.0.1:$REDIS_PORT/0" --env RATE_LIMITS=off --no-tls --connect-rate "$CONNECT_RATE"
 cleanup() {
   $PY deploy/cluster.py stop --prefix "$PREFIX" || true
   kill "$REDIS_PID" || true

@@ -139,12 +139,22 @@ def ensure_certificate(prefix: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+CONNECT_RATE = 100  # new sockets a second per worker that nginx lets through in a reconnect storm
+
+
 def render_nginx(
-    prefix: Path, listen: int, workers: list[int], https_port: int | None = None, cert: tuple[Path, Path] | None = None
+    prefix: Path,
+    listen: int,
+    workers: list[int],
+    https_port: int | None = None,
+    cert: tuple[Path, Path] | None = None,
+    connect_rate: int = CONNECT_RATE,
 ) -> Path:
     """deploy/nginx.conf with the prefix, the ports, the certificate and the upstream workers filled in.
 
     With https_port: https there, and `listen` only redirects to it. Without: plain http on `listen`.
+    `connect_rate` new sockets a second per worker are let through; more wait their turn in nginx
+    (docs/RELIABILITY.md, "Reconnect storms"); 0: no limit.
     """
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in workers)
     text = (ROOT / "deploy" / "nginx.conf").read_text()
@@ -156,6 +166,8 @@ def render_nginx(
         text = _drop_block(_drop_block(text, "http-redirect"), "tls")
         text = text.replace("@LISTEN@", f"127.0.0.1:{listen}")
     text = text.replace("@PREFIX@", str(prefix)).replace("@UPSTREAM_SERVERS@", servers)
+    # 0: no limit in effect (a rate no storm reaches)
+    text = text.replace("@CONNECT_RATE@", str(connect_rate * len(workers) if connect_rate > 0 else 1_000_000))
     path = prefix / "nginx.conf"
     path.write_text(text)
     return path
@@ -201,7 +213,9 @@ def start(args: argparse.Namespace) -> None:
     if not Path(nginx).exists():
         raise SystemExit("nginx not found: apt-get install nginx (or --no-nginx to run the workers alone)")
     cert = None if args.no_tls else ensure_certificate(prefix)
-    conf = render_nginx(prefix, args.port, workers, None if args.no_tls else args.https_port, cert)
+    conf = render_nginx(
+        prefix, args.port, workers, None if args.no_tls else args.https_port, cert, connect_rate=args.connect_rate
+    )
     result = subprocess.run([nginx, "-p", str(prefix), "-c", str(conf)], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"nginx failed to start:\n{result.stderr}")
@@ -338,6 +352,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--public-url", default=None)
     parser.add_argument("--env", action="append", help="NAME=VALUE for every worker (repeatable)")
     parser.add_argument("--no-nginx", action="store_true", help="start the workers only")
+    parser.add_argument(
+        "--connect-rate",
+        type=int,
+        default=int(os.environ.get("CLUSTER_CONNECT_RATE", CONNECT_RATE)),
+        help="new sockets a second per worker that nginx admits, more wait their turn (reconnect storms); 0: no limit",
+    )
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     if args.command == "start":

@@ -480,6 +480,7 @@ class Coordinator:
             "reconnect_p99_ms": ms(percentile([v * 1000 for v in back], 99)),
             "caught_up_p99_s": round(percentile(caught, 99) or 0.0, 2),
             "synced_messages": synced,
+            "sync_errors": sum(r.get("sync_errors", 0) for r in self.results),
             "stable_p50_ms_during": ms(percentile(during, 50)),
             "stable_p99_ms_during": ms(percentile(during, 99)),
             "stable_samples_during": len(during),

@@ -51,6 +51,11 @@ class Worker(StageMixin):
         self.out_of_order = 0
         self.own_echoes = 0
         self.last_seq: dict[tuple[int, int], int] = {}
+        # The highest seq below which this user holds every message of the chat (own echoes and syncs
+        # included): a rejoin syncs from here, like the web client, so a hole left by the drop (an event
+        # lost with the old socket) is filled instead of counted lost.
+        self.contiguous: dict[tuple[int, Any], int] = {}
+        self.seq_ahead: dict[tuple[int, Any], set[int]] = {}
         self.latency = array("d")  # seconds
         self.latency_at = array("d")  # send time of each latency sample
         self.latency_stable = array("b")  # 1: the receiver never dropped (a user "already connected")
@@ -62,6 +67,7 @@ class Worker(StageMixin):
         self.rejoining = 0
         self.recoveries: list[tuple[float, float, float]] = []  # (dropped, reconnected, caught up) time.time()
         self.synced = 0  # messages a rejoining client fetched with chat:sync (missed while away)
+        self.sync_errors = 0  # chat:sync calls that failed (timed out, refused) and were tried again
         self.finishing = False
 
     # ---------------------------------------------------------------- plumbing
@@ -146,7 +152,9 @@ class Worker(StageMixin):
                     self.ever_dropped.add(uid)
                     self.rejoining += 1
                     where = (uid, chat_id)
-                    asyncio.get_running_loop().create_task(self.rejoin(user, time.time(), self.last_seq.get(where, 0)))
+                    asyncio.get_running_loop().create_task(
+                        self.rejoin(user, time.time(), self.contiguous.get(where, self.last_seq.get(where, 0)))
+                    )
 
         client: Any = None
         t = time.perf_counter()
@@ -207,18 +215,30 @@ class Worker(StageMixin):
             return
         back = time.time()
         chat_id = user.get("chat_id")
-        try:
-            while chat_id:
+        # Catch up like the web client: a sync that fails (a timeout while the worker is busy with the
+        # storm, a refusal) is tried again after a jittered wait, on a new connection if this one
+        # dropped; giving up silently would count what the sync had to bring as lost.
+        attempts = 0
+        while chat_id and not self.finishing:
+            try:
+                client = self.clients.get(user["id"]) or client
                 ack = await client.call("chat:sync", {"chat_id": chat_id, "after_seq": after_seq, "limit": 200})
                 if not isinstance(ack, dict) or not ack.get("ok"):
+                    raise RuntimeError(f"chat:sync answered {ack!r:.200}")
+            except Exception:
+                self.sync_errors += 1
+                attempts += 1
+                if attempts >= 8:
                     break
-                for msg in ack["messages"]:
-                    self.on_message(user["id"], msg, synced=True)
-                    after_seq = max(after_seq, msg["seq"])
-                if not ack.get("has_more"):
-                    break
-        except Exception:
-            pass
+                await asyncio.sleep(rng.uniform(0.5, min(5.0, 0.5 * 2**attempts)))
+                if user["id"] not in self.clients:
+                    await self.connect_one(user)
+                continue
+            for msg in ack["messages"]:
+                self.on_message(user["id"], msg, synced=True)
+                after_seq = max(after_seq, msg["seq"])
+            if not ack.get("has_more"):
+                break
         self.rejoining -= 1
         self.recoveries.append((dropped_at, back, time.time()))
 
@@ -325,6 +345,21 @@ class Worker(StageMixin):
 
     # ---------------------------------------------------------------- receiving
 
+    def _hold_seq(self, where: tuple[int, Any], seq: int) -> None:
+        """Record that this user holds message `seq` of the chat; advance the contiguous mark past it."""
+        mark = self.contiguous.get(where)
+        if mark is None:
+            self.contiguous[where] = seq  # the first seen since connecting: the history before it is not ours
+            return
+        if seq <= mark:
+            return
+        ahead = self.seq_ahead.setdefault(where, set())
+        ahead.add(seq)
+        while mark + 1 in ahead:
+            mark += 1
+            ahead.discard(mark)
+        self.contiguous[where] = mark
+
     def on_message(self, uid: int, msg: Any, synced: bool = False) -> None:
         """Count one message:new arriving at user uid (or fetched by its sync): latency, duplicates, order."""
         now = time.time()
@@ -333,12 +368,15 @@ class Worker(StageMixin):
         client_id = msg.get("client_id") or ""
         if not client_id.startswith(self.cfg["tag"]):
             return  # someone else's traffic
+        if isinstance(msg.get("seq"), int):
+            self._hold_seq((uid, msg.get("chat_id")), msg["seq"])
         if (msg.get("sender") or {}).get("id") == uid:
             self.own_echoes += 1
             return
         key = (uid, client_id)
         if key in self.seen:
-            self.duplicates += 1
+            if not synced:  # a sync from the contiguous mark brings back what was held above a hole
+                self.duplicates += 1
             return
         self.seen.add(key)
         self.delivered[client_id] += 1
@@ -389,6 +427,7 @@ class Worker(StageMixin):
             "ever_dropped": len(self.ever_dropped),
             "ever_dropped_ids": sorted(self.ever_dropped),
             "synced": self.synced,
+            "sync_errors": self.sync_errors,
             "still_rejoining": self.rejoining,
             **self.stage_result(),
         }
