@@ -274,6 +274,9 @@ class Config:
         self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects doing their DB/Redis work at once
         self.SYNC_CONCURRENCY = _int("SYNC_CONCURRENCY", 4)  # chat:sync catch-ups running at once (reconnect storms)
         self.DRAIN_TIMEOUT = _float("DRAIN_TIMEOUT", 10.0)  # s SIGTERM may take before exit
+        # s a drained worker's clients wait before reconnecting (then 0..2 ms per socket more): a
+        # restarted worker is back by then, so the others do not take all its clients at once
+        self.DRAIN_RECONNECT_AFTER = _float("DRAIN_RECONNECT_AFTER", 3.0)
         self.REUSE_PORT = _bool("REUSE_PORT", False)  # share the port with another server (SO_REUSEPORT)
 
 

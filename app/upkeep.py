@@ -157,7 +157,8 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
     # Clients come back after a random wait under reconnect_within_ms: 2 s, plus 2 ms per socket up
     # to 10 s, so 5,000 drained clients reach the other workers at about 500 connects a second.
     within_ms = min(10_000, max(2_000, 2 * sockets))
-    name, data = checked(ServerDraining, {"reconnect_within_ms": within_ms})
+    after_ms = int(app.config["DRAIN_RECONNECT_AFTER"] * 1000)
+    name, data = checked(ServerDraining, {"reconnect_within_ms": within_ms, "reconnect_after_ms": after_ms})
     try:
         server.emit(name, data, namespace="/", ignore_queue=True)
     except Exception:
@@ -170,7 +171,7 @@ def drain(app: Flask, stop_accepting: Any, timeout: float) -> None:
     store = app.extensions["masterchat.presence"]
     if isinstance(store, RedisPresence):
         try:
-            log.info("presence: %d user(s) leave with the worker", store.drain(within_ms / 1000))
+            log.info("presence: %d user(s) leave with the worker", store.drain((after_ms + within_ms) / 1000))
         except Exception as exc:
             log.warning("presence drain failed: %s", exc)
     manager = server.manager

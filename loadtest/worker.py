@@ -55,6 +55,7 @@ class Worker(StageMixin):
         # included): a rejoin syncs from here, like the web client, so a hole left by the drop (an event
         # lost with the old socket) is filled instead of counted lost.
         self.contiguous: dict[tuple[int, Any], int] = {}
+        self.drain_notice: dict[int, Any] = {}  # uid -> the last server:draining its socket heard
         self.seq_ahead: dict[tuple[int, Any], set[int]] = {}
         self.latency = array("d")  # seconds
         self.latency_at = array("d")  # send time of each latency sample
@@ -164,6 +165,7 @@ class Worker(StageMixin):
 
                 client = RawClient(self.http)
                 client.on("message:new", lambda msg: self.on_message(uid, msg))
+                client.on("server:draining", lambda p: self.drain_notice.__setitem__(uid, p))
                 for event, handler in self.extra_handlers(uid).items():
                     client.on(event, handler)
                 client.on_disconnect = dropped
@@ -180,6 +182,11 @@ class Worker(StageMixin):
                     dropped()
 
                 client.on("message:new", on_new)
+
+                async def on_draining(p: Any) -> None:
+                    self.drain_notice[uid] = p
+
+                client.on("server:draining", on_draining)
                 for event, handler in self.extra_handlers(uid).items():
                     client.on(event, lambda p, h=handler: h(p))
                 client.on("disconnect", on_disconnect)
@@ -199,7 +206,11 @@ class Worker(StageMixin):
     async def rejoin(self, user: dict, dropped_at: float, after_seq: int) -> None:
         """Reconnect like the web client (jittered back-off), then catch up with chat:sync from after_seq."""
         rng = random.Random(user["id"])
-        await asyncio.sleep(rng.uniform(0, self.cfg.get("reconnect_spread", 5.0)))
+        # Like the web client: a draining worker's `reconnect_after_ms` first (a restarted worker is
+        # back by then), then this run's spread of the reconnects.
+        notice = self.drain_notice.pop(user["id"], None) or {}
+        after = max(0.0, float(notice.get("reconnect_after_ms") or 0) / 1000) if isinstance(notice, dict) else 0.0
+        await asyncio.sleep(after + rng.uniform(0, self.cfg.get("reconnect_spread", 5.0)))
         delay = 0.5
         while not self.finishing:
             before = self.connect_failed

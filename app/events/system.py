@@ -25,8 +25,11 @@ class Resync(BaseModel):
 @server_event
 class ServerDraining(BaseModel):
     """This worker is shutting down: the socket closes right after; reconnect (to another worker)
-    after a random wait of up to `reconnect_within_ms`, then sync as after any reconnect."""
+    after `reconnect_after_ms` plus a random wait of up to `reconnect_within_ms`, then sync as after
+    any reconnect. The first part lets a restarted worker come back before its clients do, so the
+    workers that stayed do not take them all at once (docs/RELIABILITY.md, "Reconnect storms")."""
 
     model_config = ConfigDict(extra="forbid")
     EVENT: ClassVar[str] = "server:draining"
     reconnect_within_ms: int
+    reconnect_after_ms: int = 0

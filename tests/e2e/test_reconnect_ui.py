@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -91,3 +93,34 @@ def test_stale_access_token_is_refreshed_for_rest_and_socket(own_server, new_pag
     expect(page.locator(".msg.mine .mark.sent, .msg.mine .mark.read")).to_have_count(1)
     history = api_call(srv, b, "GET", f"/messages/{chat_id}").json()["items"]
     assert [m["body"] for m in history] == ["sent over the socket"]
+
+
+def test_a_draining_server_asks_the_page_to_wait_before_it_reconnects(tmp_path, new_page, problems):
+    """SIGTERM drains the server: the page hears `server:draining`, waits `reconnect_after_ms` (here 6 s)
+    before it tries again, so a restarted worker is up first; then it is back, caught up, nothing doubled."""
+    problems.allow(r"WebSocket connection to .* failed")
+    problems.allow(r"net::ERR_CONNECTION_(REFUSED|RESET)")
+    srv = LiveServer(tmp_path, extra_env={"RATE_LIMITS": "off", "DRAIN_RECONNECT_AFTER": "6"}).start()
+    try:
+        a = api_user(srv, "dr_alice", display_name="Alice D")
+        b = api_user(srv, "dr_bob", display_name="Bob D")
+        chat_id = api_call(srv, a, "POST", "/chats", json={"type": "direct", "user_id": b["user"]["id"]}).json()["id"]
+        pa = new_page(srv)
+        login_as(pa, srv, a, f"#/chats/{chat_id}")
+        expect(pa.locator("#composer")).to_be_visible()
+        opened: list[float] = []
+        pa.on("websocket", lambda _ws: opened.append(time.monotonic()))
+
+        drained_at = time.monotonic()
+        srv.stop()  # SIGTERM: the drain tells the page, then the process exits
+        expect(pa.locator("#conn")).to_be_visible(timeout=5000)
+        srv.start()
+        api_call(srv, b, "POST", "/messages", json={"chat_id": chat_id, "body": "while you waited", "client_id": "w-1"})
+
+        expect(pa.locator("#conn")).to_be_hidden(timeout=20_000)
+        expect(pa.locator(".msg-body", has_text="while you waited")).to_have_count(1, timeout=5000)
+        assert opened, "the page opened a new socket"
+        # The server was back within about 3 s; the page still waited for the drain's 6 s.
+        assert opened[0] - drained_at >= 5.5, f"first reconnect {opened[0] - drained_at:.1f} s after the drain"
+    finally:
+        srv.stop()

@@ -43,7 +43,7 @@ export const SERVER_EVENTS = [
 // another one) by itself. They take effect once the server declares them and they are in SERVER_EVENTS.
 const connectionEvents = {
   resync: () => { recover(); loadNotifications(true); },
-  "server:draining": ({ reconnect_within_ms: ms }) => sock.reconnectWithin(ms),
+  "server:draining": ({ reconnect_within_ms: ms, reconnect_after_ms: after }) => sock.reconnectWithin(ms, after),
 };
 
 // A new domain's store adds its `handlers` here.

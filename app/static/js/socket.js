@@ -54,6 +54,7 @@ export function connect() {
   setState("connecting");
   socket.on("connect", () => {
     socket.io.reconnectionDelay(RECONNECT_DELAY); // back to normal after a drain's longer first wait
+    socket.io.reconnection(true);
     const again = everConnected;
     everConnected = true;
     setState("online");
@@ -93,14 +94,31 @@ export const connectionHandlers = {
 
 let drainWait = null;
 
-/** The server is draining this worker: the next reconnect waits a random time under `ms` (server:draining). */
-export function reconnectWithin(ms) {
+/**
+ * The server is draining this worker (server:draining): reconnect after `afterMs` plus a random wait
+ * under `ms`, so a restarted worker is back before its clients and they spread over the workers.
+ */
+export function reconnectWithin(ms, afterMs = 0) {
   const within = Math.max(0, Number(ms) || 0);
-  drainWait = Math.random() * within;
+  const after = Math.max(0, Number(afterMs) || 0);
+  drainWait = after + Math.random() * within;
+  if (!socket) return;
+  if (after > 0) {
+    // socket.io's back-off cannot start later than now: switch it off, come back ourselves at the
+    // chosen time, and let it take over from there (if that attempt fails it retries as usual).
+    const s = socket;
+    s.io.reconnection(false);
+    setTimeout(() => {
+      if (socket !== s) return;
+      s.io.reconnection(true);
+      if (!s.connected) s.connect();
+    }, drainWait);
+    return;
+  }
   // The drained worker's sockets close at once as a transport close, so socket.io's own back-off
   // reconnects, not the "io server disconnect" path above: its first wait becomes random in 0..ms
   // (half of it, times 0..2 with randomizationFactor 1), and the 'connect' handler restores it.
-  if (socket && within > 0) socket.io.reconnectionDelay(Math.max(RECONNECT_DELAY, within / 2));
+  if (within > 0) socket.io.reconnectionDelay(Math.max(RECONNECT_DELAY, within / 2));
 }
 
 export function disconnect() {
