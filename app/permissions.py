@@ -245,45 +245,64 @@ def access_post(viewer_id: int, post_id: int) -> tuple[Post, str | None]:
     return post, check_post_visible(viewer_id, post)
 
 
-_POST_ACCESS = Prepared(
+_POST_HEAD = Prepared(
     select(
         Post.__table__.c.author_id,
         Post.__table__.c.community_id,
         Community.__table__.c.visibility,
-        CommunityMember.__table__.c.role,
-        Block.__table__.c.blocker_id,
         User.__table__.c.banned_at,
     )
     .select_from(Post.__table__)
     .join(User.__table__, User.__table__.c.id == Post.__table__.c.author_id)
     .outerjoin(Community.__table__, Community.__table__.c.id == Post.__table__.c.community_id)
-    .outerjoin(
-        CommunityMember.__table__,
-        (CommunityMember.__table__.c.community_id == Post.__table__.c.community_id)
-        & (CommunityMember.__table__.c.user_id == bindparam("p_viewer")),
-    )
-    .outerjoin(
-        Block.__table__,
-        (Block.__table__.c.blocker_id == Post.__table__.c.author_id)
-        & (Block.__table__.c.blocked_id == bindparam("p_viewer")),
-    )
     .where(Post.__table__.c.id == bindparam("p_post"))
 )
 
 
-def check_post_access(viewer_id: int, post_id: int) -> None:
-    """The rules of `access_post` in one Core query and no ORM load (the like path); NotFound/Forbidden."""
-    rows = _POST_ACCESS.rows(db.session.connection(), {"p_viewer": viewer_id, "p_post": post_id})
-    if not rows:
-        raise NotFound("No such post.")
-    author_id, community_id, visibility, role, blocker, author_banned_at = rows[0]
-    if author_banned_at is not None:  # hidden while the author is banned (`not_banned`, read in the same query)
-        raise NotFound("No such post.")
-    if community_id is None:
-        if blocker is not None and viewer_id != author_id:
-            raise Forbidden("This person's wall is closed to you.", {"reason": "blocked"})
-    elif visibility != "open" and role not in MEMBER_ROLES:
-        raise Forbidden("Only members see this community's posts and members.", {"reason": "closed_community"})
+def check_posts_access(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Exception | None]:
+    """Whether each viewer may see (and like) each post, for many (viewer, post) pairs at once (a group of
+    likes): the refusal (NotFound/Forbidden) or None per pair, by the rules of `check_post_visible`, in
+    one query per post plus one for the viewers' blocks or roles there, instead of one per pair."""
+    by_post: dict[int, set[int]] = {}
+    for viewer_id, post_id in pairs:
+        by_post.setdefault(post_id, set()).add(viewer_id)
+    conn = db.session.connection()
+    verdict: dict[tuple[int, int], Exception | None] = {}
+    for post_id, viewers in by_post.items():
+        rows = _POST_HEAD.rows(conn, {"p_post": post_id})
+        if not rows or rows[0][3] is not None:  # no such post, or hidden while its author is banned
+            for viewer_id in viewers:
+                verdict[viewer_id, post_id] = NotFound("No such post.")
+            continue
+        author_id, community_id, visibility, _banned = rows[0]
+        for viewer_id in viewers:
+            verdict[viewer_id, post_id] = None
+        if community_id is None:
+            blockers = conn.execute(
+                select(Block.__table__.c.blocked_id).where(
+                    Block.__table__.c.blocker_id == author_id, Block.__table__.c.blocked_id.in_(viewers)
+                )
+            ).scalars()
+            for viewer_id in blockers:
+                if viewer_id != author_id:
+                    verdict[viewer_id, post_id] = Forbidden(
+                        "This person's wall is closed to you.", {"reason": "blocked"}
+                    )
+        elif visibility != "open":
+            roles = dict(
+                conn.execute(
+                    select(CommunityMember.__table__.c.user_id, CommunityMember.__table__.c.role).where(
+                        CommunityMember.__table__.c.community_id == community_id,
+                        CommunityMember.__table__.c.user_id.in_(viewers),
+                    )
+                ).all()
+            )
+            for viewer_id in viewers:
+                if roles.get(viewer_id) not in MEMBER_ROLES:
+                    verdict[viewer_id, post_id] = Forbidden(
+                        "Only members see this community's posts and members.", {"reason": "closed_community"}
+                    )
+    return verdict
 
 
 def access_comment(viewer_id: int, comment_id: int) -> tuple[Comment, Post, str | None]:
