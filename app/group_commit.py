@@ -104,6 +104,17 @@ class GroupCommit(Generic[J]):
                 job.done.set()
 
 
+def each_alone(jobs: list[J], alone: Callable[[J], Any]) -> None:
+    """After a group failed as a whole (a constraint, a deadlock, a lost connection): each job again in a
+    transaction of its own, so one bad job never costs the others theirs."""
+    for job in jobs:
+        job.result, job.error = None, None
+        try:
+            job.result = alone(job)
+        except Exception as exc:  # handed to that job's caller, who answers its client
+            job.error = exc
+
+
 def all_idle() -> bool:
     """Whether every group commit of this process is idle."""
     return all(committer.idle for committer in list(GroupCommit.instances))

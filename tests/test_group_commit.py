@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
-from types import SimpleNamespace
 
 import pytest
 
-from app import group_commit
 from app.errors import Forbidden, ValidationError
-from app.group_commit import GroupCommit
 from app.services import message_store as svc
 from app.services import messages
 from tests.chat_helpers import events, group, send
+from tests.group_commit_helpers import gathering_committer
 
 
 def _history(client, user, chat_id) -> list[dict]:
@@ -74,15 +71,7 @@ def test_concurrent_senders_share_a_transaction_and_each_gets_its_own_answer(app
     """Four threads send at once: the first leads, waits for the other three to queue, commits all four."""
     users = [make_user() for _ in range(4)]
     g = group(client, users[0], users[1:])
-    committer = GroupCommit(svc.commit_group, "message:send")
-    monkeypatch.setattr(svc, "_group_commit", committer)
-
-    def gather(_seconds):  # the leader's yield: here, until every sender has queued
-        deadline = time.monotonic() + 5
-        while len(committer._queue) < 4 and time.monotonic() < deadline:
-            time.sleep(0.005)
-
-    monkeypatch.setattr(group_commit, "time", SimpleNamespace(sleep=gather))
+    committer = gathering_committer(monkeypatch, svc, "_group_commit", svc.commit_group, "message:send", jobs=4)
     answers: dict[int, object] = {}
 
     def sender(n: int) -> None:

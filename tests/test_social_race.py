@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from sqlalchemy import func, select
 
@@ -92,25 +91,14 @@ def test_concurrent_comments_keep_the_counter_exact(app, client, make_user):
 
 def test_a_group_of_likes_shares_one_commit_and_each_gets_its_own_answer(app, client, make_user, monkeypatch):
     """Five likes at once (two posts, one refused): one transaction, the refusal costs the others nothing."""
-    from types import SimpleNamespace
-
-    from app import group_commit
-    from app.group_commit import GroupCommit
     from app.services import posts as svc
+    from tests.group_commit_helpers import gathering_committer
 
     app.config["RATE_LIMITS"] = False
     ann, bob, cid, dan, eve = (make_user() for _ in range(5))
     first, second = post(client, ann, "first"), post(client, bob, "second")
     assert client.post(f"/api/users/{eve.id}/block", headers=bob.headers).status_code == 204
-    committer = GroupCommit(svc.commit_likes, "like")
-    monkeypatch.setattr(svc, "_like_commit", committer)
-
-    def gather(_seconds):  # the leader's yield: here, until all five have queued
-        deadline = time.monotonic() + 5
-        while len(committer._queue) < 5 and time.monotonic() < deadline:
-            time.sleep(0.005)
-
-    monkeypatch.setattr(group_commit, "time", SimpleNamespace(sleep=gather))
+    committer = gathering_committer(monkeypatch, svc, "_like_commit", svc.commit_likes, "like", jobs=5)
     calls = [
         ("POST", f"/api/posts/{first['id']}/like", bob.headers),
         ("POST", f"/api/posts/{first['id']}/like", cid.headers),

@@ -21,7 +21,7 @@ from app.errors import DomainError, ValidationError
 from app.events import emit_after_commit
 from app.events.messenger import MessageNew
 from app.extensions import db
-from app.group_commit import GroupCommit, GroupJob
+from app.group_commit import GroupCommit, GroupJob, each_alone
 from app.models import User
 from app.models.base import isoformat, utcnow
 from app.models.chat import Attachment, Chat, ChatMember, Message
@@ -203,12 +203,7 @@ def commit_group(jobs: list[_Send]) -> None:
                 except DomainError as exc:
                     job.error = exc
     except Exception:
-        for job in jobs:
-            job.result, job.error = None, None
-            try:
-                job.result = _send_alone(job)
-            except Exception as exc:  # handed to that send's caller, who answers its client
-                job.error = exc
+        each_alone(jobs, _send_alone)
 
 
 _group_commit: GroupCommit[_Send] = GroupCommit(commit_group, "message:send")

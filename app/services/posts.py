@@ -27,7 +27,7 @@ from app.errors import Forbidden, ValidationError
 from app.events import emit_now, emit_to_rooms
 from app.events.social import PostDeleted, PostNew, PostUpdated, post_room
 from app.extensions import db, socketio
-from app.group_commit import GroupCommit, GroupJob
+from app.group_commit import GroupCommit, GroupJob, each_alone
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Comment, Community, CommunityMember, Post, PostImage, PostLike, Report
@@ -404,12 +404,7 @@ def commit_likes(jobs: list[_Like]) -> None:
         with write_tx():
             _write_likes(jobs)
     except Exception:
-        for job in jobs:
-            job.result, job.error = None, None
-            try:
-                job.result = _like_alone(job)
-            except Exception as exc:  # handed to that like's caller, who answers its client
-                job.error = exc
+        each_alone(jobs, _like_alone)
 
 
 _like_commit: GroupCommit[_Like] = GroupCommit(commit_likes, "like")
