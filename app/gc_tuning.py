@@ -50,7 +50,10 @@ from typing import Any
 
 log = logging.getLogger("masterchat.gc")
 
-_lock = threading.Lock()
+# Re-entrant: a collection can start inside `with _lock:` (stats() allocates while copying) and its
+# callback, _on_gc, takes the lock in the same thread. A plain Lock deadlocked there: the process hung
+# for good (found by the test suite with a young threshold of 1,000; /metrics/gc could do it too).
+_lock = threading.RLock()
 _stats: dict[str, Any] = {
     "collections": [0, 0, 0],
     "pause_ms_total": [0.0, 0.0, 0.0],

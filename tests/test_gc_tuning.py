@@ -8,6 +8,7 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -307,3 +308,23 @@ def test_the_gc_census_is_for_metrics_networks_and_checks_its_input(gc_server, c
     assert requests.get(gc_server.url + "/metrics/gc?types=x", timeout=30).status_code == 422
     far = client.get("/metrics/gc", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert far.status_code == 403
+
+
+def test_a_collection_inside_the_stats_lock_does_not_hang_the_process(restore_gc):
+    """stats() allocates while it holds the lock; a collection starting there runs the pause callback,
+    which takes the same lock in the same thread. With a young threshold of 1 every allocation collects."""
+    gc_tuning.tune({"GC_THRESHOLD0": 1_000})
+    done = threading.Event()
+
+    def read_stats_under_constant_collections() -> None:
+        gc.set_threshold(1, 1, 1)
+        try:
+            for _ in range(200):
+                gc_tuning.stats(frozen=False)
+        finally:
+            gc.set_threshold(1_000, 10, 10)
+        done.set()
+
+    reader = threading.Thread(target=read_stats_under_constant_collections, daemon=True)
+    reader.start()
+    assert done.wait(20), "stats() deadlocked with the collector's callback"
