@@ -8,7 +8,6 @@ import gc
 import json
 import subprocess
 import sys
-import threading
 import time
 import weakref
 from pathlib import Path
@@ -21,6 +20,7 @@ from app import gc_tuning
 from tests.conftest import LiveServer
 
 PROBE = Path(__file__).with_name("gc_probe.py")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -310,21 +310,22 @@ def test_the_gc_census_is_for_metrics_networks_and_checks_its_input(gc_server, c
     assert far.status_code == 403
 
 
-def test_a_collection_inside_the_stats_lock_does_not_hang_the_process(restore_gc):
+def test_a_collection_inside_the_stats_lock_does_not_hang_the_process():
     """stats() allocates while it holds the lock; a collection starting there runs the pause callback,
-    which takes the same lock in the same thread. With a young threshold of 1 every allocation collects."""
-    gc_tuning.tune({"GC_THRESHOLD0": 1_000})
-    done = threading.Event()
-
-    def read_stats_under_constant_collections() -> None:
-        gc.set_threshold(1, 1, 1)
-        try:
-            for _ in range(200):
-                gc_tuning.stats(frozen=False)
-        finally:
-            gc.set_threshold(1_000, 10, 10)
-        done.set()
-
-    reader = threading.Thread(target=read_stats_under_constant_collections, daemon=True)
-    reader.start()
-    assert done.wait(20), "stats() deadlocked with the collector's callback"
+    which takes the same lock in the same thread. With a young threshold of 1 every allocation collects.
+    In a process of its own: a deadlock there fails this test instead of hanging the suite."""
+    code = (
+        "import gc\n"
+        "from app import gc_tuning\n"
+        "gc_tuning.tune({'GC_THRESHOLD0': 1000})\n"
+        "gc.set_threshold(1, 1, 1)\n"
+        "for _ in range(200):\n"
+        "    gc_tuning.stats(frozen=False)\n"
+        "gc.set_threshold(1000, 10, 10)\n"
+        "print('done')\n"
+    )
+    try:
+        run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("stats() deadlocked with the collector's callback")
+    assert run.returncode == 0 and run.stdout.strip() == "done", run.stderr
