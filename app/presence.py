@@ -350,9 +350,10 @@ class RedisPresence:
         """On shutdown: every user of this worker leaves (after the grace, unless they reconnect)."""
         self._draining = True
         users = self._local.users()
-        # Drained users reconnect to another worker within seconds (server:draining spreads them over
-        # `within` s, their back-off adds more): they get longer than a reload's grace before "offline".
-        due = time.time() + max(self.grace, within + 8, 10)
+        # Drained users reconnect to another worker within seconds (server:draining asks them to wait
+        # DRAIN_RECONNECT_AFTER, then spreads them; `within` is both): they get that, 5 s for their
+        # back-off and the connect, and at least 10 s, before "offline".
+        due = time.time() + max(self.grace, within + 5, 10)
         pipe = self._redis.pipeline(transaction=True)
         if users:
             pipe.zadd(self._leaving, dict.fromkeys(map(str, users), due))
