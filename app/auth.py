@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from sqlalchemy import bindparam, select
 
@@ -33,14 +35,15 @@ def authenticate_socket_token(token: object) -> tuple[int, int, int]:
     """The socket handshake's check: the same as authenticate_token, without loading the user row;
     returns (user_id, session_id, expires_at). A session row exists only for an existing user (foreign key)."""
     claims = decode_access_token(token)
-    row = (
-        db.session.connection()
-        .execute(_SESSION_ALIVE, {"p_session": claims.session_id, "p_user": claims.user_id})
-        .first()
-    )
+    _check_session_alive(db.session.connection(), claims)
+    return claims.user_id, claims.session_id, claims.expires_at
+
+
+def _check_session_alive(conn: Any, claims: Any) -> None:
+    """Unauthorized unless the token's login session exists for its user and is not revoked."""
+    row = conn.execute(_SESSION_ALIVE, {"p_session": claims.session_id, "p_user": claims.user_id}).first()
     if row is None or row[0] is not None:
         raise Unauthorized("This session has ended; log in again.", code="session_revoked")
-    return claims.user_id, claims.session_id, claims.expires_at
 
 
 class Caller:
@@ -96,7 +99,5 @@ def authenticate_caller() -> Caller:
     # spent most of its time in those round trips (docs/PERFORMANCE.md, "Like storm").
     claims = decode_access_token(token)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_SESSION_ALIVE, {"p_session": claims.session_id, "p_user": claims.user_id}).first()
-    if row is None or row[0] is not None:
-        raise Unauthorized("This session has ended; log in again.", code="session_revoked")
+        _check_session_alive(conn, claims)
     return Caller(claims.user_id, claims.session_id)
