@@ -7,9 +7,11 @@ from typing import Any
 from flask import request
 from sqlalchemy import bindparam, select
 
+from app.db import autocommit_first_row
 from app.errors import Unauthorized
 from app.extensions import db
 from app.models import AuthSession, User
+from app.rawsql import Prepared
 from app.security import decode_access_token
 
 
@@ -21,14 +23,16 @@ def authenticate_token(token: object) -> tuple[User, int]:
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.id == claims.session_id, User.id == claims.user_id)
     ).first()
-    if row is None or row[1] is not None:
-        raise Unauthorized("This session has ended; log in again.", code="session_revoked")
+    _require_alive(None if row is None else (row[1],))
     return row[0], claims.session_id
 
 
 _SESSION_ALIVE = select(AuthSession.__table__.c.revoked_at).where(
     AuthSession.__table__.c.id == bindparam("p_session"), AuthSession.__table__.c.user_id == bindparam("p_user")
 )
+
+
+_SESSION_ALIVE_RAW = Prepared(_SESSION_ALIVE)
 
 
 def authenticate_socket_token(token: object) -> tuple[int, int, int]:
@@ -41,7 +45,15 @@ def authenticate_socket_token(token: object) -> tuple[int, int, int]:
 
 def _check_session_alive(conn: Any, claims: Any) -> None:
     """Unauthorized unless the token's login session exists for its user and is not revoked."""
-    row = conn.execute(_SESSION_ALIVE, {"p_session": claims.session_id, "p_user": claims.user_id}).first()
+    _require_alive(conn.execute(_SESSION_ALIVE, _session_params(claims)).first())
+
+
+def _session_params(claims: Any) -> dict[str, int]:
+    return {"p_session": claims.session_id, "p_user": claims.user_id}
+
+
+def _require_alive(row: Any) -> None:
+    """Unauthorized unless `row` is the session's (revoked_at,) and it is not revoked."""
     if row is None or row[0] is not None:
         raise Unauthorized("This session has ended; log in again.", code="session_revoked")
 
@@ -98,6 +110,5 @@ def authenticate_caller() -> Caller:
     # sends BEGIN on its own, and a write then had to COMMIT this read first). A like storm's worker
     # spent most of its time in those round trips (docs/PERFORMANCE.md, "Like storm").
     claims = decode_access_token(token)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        _check_session_alive(conn, claims)
+    _require_alive(autocommit_first_row(_SESSION_ALIVE_RAW, _session_params(claims)))
     return Caller(claims.user_id, claims.session_id)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.rawsql import Prepared
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -99,3 +100,37 @@ def install_session_hooks() -> None:
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop("on_commit", None)
+
+
+def autocommit_first_row(statement: Prepared, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run one read outside any transaction on a pooled PostgreSQL connection; its first row or None.
+
+    REST checks a caller's login session with one query before the route's own transaction. Through
+    SQLAlchemy (`engine.connect()` with `isolation_level="AUTOCOMMIT"`) a like storm's worker spent
+    more on the checkout, the isolation level set and reset and the result objects than on the query
+    (docs/PERFORMANCE.md, "Like storm"). Here the pooled connection is only switched to the driver's
+    autocommit for the one statement (psycopg2 and psycopg send nothing for that, nor for the pool's
+    rollback on checkin when no transaction is open). A driver error falls back to SQLAlchemy's own
+    path, which classifies it (a dead connection invalidates the pool) and raises it wrapped.
+    """
+    engine = db.engine
+    fairy = engine.raw_connection()
+    dbapi_conn = fairy.driver_connection
+    try:
+        dbapi_conn.autocommit = True
+        cursor = statement.execute_dbapi(engine.dialect, dbapi_conn, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        fairy.invalidate()  # out of the pool; SQLAlchemy's path below says what went wrong
+    finally:
+        try:
+            if fairy.is_valid:
+                dbapi_conn.autocommit = False
+        except Exception:  # e.g. a query cut off halfway: the connection is not reused
+            fairy.invalidate()
+        fairy.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(statement.statement, params).first()

@@ -41,8 +41,17 @@ _SECRETS = [
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
 
 
+# Every pattern above needs one of these words, so a line without any is written as it is: a few
+# substring tests instead of three regex substitutions on each access line (2 % of a like storm's
+# worker, docs/PERFORMANCE.md, "Like storm").
+_TRIGGERS = ("bearer", "token", "password", "secret")
+
+
 def redact(text: str) -> str:
     """Mask tokens, passwords and JWTs in a log line."""
+    lowered = text.lower()
+    if "eyJ" not in text and not any(word in lowered for word in _TRIGGERS):
+        return text
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
     return text

@@ -42,12 +42,16 @@ class Prepared:
         return entry
 
     def _run(self, conn: Connection, params: dict[str, Any]) -> Any:
-        sql, order, processors, fixed = self._by_dialect.get(conn.dialect.name) or self._compile(conn.dialect)
+        return self.execute_dbapi(conn.dialect, conn.connection.dbapi_connection, params)
+
+    def execute_dbapi(self, dialect: Dialect, dbapi_connection: Any, params: dict[str, Any]) -> Any:
+        """Execute on a bare DBAPI connection (compiled for `dialect`); the caller closes the cursor."""
+        sql, order, processors, fixed = self._by_dialect.get(dialect.name) or self._compile(dialect)
         if processors:
             params = {k: processors[k](v) if k in processors else v for k, v in params.items()}
         if fixed:
             params = {**fixed, **params}
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor = dbapi_connection.cursor()
         cursor.execute(sql, tuple(params[name] for name in order) if order is not None else params)
         return cursor
 

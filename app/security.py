@@ -71,21 +71,37 @@ def make_access_token(user_id: int, session_id: int) -> str:
     return jwt.encode(payload, current_app.config["SECRET_KEY"], algorithm=JWT_ALGORITHM)
 
 
+# Tokens already verified, with their claims: PyJWT's decode (signature, parsing, every claim's
+# check) was 6 % of a worker's CPU in a like storm on PostgreSQL, once per request of the same token
+# (docs/PERFORMANCE.md, "Like storm"). Values are tuples of str and int, which the garbage collector
+# stops tracking, so a cache as large as the users online adds nothing to its walks. A token's
+# verdict cannot change while the key is the same, except for expiry, checked on every use.
+_VERIFIED: dict[str, tuple[str, int, int, int]] = {}
+_VERIFIED_MAX = 20_000
+
+
 def decode_access_token(token: object) -> AccessClaims:
     """Verify signature, algorithm and expiry; raise Unauthorized on any fault."""
     if not isinstance(token, str) or not token or len(token) > 4096:
         raise Unauthorized("Missing or malformed access token.")
+    secret = current_app.config["SECRET_KEY"]
+    known = _VERIFIED.get(token)
+    if known is not None and known[0] == secret:
+        if known[3] <= time.time():
+            raise Unauthorized("Access token expired.", code="token_expired")
+        return AccessClaims(user_id=known[1], session_id=known[2], expires_at=known[3])
     try:
-        payload = jwt.decode(
-            token,
-            current_app.config["SECRET_KEY"],
-            algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "sub", "sid"]},
-        )
+        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub", "sid"]})
         if payload.get("typ") != "access":
             raise jwt.InvalidTokenError("wrong token type")
-        return AccessClaims(user_id=int(payload["sub"]), session_id=int(payload["sid"]), expires_at=int(payload["exp"]))
+        claims = AccessClaims(
+            user_id=int(payload["sub"]), session_id=int(payload["sid"]), expires_at=int(payload["exp"])
+        )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("Access token expired.", code="token_expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise Unauthorized("Invalid access token.") from None
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()  # tokens live minutes; starting over costs one decode per active token
+    _VERIFIED[token] = (secret, claims.user_id, claims.session_id, claims.expires_at)
+    return claims

@@ -3,11 +3,14 @@
     # a server (python wsgi.py) and its users with tokens, from the same environment (SECRET_KEY):
     flask seed-users --count 1001 --room-size 50 --out /tmp/likes-seed.json
     python -m bench.likes --url http://127.0.0.1:5000 --seed /tmp/likes-seed.json --likers 1000 --threads 32
+    python -m bench.likes ... --client node     # the likes from Node (bench/jsdriver/likes.mjs)
 
 The first seeded user writes the post and watches it over a socket (counting the `post:updated` it
 hears: coalesced, a storm sends a handful, not one per like); the others like it from `--threads`
-threads with keep-alive connections. Prints the wall time, the likes per second, the request
-latencies, the post's `likes` afterwards (must equal the likes answered 200) and the load average.
+threads with keep-alive connections (or, with `--client node`, from one Node process with as many
+keep-alive connections: it costs the shared cores a fraction of what Python's threads do). Prints
+the wall time, the likes per second, the request latencies, the post's `likes` afterwards (must
+equal the likes answered 200) and the load average.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -32,6 +36,55 @@ def _cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _storm_from_node(base: str, post_id: int, likers: list[dict], concurrency: int) -> tuple[list, list, float]:
+    """The likes sent by bench/jsdriver/likes.mjs; (statuses, latencies in ms, seconds)."""
+    script = Path(__file__).resolve().parent / "jsdriver" / "likes.mjs"
+    cfg = {"url": base, "post_id": post_id, "tokens": [u["token"] for u in likers], "concurrency": concurrency}
+    done = subprocess.run(["node", str(script)], input=json.dumps(cfg), capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout)
+    return out["statuses"], out["latencies_ms"], out["seconds"]
+
+
+def _storm_from_threads(
+    base: str, post_id: int, likers: list[dict], threads: int, server_pid: int | None
+) -> tuple[list, list, float, float]:
+    """The likes sent from Python threads; (statuses, latencies in ms, seconds, server CPU at the start)."""
+    queue = list(likers)
+    lock = threading.Lock()
+    statuses: list[int] = []
+    latencies: list[float] = []
+    gate = threading.Barrier(threads + 1)
+
+    def worker() -> None:
+        http = requests.Session()
+        gate.wait()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                user = queue.pop()
+            t = time.perf_counter()
+            try:
+                code = http.post(
+                    f"{base}/api/posts/{post_id}/like", headers={"Authorization": f"Bearer {user['token']}"}, timeout=60
+                ).status_code
+            except requests.RequestException:
+                code = 0
+            with lock:
+                latencies.append((time.perf_counter() - t) * 1000)
+                statuses.append(code)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    cpu_before = _cpu_seconds(server_pid)
+    gate.wait()
+    started = time.perf_counter()
+    for t in pool:
+        t.join()
+    return statuses, latencies, time.perf_counter() - started, cpu_before
+
+
 def main() -> None:
     """Run the storm and print one JSON line of figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,6 +93,7 @@ def main() -> None:
     parser.add_argument("--likers", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--server-pid", type=int, default=None, help="Report this process's CPU seconds per like.")
+    parser.add_argument("--client", choices=("python", "node"), default="python", help="Who sends the likes.")
     args = parser.parse_args()
     users = json.loads(Path(args.seed).read_text())["users"]
     author, likers = users[0], users[1 : 1 + args.likers]
@@ -61,39 +115,14 @@ def main() -> None:
     ack = sock.call("posts:watch", {"post_ids": [post_id]}, timeout=30)
     assert ack.get("post_ids") == [post_id], ack
 
-    queue = list(likers)
-    lock = threading.Lock()
-    statuses: list[int] = []
-    latencies: list[float] = []
-    gate = threading.Barrier(args.threads + 1)
-
-    def worker() -> None:
-        http = requests.Session()
-        gate.wait()
-        while True:
-            with lock:
-                if not queue:
-                    return
-                user = queue.pop()
-            t = time.perf_counter()
-            try:
-                code = http.post(f"{base}/api/posts/{post_id}/like", headers=auth(user), timeout=60).status_code
-            except requests.RequestException:
-                code = 0
-            with lock:
-                latencies.append((time.perf_counter() - t) * 1000)
-                statuses.append(code)
-
-    pool = [threading.Thread(target=worker) for _ in range(args.threads)]
-    for t in pool:
-        t.start()
     load_before = os.getloadavg()
-    cpu_before = _cpu_seconds(args.server_pid)
-    gate.wait()
-    started = time.perf_counter()
-    for t in pool:
-        t.join()
-    took = time.perf_counter() - started
+    if args.client == "node":
+        cpu_before = _cpu_seconds(args.server_pid)
+        statuses, latencies, took = _storm_from_node(base, post_id, likers, args.threads)
+    else:
+        statuses, latencies, took, cpu_before = _storm_from_threads(
+            base, post_id, likers, args.threads, args.server_pid
+        )
     cpu_used = _cpu_seconds(args.server_pid) - cpu_before
     time.sleep(1.0)  # the coalesced last post:updated
     sock.disconnect()
@@ -103,6 +132,7 @@ def main() -> None:
     out = {
         "likers": args.likers,
         "threads": args.threads,
+        "client": args.client,
         "ok": ok,
         "failed": len(statuses) - ok,
         "seconds": round(took, 2),

@@ -16,7 +16,7 @@ import pytest
 import socketio as sio
 
 from app.sockets import auth as socket_auth
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, assert_error
 
 TTL = 3
 
@@ -104,3 +104,11 @@ def test_live_server_closes_a_socket_whose_token_expired(tmp_path):
         client.disconnect()
     finally:
         server.stop()
+
+
+def test_a_rest_token_that_worked_is_refused_once_it_expires(client, make_user):
+    # Verified tokens are remembered (app.security._VERIFIED): the memory must not outlive the token.
+    ann = make_user()
+    assert client.get("/api/users/me", headers=ann.headers).status_code == 200
+    time.sleep(TTL + 0.2)
+    assert_error(client.get("/api/users/me", headers=ann.headers), 401, "token_expired")
