@@ -63,8 +63,12 @@ class Settings(BaseSettings):
     # --- several workers ---------------------------------------------------------------------------
     REDIS_URL: str | None = None
     REDIS_CHANNEL: str = "masterchat"  # workers sharing REDIS_URL and this channel hear each other's emits
-    DB_POOL_SIZE: int = Field(10, ge=1)  # PostgreSQL connections per worker (plus DB_MAX_OVERFLOW)
-    DB_MAX_OVERFLOW: int = Field(20, ge=0)
+    # Database connections a worker keeps open, plus DB_MAX_OVERFLOW opened for a burst and closed
+    # again on return. 30 kept: with 10 kept, a storm of 32 concurrent likes opened and closed a
+    # PostgreSQL connection for most requests (14 % of the worker; docs/PERFORMANCE.md, "Like storm").
+    # PostgreSQL's max_connections must exceed workers x (DB_POOL_SIZE + DB_MAX_OVERFLOW).
+    DB_POOL_SIZE: int = Field(30, ge=1)
+    DB_MAX_OVERFLOW: int = Field(10, ge=0)
     PROXY_HOPS: int = Field(0, ge=0)  # trusted reverse proxies in front (X-Forwarded-For)
     # --- accounts ----------------------------------------------------------------------------------
     ACCESS_TOKEN_TTL: int = Field(15 * 60, ge=1)
