@@ -119,7 +119,8 @@ def gc_view() -> Any:
         raise ValidationError(message, {"fields": {"types": {"code": "out_of_range", "message": message, "max": 200}}})
     server = socketio.server
     sockets = len(server.eio.sockets) if server is not None else 0
-    body = {**gc_tuning.stats(frozen=False), **gc_tuning.census(int(raw)), "sockets": sockets}
+    everything = request.args.get("frozen", "0") == "1"  # types among frozen objects too
+    body = {**gc_tuning.stats(frozen=False), **gc_tuning.census(int(raw), everything), "sockets": sockets}
     body["threshold"] = list(body["threshold"])
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -36,13 +36,30 @@ def _cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _storm_from_node(base: str, post_id: int, likers: list[dict], concurrency: int) -> tuple[list, list, float]:
-    """The likes sent by bench/jsdriver/likes.mjs; (statuses, latencies in ms, seconds)."""
+def _storm_from_node(
+    base: str, post_id: int, likers: list[dict], concurrency: int, transport: str, server_pid: int | None
+) -> tuple[list, list, float, float]:
+    """The likes sent by bench/jsdriver/likes.mjs; (statuses, latencies in ms, seconds, server CPU at the
+    start: read when the driver says it is connected, so the sockets' handshakes are not counted)."""
     script = Path(__file__).resolve().parent / "jsdriver" / "likes.mjs"
     cfg = {"url": base, "post_id": post_id, "tokens": [u["token"] for u in likers], "concurrency": concurrency}
-    done = subprocess.run(["node", str(script)], input=json.dumps(cfg), capture_output=True, text=True, check=True)
-    out = json.loads(done.stdout)
-    return out["statuses"], out["latencies_ms"], out["seconds"]
+    cfg["transport"] = transport
+    proc = subprocess.Popen(["node", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(cfg))
+    proc.stdin.close()
+    if proc.stdout.readline().strip() != "ready":
+        raise SystemExit(f"the Node driver did not connect (exit {proc.wait()})")
+    cpu_before = _cpu_seconds(server_pid)
+    line = proc.stdout.readline()
+    if not line.strip():
+        raise SystemExit(f"the Node driver failed (exit {proc.wait()})")
+    out = json.loads(line)
+    _NODE_DRIVERS.append(proc)  # ended by main() once the last post:updated had its time
+    return out["statuses"], out["latencies_ms"], out["seconds"], cpu_before
+
+
+_NODE_DRIVERS: list[subprocess.Popen] = []
 
 
 def _storm_from_threads(
@@ -94,6 +111,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--server-pid", type=int, default=None, help="Report this process's CPU seconds per like.")
     parser.add_argument("--client", choices=("python", "node"), default="python", help="Who sends the likes.")
+    parser.add_argument(
+        "--transport",
+        choices=("http", "socket"),
+        default="http",
+        help="socket (with --client node): every liker connected, all send post:like at once",
+    )
     args = parser.parse_args()
     users = json.loads(Path(args.seed).read_text())["users"]
     author, likers = users[0], users[1 : 1 + args.likers]
@@ -117,14 +140,18 @@ def main() -> None:
 
     load_before = os.getloadavg()
     if args.client == "node":
-        cpu_before = _cpu_seconds(args.server_pid)
-        statuses, latencies, took = _storm_from_node(base, post_id, likers, args.threads)
+        statuses, latencies, took, cpu_before = _storm_from_node(
+            base, post_id, likers, args.threads, args.transport, args.server_pid
+        )
     else:
         statuses, latencies, took, cpu_before = _storm_from_threads(
             base, post_id, likers, args.threads, args.server_pid
         )
     cpu_used = _cpu_seconds(args.server_pid) - cpu_before
     time.sleep(1.0)  # the coalesced last post:updated
+    for proc in _NODE_DRIVERS:  # the socket storm's likers stayed connected until now
+        proc.terminate()
+        proc.wait(30)
     sock.disconnect()
     kept = requests.get(f"{base}/api/posts/{post_id}", headers=auth(author), timeout=30).json()["likes"]
     ok = statuses.count(200)
@@ -133,6 +160,7 @@ def main() -> None:
         "likers": args.likers,
         "threads": args.threads,
         "client": args.client,
+        "transport": args.transport,
         "ok": ok,
         "failed": len(statuses) - ok,
         "seconds": round(took, 2),

@@ -106,7 +106,8 @@ def test_js_driver_delivers_every_acked_message_once(live_server, jsdriver_ready
 @pytest.mark.live
 @pytest.mark.timeout(180)
 def test_a_like_storm_from_node_is_counted_exactly(live_server, jsdriver_ready, tmp_path):
-    """bench/likes.py --client node (bench/jsdriver/likes.mjs): 30 people like one post from 8 connections."""
+    """bench/likes.py --client node (bench/jsdriver/likes.mjs): 30 people like one post, over 8 keep-alive
+    HTTP connections, then 30 others over their own sockets (post:like) at once."""
     seed = tmp_path / "seed.json"
     env = {**live_server.env, "FLASK_APP": "wsgi:app"}
     made = subprocess.run(
@@ -118,12 +119,15 @@ def test_a_like_storm_from_node_is_counted_exactly(live_server, jsdriver_ready, 
         timeout=120,
     )
     assert made.returncode == 0, made.stderr[-2000:]
-    cmd = [sys.executable, "-m", "bench.likes", "--url", live_server.url, "--seed", str(seed), "--likers", "30"]
-    cmd += ["--threads", "8", "--client", "node", "--server-pid", str(live_server.proc.pid)]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["client"] == "node" and out["ok"] == 30 and out["failed"] == 0, out
-    assert out["likes_count"] == 30 and out["exact"] is True, out
-    assert out["last_heard"] == 30, out  # the watcher's last post:updated carries the final count
-    assert out["server_cpu_ms_per_like"] > 0, out
+    for transport in ("http", "socket"):
+        cmd = [sys.executable, "-m", "bench.likes", "--url", live_server.url, "--seed", str(seed), "--likers", "30"]
+        cmd += ["--threads", "8", "--client", "node", "--transport", transport]
+        cmd += ["--server-pid", str(live_server.proc.pid)]
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+        assert (out["client"], out["transport"]) == ("node", transport), out
+        assert out["ok"] == 30 and out["failed"] == 0, out
+        assert out["likes_count"] == 30 and out["exact"] is True, out  # each run likes a fresh post
+        assert out["last_heard"] == 30, out  # the watcher's last post:updated carries the final count
+        assert out["server_cpu_ms_per_like"] > 0, out

@@ -4,6 +4,7 @@ the author blocked and a non-member of a closed community: nothing seen, nothing
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -182,3 +183,53 @@ def test_posts_watch_rejects_bad_payloads(client, make_user, socket_client):
     for payload in ({"post_ids": list(range(1, 102))}, {"post_ids": ["1"]}, {}, {"post_ids": [0]}):
         ack = sock.emit("posts:watch", payload, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "validation_error", payload
+
+
+def test_intruders_cannot_like_over_the_socket(client, world, socket_client):
+    # post:like is the socket twin of POST/DELETE /api/posts/{id}/like: the same refusals, nothing counted.
+    w = world
+    owner_sock = socket_client(w["owner"])
+    for intruder, target in _cases(w):
+        sock = socket_client(intruder)
+        for like in (True, False):
+            ack = sock.emit("post:like", {"post_id": target["id"], "like": like}, callback=True)
+            assert ack["ok"] is False and ack["error"]["code"] in ("forbidden", "not_found"), (intruder.id, ack)
+    missing = socket_client(w["outsider"]).emit("post:like", {"post_id": 10**9}, callback=True)
+    assert missing["ok"] is False and missing["error"]["code"] == "not_found", missing
+    for p in (w["club_post"], w["wall_post"]):
+        assert client.get(f"/api/posts/{p['id']}", headers=w["owner"].headers).get_json()["likes"] == 0
+    assert [e for e in events(owner_sock) if e[0] != "presence"] == []
+
+
+def test_a_like_over_the_socket_counts_once_and_reaches_the_watchers(client, world, socket_client):
+    w = world
+    member, post_id = socket_client(w["member"]), w["club_post"]["id"]
+    owner_sock = socket_client(w["owner"])
+    owner_sock.emit("posts:watch", {"post_ids": [post_id]}, callback=True)
+    assert member.emit("post:like", {"post_id": post_id}, callback=True) == {"ok": True, "likes": 1, "liked": True}
+    assert member.emit("post:like", {"post_id": post_id, "like": True}, callback=True)["likes"] == 1  # once
+    got = client.get(f"/api/posts/{post_id}", headers=w["member"].headers).get_json()
+    assert (got["likes"], got["liked"]) == (1, True)
+    heard: list = []
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not any(n == "post:updated" for n, _p in heard):
+        heard += events(owner_sock)  # draining: keep what was heard
+        time.sleep(0.05)
+    assert any(n == "post:updated" and p["id"] == post_id and p["likes"] == 1 for n, p in heard), heard
+    assert member.emit("post:like", {"post_id": post_id, "like": False}, callback=True) == {
+        "ok": True,
+        "likes": 0,
+        "liked": False,
+    }
+    assert client.get(f"/api/posts/{post_id}", headers=w["member"].headers).get_json()["likes"] == 0
+
+
+def test_post_like_rejects_bad_payloads_and_changes_nothing(client, world, socket_client):
+    w = world
+    sock = socket_client(w["member"])
+    bad = ({}, {"post_id": "1"}, {"post_id": 0}, {"post_id": w["club_post"]["id"], "like": "yes"}, [1], "x", None)
+    for payload in bad:
+        ack = sock.emit("post:like", payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "validation_error", payload
+    assert client.get(f"/api/posts/{w['club_post']['id']}", headers=w["owner"].headers).get_json()["likes"] == 0
+    assert sock.is_connected()

@@ -103,6 +103,14 @@ class PostsWatchIn(Model):
     post_ids: list[Id] = Field(max_length=100)
 
 
+class PostLikeIn(Model):
+    """post:like: like (`like`: true, the default) or unlike a post I may see; the same as
+    POST/DELETE /api/posts/{id}/like, without a request's HTTP and token check per like."""
+
+    post_id: Id
+    like: StrictBool = True
+
+
 class DirectoryQuery(Model):
     """The people directory: no q lists everyone newest first (`before`); q matches words in any order."""
 
@@ -205,6 +213,13 @@ class PostPage(BaseModel):
 class LikeOut(BaseModel):
     likes: int
     liked: bool
+
+
+class LikeAck(LikeOut):
+    """post:like's acknowledgement: the post's like count after mine, and whether I like it."""
+
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
 
 
 class CommentOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Social socket events: `posts:watch`, the posts on my screen whose likes and comments I hear live.
+"""Social socket events: `posts:watch`, the posts on my screen whose likes and comments I hear live,
+and `post:like`, a like sent over the socket the page already has open.
 
 A watch is checked when it is made, and again when access is taken away: a block, leaving or being
 removed from a closed community, a community turning closed. The service then calls
@@ -21,10 +22,11 @@ from app.extensions import db, socketio
 from app.models.social import Post
 from app.permissions import visible_post_ids
 from app.realtime import every_worker
-from app.schemas.social import PostsWatchIn
+from app.schemas.social import LikeAck, PostLikeIn, PostsWatchIn
 from app.services.friends import friend_ids
+from app.services.posts import set_like
 from app.sockets.connection import presence_audience
-from app.sockets.events import Connection, get_connection, socket_event
+from app.sockets.events import Connection, Limit, get_connection, socket_event
 
 # Friends see each other come online and go offline, like the people who share a chat.
 if friend_ids not in presence_audience:
@@ -43,6 +45,17 @@ def posts_watch(conn: Connection, payload: PostsWatchIn) -> dict[str, Any]:
     for room in wanted:
         join_room(room, sid)
     return {"post_ids": sorted(int(r.split(":", 1)[1]) for r in wanted)}
+
+
+@socket_event("post:like", PostLikeIn, ack=LikeAck, limit=Limit(rate=5, burst=30))
+def post_like(conn: Connection, payload: PostLikeIn) -> dict[str, Any]:
+    """Like or unlike a post I may see: `{likes, liked}`, after the commit that holds it.
+
+    The service is REST's (`set_like`: the access check, the group commit, the coalesced
+    `post:updated`); over the socket a like skips an HTTP request's parsing and its login-session
+    query, which were most of a like's CPU (docs/PERFORMANCE.md, "Like storm"). The socket's own
+    authority is checked at connect and ends with its session (revocation closes it)."""
+    return set_like(conn.user_id, payload.post_id, payload.like)
 
 
 def _watched(server: object, sid: str) -> list[int]:

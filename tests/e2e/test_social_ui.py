@@ -97,10 +97,13 @@ def test_like_and_comment_appear_live_on_the_other_screen(server, new_page):
     card_a.locator("[data-action=comments]").click()
     expect(card_a.locator(".comments")).to_contain_text("No comments yet.")
     login_as(pb, server, bob, "#/news")
+    like_requests: list[str] = []  # the like goes over the page's socket (post:like), not REST
+    pb.on("request", lambda req: like_requests.append(req.url) if req.url.endswith("/like") else None)
     card_b = pb.locator(f"[data-post-id='{post['id']}']")
     card_b.locator("[data-action=like]").click()
     expect(card_b.locator("[data-action=like]")).to_contain_text("1 like")
     expect(card_a.locator("[data-action=like]")).to_contain_text("1 like", timeout=1000)
+    assert like_requests == []
     card_b.locator("[data-action=comments]").click()
     card_b.locator(".comment-form input").fill("Lovely!")
     card_b.locator(".comment-form input").press("Enter")

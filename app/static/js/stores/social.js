@@ -116,12 +116,13 @@ function dropPost(id) {
   });
 }
 
-/** Like or unlike: optimistic, then the server's count. */
+/** Like or unlike: optimistic, then the server's count. Over the socket (post:like), or over REST while
+ * the socket is down (a like is idempotent: sent twice, it is still one like). */
 export async function setLike(id, like) {
   const post = S().posts.get(id);
   if (post && post.liked !== like) putPosts([{ ...post, liked: like, likes: Math.max(0, post.likes + (like ? 1 : -1)) }]);
   try {
-    const res = await api(like ? "POST" : "DELETE", `/posts/${id}/like`);
+    const res = await call("post:like", { post_id: id, like }, () => api(like ? "POST" : "DELETE", `/posts/${id}/like`));
     const now = S().posts.get(id);
     if (now) putPosts([{ ...now, likes: res.likes, liked: res.liked }]);
   } catch (err) {
