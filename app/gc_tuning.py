@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
 from collections import deque
@@ -150,6 +151,9 @@ def census(types: int = 0, everything: bool = False) -> dict[str, Any]:
         "freeze_generation": _freeze_generation,
     }
     out["tracked"] = out["walked"] + out["frozen"]
+    # Every block Python's allocator holds, tracked by the collector or not (strings, ints, buffers):
+    # flat while RSS grows means the growth is not Python objects (C libraries' caches, fragmentation).
+    out["allocated_blocks"] = sys.getallocatedblocks()
     if types:
         from collections import Counter
 

@@ -156,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         "after_full_collection": {"unreachable": int(full.group(1)), "ms": int(full.group(2))} if full else None,
         "types_at_peak": poller.types,
         "load": {k: load.get(k) for k in LOAD_KEYS},
-        "samples": [{k: s[k] for k in ("t", "sockets", "walked", "frozen", "rss_mb")} for s in samples],
+        "samples": [
+            {k: s.get(k) for k in ("t", "sockets", "walked", "frozen", "rss_mb", "allocated_blocks")} for s in samples
+        ],
     }
     summary = {k: v for k, v in report.items() if k != "samples"}
     print(json.dumps(summary, indent=1))

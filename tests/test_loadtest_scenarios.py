@@ -319,3 +319,15 @@ def test_direct_chats_and_compare(server, tmp_path):
     p99 = next(line for line in proc.stdout.splitlines() if line.startswith("latency p99 (ms)"))
     assert str(result["p99_ms"]) in p99 and str(json.loads(second.read_text())["p99_ms"]) in p99
     assert "git commit:" in proc.stdout and "server settings:" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "loadtest" / "scenarios").glob("*.toml")) + sorted((ROOT / "bench" / "scenarios").glob("*.toml")),
+    ids=lambda p: f"{p.parent.parent.name}/{p.name}",
+)
+def test_every_shipped_scenario_file_loads(path):
+    # The README's and docs/PERFORMANCE.md's commands name these files; a typo in one would surface only
+    # minutes into a long run.
+    scenario = load_scenario(str(path))
+    assert scenario.stages, path
