@@ -62,6 +62,14 @@ def _storm_from_node(
 _NODE_DRIVERS: list[subprocess.Popen] = []
 
 
+def _end_node_drivers() -> None:
+    """End the Node drivers still running (their sockets close)."""
+    while _NODE_DRIVERS:
+        proc = _NODE_DRIVERS.pop()
+        proc.terminate()
+        proc.wait(30)
+
+
 def _storm_from_threads(
     base: str, post_id: int, likers: list[dict], threads: int, server_pid: int | None
 ) -> tuple[list, list, float, float]:
@@ -112,6 +120,11 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, default=None, help="Report this process's CPU seconds per like.")
     parser.add_argument("--client", choices=("python", "node"), default="python", help="Who sends the likes.")
     parser.add_argument(
+        "--leave-at-once",
+        action="store_true",
+        help="with --transport socket: every liker disconnects right after the storm (not after the last update)",
+    )
+    parser.add_argument(
         "--transport",
         choices=("http", "socket"),
         default="http",
@@ -132,8 +145,15 @@ def main() -> None:
     post_id = res.json()["id"]
 
     heard: list[int] = []
+    heard_at: list[float] = []
     sock = socketio.Client(reconnection=False)
-    sock.on("post:updated", lambda p: heard.append(p["likes"]) if p.get("id") == post_id else None)
+
+    def on_updated(p: dict) -> None:
+        if p.get("id") == post_id:
+            heard.append(p["likes"])
+            heard_at.append(time.perf_counter())
+
+    sock.on("post:updated", on_updated)
     sock.connect(base, auth={"token": author["token"]}, transports=["websocket"], wait_timeout=30)
     ack = sock.call("posts:watch", {"post_ids": [post_id]}, timeout=30)
     assert ack.get("post_ids") == [post_id], ack
@@ -148,10 +168,11 @@ def main() -> None:
             base, post_id, likers, args.threads, args.server_pid
         )
     cpu_used = _cpu_seconds(args.server_pid) - cpu_before
+    storm_ended = time.perf_counter()
+    if args.leave_at_once:  # the likers' sockets close now, all together: their disconnects meet the last update
+        _end_node_drivers()
     time.sleep(1.0)  # the coalesced last post:updated
-    for proc in _NODE_DRIVERS:  # the socket storm's likers stayed connected until now
-        proc.terminate()
-        proc.wait(30)
+    _end_node_drivers()  # the socket storm's likers stayed connected until now
     sock.disconnect()
     kept = requests.get(f"{base}/api/posts/{post_id}", headers=auth(author), timeout=30).json()["likes"]
     ok = statuses.count(200)
@@ -175,6 +196,10 @@ def main() -> None:
         "exact": kept == ok,
         "post_updated_heard": len(heard),
         "last_heard": heard[-1] if heard else None,
+        # when the watcher heard the final count, after the storm's last answer (coalescing: up to 0.2 s)
+        "final_count_heard_after_ms": round((heard_at[heard.index(kept)] - storm_ended) * 1000)
+        if kept in heard
+        else None,
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }

@@ -96,8 +96,12 @@ def on_disconnect(*_args: Any) -> None:
     logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
     # With Redis, the user goes offline PRESENCE_GRACE later (app/upkeep.py announces it) unless they
     # reconnect meanwhile; True here means offline now (one process, or Redis unavailable).
-    if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
-        announce(conn.user_id, False)
+    # In the connects' slots: a crowd leaving at once (1,000 likers closing their sockets together)
+    # otherwise took every pooled connection for its presence queries, and the update everyone was
+    # waiting for (the like count) waited behind them (docs/PERFORMANCE.md, "Like storm, third round").
+    with _slots():
+        if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
+            announce(conn.user_id, False)
 
 
 def announce(user_id: int, online: bool) -> None:
