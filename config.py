@@ -275,7 +275,7 @@ class Config:
         self.PRESENCE_GRACE = _float("PRESENCE_GRACE", 3.0)  # s a reconnect has before "offline"
         self.PRESENCE_BATCH = _int("PRESENCE_BATCH", 500)  # offline announcements per worker per second, at most
         self.SESSION_CHECK_INTERVAL = _float("SESSION_CHECK_INTERVAL", 1.0)  # s, revoked sessions' sockets
-        self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects doing their DB/Redis work at once
+        self.CONNECT_CONCURRENCY = _int("CONNECT_CONCURRENCY", 8)  # connects/disconnects doing DB/Redis work at once
         self.SYNC_CONCURRENCY = _int("SYNC_CONCURRENCY", 4)  # chat:sync catch-ups running at once (reconnect storms)
         self.DRAIN_TIMEOUT = _float("DRAIN_TIMEOUT", 10.0)  # s SIGTERM may take before exit
         # s a drained worker's clients wait before reconnecting (then 0..2 ms per socket more): a

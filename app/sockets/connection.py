@@ -44,9 +44,10 @@ _connect_slots: list[threading.BoundedSemaphore] = []
 
 
 def _slots() -> threading.BoundedSemaphore:
-    """CONNECT_CONCURRENCY connects at a time do their database and Redis work: in a reconnect storm
-    (a worker restarted, its users arriving here) the others wait their turn instead of taking every
-    pooled database connection, so the sends of users already connected keep theirs."""
+    """CONNECT_CONCURRENCY connects and disconnects at a time do their database and Redis work: in a
+    reconnect storm (a worker restarted, its users arriving here) or a crowd leaving, the others wait
+    their turn instead of taking every pooled database connection, so the sends of users already
+    connected keep theirs."""
     if not _connect_slots:
         _connect_slots.append(threading.BoundedSemaphore(current_app.config.get("CONNECT_CONCURRENCY", 8)))
     return _connect_slots[0]
