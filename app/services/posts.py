@@ -313,27 +313,33 @@ def latest_photos(viewer_id: int, owner_id: int, limit: int = 12) -> list[dict[s
 
 _LIKES = PostLike.__table__
 _POSTS = Post.__table__
-# Many rows in one statement; RETURNING says which were new (a second like of mine is no row).
-# A group's likes of one post in one statement, the likers as one array parameter. SQLAlchemy does not
-# cache its dialects' INSERT ... ON CONFLICT constructs (`inherit_cache = False`), so writing them
-# with `pg_insert(...).on_conflict_do_nothing()` compiled the statement again for every group (a like
-# storm's profile on PostgreSQL: 5 % of the worker in the compiler and the insertmanyvalues batch).
-_LIKE_INSERT_MANY = {
-    "postgresql": Prepared(
-        text(
-            "INSERT INTO post_likes (post_id, user_id, created_at)"
-            " SELECT :p_post, liker, :p_now FROM unnest(CAST(:p_users AS INTEGER[])) AS liker"
-            " ON CONFLICT DO NOTHING RETURNING user_id"
-        ).bindparams(bindparam("p_now", type_=UTCDateTime()))
+# A group's likes of one post in one statement, the likers as one parameter (an array on PostgreSQL,
+# a JSON list on SQLite, which has no arrays: each dialect's statement with its encoder); RETURNING
+# says which rows were new (a second like of mine is no row). SQLAlchemy does not cache its dialects'
+# INSERT ... ON CONFLICT constructs (`inherit_cache = False`): written with `pg_insert(...)`, the
+# statement was compiled again for every group (a like storm's profile on PostgreSQL: 5 % of the worker
+# in the compiler and the insertmanyvalues batch). On SQLite, `WHERE true` tells the parser that
+# ON CONFLICT belongs to the INSERT, not to a join of the SELECT.
+_LIKE_INSERT_MANY: dict[str, tuple[Prepared, Any]] = {
+    "postgresql": (
+        Prepared(
+            text(
+                "INSERT INTO post_likes (post_id, user_id, created_at)"
+                " SELECT :p_post, liker, :p_now FROM unnest(CAST(:p_users AS INTEGER[])) AS liker"
+                " ON CONFLICT DO NOTHING RETURNING user_id"
+            ).bindparams(bindparam("p_now", type_=UTCDateTime()))
+        ),
+        list,
     ),
-    # SQLite has no arrays: the likers arrive as a JSON list. `WHERE true` tells its parser that
-    # ON CONFLICT belongs to the INSERT, not to a join of the SELECT.
-    "sqlite": Prepared(
-        text(
-            "INSERT INTO post_likes (post_id, user_id, created_at)"
-            " SELECT :p_post, value, :p_now FROM json_each(:p_users) WHERE true"
-            " ON CONFLICT DO NOTHING RETURNING user_id"
-        ).bindparams(bindparam("p_now", type_=UTCDateTime()))
+    "sqlite": (
+        Prepared(
+            text(
+                "INSERT INTO post_likes (post_id, user_id, created_at)"
+                " SELECT :p_post, value, :p_now FROM json_each(:p_users) WHERE true"
+                " ON CONFLICT DO NOTHING RETURNING user_id"
+            ).bindparams(bindparam("p_now", type_=UTCDateTime()))
+        ),
+        json.dumps,
     ),
 }
 _LIKES_BUMP = Prepared(
@@ -382,10 +388,8 @@ def _write_likes(jobs: list[_Like]) -> None:
         leavers = [u for (u, p), like in final.items() if p == post_id and not like]
         delta = 0
         if likers:
-            users: Any = likers if conn.dialect.name == "postgresql" else json.dumps(likers)
-            delta += len(
-                _LIKE_INSERT_MANY[conn.dialect.name].rows(conn, {"p_post": post_id, "p_users": users, "p_now": now})
-            )
+            insert, encode = _LIKE_INSERT_MANY[conn.dialect.name]
+            delta += len(insert.rows(conn, {"p_post": post_id, "p_users": encode(likers), "p_now": now}))
         if leavers:
             delta -= len(
                 conn.execute(
