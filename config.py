@@ -127,6 +127,7 @@ class Settings(BaseSettings):
     GC_FREEZE_ON_SURVIVAL: bool = True  # freeze survivors right after each collection of ...
     GC_FREEZE_GENERATION: int = Field(0, ge=0, le=2)  # ... this generation or an older one
     GC_FREEZE_INTERVAL: float = Field(10.0, ge=0)
+    GC_YOUNG_INTERVAL: float = Field(0.1, ge=0)  # seconds between timed young collections (0: none)
     GC_FULL_INTERVAL: float = Field(21_600.0, ge=0)
     GC_WARN_MS: float = Field(50.0, ge=0)
 
