@@ -157,6 +157,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         install_queue_hooks(manager)
         manager.on_call = worker_hook_runner(app)  # run_everywhere(): a hook on every worker
         queue["client_manager"] = manager
+    from app.room_index import index_rooms_by_socket
+
+    index_rooms_by_socket()  # a disconnect scans its socket's rooms, not all 30,000 (app/room_index.py)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
