@@ -40,17 +40,21 @@ def _audience(user_id: int) -> list[int]:
     return sorted(ids)
 
 
-_connect_slots: list[threading.BoundedSemaphore] = []
+_slot_pools: dict[str, threading.BoundedSemaphore] = {}
 
 
-def _slots() -> threading.BoundedSemaphore:
-    """CONNECT_CONCURRENCY connects and disconnects at a time do their database and Redis work: in a
-    reconnect storm (a worker restarted, its users arriving here) or a crowd leaving, the others wait
-    their turn instead of taking every pooled database connection, so the sends of users already
-    connected keep theirs."""
-    if not _connect_slots:
-        _connect_slots.append(threading.BoundedSemaphore(current_app.config.get("CONNECT_CONCURRENCY", 8)))
-    return _connect_slots[0]
+def _slots(kind: str = "connect") -> threading.BoundedSemaphore:
+    """CONNECT_CONCURRENCY connects, and as many disconnects, at a time do their database and Redis
+    work: in a reconnect storm (a worker restarted, its users arriving here) or a crowd leaving, the
+    others wait their turn instead of taking every pooled database connection, so the sends of users
+    already connected keep theirs. Connects do not queue behind disconnects: when 2,000 users dropped
+    and came back at once, one shared queue made every returning user wait for all 2,000 "went
+    offline" announcements first (reconnect p50 8.2 s of a 10 s storm; docs/PERFORMANCE.md, "A
+    reconnect storm of 2,000")."""
+    pool = _slot_pools.get(kind)
+    if pool is None:
+        pool = _slot_pools[kind] = threading.BoundedSemaphore(current_app.config.get("CONNECT_CONCURRENCY", 8))
+    return pool
 
 
 @socketio.on("connect")
@@ -100,7 +104,7 @@ def on_disconnect(*_args: Any) -> None:
     # In the connects' slots: a crowd leaving at once (1,000 likers closing their sockets together)
     # otherwise took every pooled connection for its presence queries, and the update everyone was
     # waiting for (the like count) waited behind them (docs/PERFORMANCE.md, "Like storm, third round").
-    with _slots():
+    with _slots("disconnect"):
         if presence().disconnect(conn.user_id, conn.sid, conn.session_id):
             announce(conn.user_id, False)
 
