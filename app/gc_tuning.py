@@ -33,7 +33,7 @@ What we do (docs/PERFORMANCE.md, "Garbage collection"):
    in flight (a packet waiting in a socket's queue, a message in a commit batch), so the count stayed
    near zero while the young generation filled: 146,279 objects after 10 s at 10,000 users and 600
    msg/s, and the collection that finally came, or the timed freeze's, paused the process 53-141 ms
-   (gevent) for nothing freed (docs/PERFORMANCE.md, "The young generation that the count missed").
+   (gevent) for nothing freed (docs/PERFORMANCE.md, "The young generation the count missed").
    Collected every 100 ms it holds a few thousand objects, a millisecond's walk.
 4. Frozen objects are still freed by reference counting as usual; only garbage *cycles* among them
    wait for a full collection: every GC_FULL_INTERVAL seconds (default 21,600, six hours) everything

@@ -1,6 +1,6 @@
 """Per-frame costs of the websocket servers, taken out where the profile at 10,000 users found them.
 
-py-spy on one worker at 10,000 users and 1,000 msg/s (docs/PERFORMANCE.md, "CPU per delivery"):
+py-spy on one worker at 10,000 users and 1,000 msg/s (docs/PERFORMANCE.md, "CPU per frame"):
 
 - gevent: every frame gevent-websocket writes goes through gevent's `socket.sendall`, which asks the
   kernel for SO_SNDBUF (a `getsockopt` system call) before each send to size its chunks. That
