@@ -66,9 +66,6 @@ if ASYNC_MODE == "eventlet":
     from app.server_cycles import break_eventlet_cycles
 
     break_eventlet_cycles()  # no reference cycle per connection (frozen by app/gc_tuning.py, see there)
-    from app.ws_speedups import speed_up_eventlet_websocket
-
-    speed_up_eventlet_websocket()  # websocket payloads unmasked in C (see app/ws_speedups.py)
 
     import socket
 
@@ -86,12 +83,8 @@ if ASYNC_MODE == "eventlet":
 
     eventlet.listen = _listen_nodelay
 elif ASYNC_MODE == "gevent":
-    import gevent
     from gevent import monkey
 
-    # A greenlet records the stack that spawned it only for debugging; Engine.IO spawns one per
-    # message received, and the recorded frames were 3 % of the CPU at 10,000 users (app/ws_speedups.py).
-    gevent.config.track_greenlet_tree = False
     monkey.patch_all()
 
     import socket
@@ -126,14 +119,10 @@ elif ASYNC_MODE == "gevent":
     from app.server_cycles import break_gevent_cycles
 
     break_gevent_cycles()  # no reference cycle per websocket (frozen by app/gc_tuning.py, see there)
-    from app.ws_speedups import speed_up_gevent_websocket
 
-    speed_up_gevent_websocket()  # one system call per frame written, payloads unmasked in C
+from app.ws_speedups import install as install_ws_speedups  # noqa: E402
 
-if ASYNC_MODE in ("eventlet", "gevent"):
-    from app.ws_speedups import wait_for_packets_without_timers
-
-    wait_for_packets_without_timers()  # a websocket's writer waits without a timer per packet
+install_ws_speedups(ASYNC_MODE)  # per-frame and per-packet costs of the websocket servers (see there)
 
 if ASYNC_MODE in ("eventlet", "gevent") and os.environ.get("DATABASE_URL", "").startswith("postgresql"):
     # psycopg2 waits on the socket through the event loop instead of blocking the process.

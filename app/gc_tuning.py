@@ -246,13 +246,17 @@ def tune(config: dict[str, Any], spawn: Callable[..., Any] | None = None) -> boo
     return True
 
 
+def _server_sleep() -> Callable[[float], None]:
+    """The async server's sleep (a background task must yield to the event loop, not block it)."""
+    from app.extensions import socketio
+
+    return socketio.sleep
+
+
 def _collect_young(every: float, sleep: Callable[[float], None] | None = None, rounds: int = -1) -> None:
     """The young-collection task: a generation-0 collection every `every` seconds (step 3b above);
     its survivors are frozen by the callback. `rounds` < 0: forever."""
-    if sleep is None:
-        from app.extensions import socketio
-
-        sleep = socketio.sleep
+    sleep = sleep or _server_sleep()
     while rounds != 0:
         rounds -= 1
         sleep(every)
@@ -265,10 +269,7 @@ def _collect_young(every: float, sleep: Callable[[float], None] | None = None, r
 def _maintain(freeze_every: float, full_every: float, sleep: Callable[[float], None] | None = None) -> None:
     """The periodic task: freeze survivors every freeze_every seconds (0: never), run the full
     collection every full_every seconds (0: never)."""
-    if sleep is None:
-        from app.extensions import socketio
-
-        sleep = socketio.sleep
+    sleep = sleep or _server_sleep()
     tick = freeze_every if freeze_every > 0 else full_every
     last_full = time.monotonic()
     while True:

@@ -101,7 +101,7 @@ def on_disconnect(*_args: Any) -> None:
     logs.socket_event("disconnect", conn.user_id, conn.sid, conn.session_id)
     # With Redis, the user goes offline PRESENCE_GRACE later (app/upkeep.py announces it) unless they
     # reconnect meanwhile; True here means offline now (one process, or Redis unavailable).
-    # In the connects' slots: a crowd leaving at once (1,000 likers closing their sockets together)
+    # In slots of their own: a crowd leaving at once (1,000 likers closing their sockets together)
     # otherwise took every pooled connection for its presence queries, and the update everyone was
     # waiting for (the like count) waited behind them (docs/PERFORMANCE.md, "Like storm, third round").
     with _slots("disconnect"):
