@@ -21,6 +21,15 @@ py-spy on one worker at 10,000 users and 1,000 msg/s (docs/PERFORMANCE.md, "CPU 
   default, a debugging aid): Engine.IO spawns one per received message, and recording it was 3.2 %.
   It is turned off.
 
+- both: every delivery went through the socket's queue to its writer task: a put, a callback in the
+  hub, a switch to the writer and one back, a get, per frame. When the writer is idle (waiting on an
+  empty queue) nothing is in flight, so `Socket.send` now writes the frame itself, without blocking:
+  one non-blocking `send` of the whole frame. Whatever a full kernel buffer leaves over is kept for
+  the writer, and a NOOP queued behind it wakes the writer to send it first; a socket that is busy,
+  closing or behind TLS goes through the queue as before. Order is kept because a frame is written
+  directly only when nothing is queued or being written. (Upstream: engineio's `Socket.send` could
+  take the same shortcut through a `send_nowait` of the async driver's websocket.)
+
 wsgi.py calls `install(ASYNC_MODE)` once, after the async library's monkey-patching. Each patch
 keeps the library's own behaviour (errors, timeouts, partial writes); tests/test_ws_speedups.py
 checks them against it.
@@ -43,23 +52,126 @@ def unmask(data: bytes, mask: bytes, length: int | None = None, offset: int = 0)
     return XorMaskerSimple(bytes(mask)).process(bytes(data))
 
 
-def frame_writer(sock: Any) -> Any:
-    """A `write(data)` for a gevent socket: one `send`, `sendall` only for what it left over."""
-    send, sendall = sock.send, sock.sendall
+class FrameWriter:
+    """Writes a websocket's frames to its TCP socket: waiting, for the writer task; or never waiting, directly.
 
-    def write(data: bytes) -> None:
-        sent = send(data)  # waits for the socket to be writable, within its timeout, like sendall
+    Waiting: what a direct write left over goes first, then the frame with one `send` and `sendall` for
+    the rest. Never waiting (`direct` set): one `send` on the OS socket, which is non-blocking under
+    both event loops; what it does not take, or all of it on an error, is kept in `pending` for the
+    writer task, which meets the error itself and closes the socket as it always has.
+    """
+
+    __slots__ = ("_raw_send", "_send", "_sendall", "direct", "pending")
+
+    def __init__(self, sock: Any, raw_send: Any = None) -> None:
+        self._send, self._sendall = sock.send, sock.sendall
+        self._raw_send = raw_send  # None: this socket is never written directly (TLS, an unknown type)
+        self.pending: memoryview | None = None
+        self.direct = False
+
+    @property
+    def can_write_directly(self) -> bool:
+        """Whether a frame may be written to this socket without its writer task."""
+        return self._raw_send is not None
+
+    def __call__(self, data: bytes) -> None:
+        """Write one frame (see the class)."""
+        if self.direct:
+            self._write_now(data)
+            return
+        if self.pending is not None:
+            rest, self.pending = self.pending, None
+            self._sendall(rest)
+        sent = self._send(data)  # waits for the socket to be writable, within its timeout, like sendall
         if sent < len(data):
-            sendall(memoryview(data)[sent:])
+            self._sendall(memoryview(data)[sent:])
 
-    return write
+    def _write_now(self, data: bytes) -> None:
+        if self.pending is not None:  # never when called through Socket.send, which checks first
+            self.pending = memoryview(bytes(self.pending) + bytes(data))
+            return
+        try:
+            sent = self._raw_send(data)
+        except OSError:  # EAGAIN (a full buffer) or a broken socket: the writer task takes it from here
+            sent = 0
+        if sent < len(data):
+            self.pending = memoryview(data)[sent:]
+
+
+def frame_writer(sock: Any) -> FrameWriter:
+    """The frame writer of a gevent socket; direct writes only on a plain TCP socket (not TLS)."""
+    from gevent import socket as gsocket
+
+    raw = sock._sock.send if type(sock) is gsocket.socket else None
+    return FrameWriter(sock, raw)
+
+
+class _DirectSender:
+    """Writes an Engine.IO packet's frame through a websocket without its writer task (see the module)."""
+
+    __slots__ = ("_out", "_ws_send")
+
+    def __init__(self, ws_send: Any, out: FrameWriter) -> None:
+        self._ws_send, self._out = ws_send, out
+
+    def __call__(self, data: Any) -> bool:
+        """Frame and write `data` now; True when part of the frame is left for the writer task."""
+        out = self._out
+        out.direct = True
+        try:
+            self._ws_send(data)  # the library frames it and calls out() once, which does not wait
+        finally:
+            out.direct = False
+        return out.pending is not None
+
+
+def direct_sender(ws: Any) -> _DirectSender | None:
+    """A direct sender for the websocket Engine.IO's handler got, or None where it cannot write directly."""
+    inner = getattr(ws, "_sock", None)  # engineio's gevent driver wraps gevent-websocket's WebSocket
+    out = getattr(inner, "raw_write", None)
+    if isinstance(out, FrameWriter) and out.can_write_directly:
+        return _DirectSender(inner.send, out)
+    out = _eventlet_writer(ws) if hasattr(ws, "_sendlock") else None
+    if out is not None and out.can_write_directly:
+        return _DirectSender(ws.send, out)
+    return None
+
+
+def _eventlet_writer(ws: Any) -> FrameWriter:
+    out = ws.__dict__.get("_masterchat_out")
+    if out is None:
+        from eventlet.greenio import GreenSocket
+
+        sock = ws.socket
+        out = FrameWriter(sock, sock.fd.send if type(sock) is GreenSocket else None)
+        ws._masterchat_out = out
+    return out
+
+
+def _eventlet_send(self: Any, frame: bytes) -> None:
+    """eventlet `RFC6455WebSocket._send`: the frame through the socket's FrameWriter, under the send lock."""
+    out = _eventlet_writer(self)
+    if out.direct:
+        if not self._sendlock.acquire(blocking=False):  # a close frame going out: leave it all to the writer
+            out.pending = memoryview(frame)
+            return
+    else:
+        self._sendlock.acquire()
+    try:
+        out(frame)
+    finally:
+        self._sendlock.release()
 
 
 def _poll(self: Any) -> list[Any]:
     """engineio `Socket.poll` for a websocket: the first packet waited for without a timer."""
     if not self.upgraded or self.server.service_task_handle is None:
         return _engineio_poll(self)
-    packets = [self.queue.get()]
+    self._masterchat_idle = True  # nothing queued or being written: Socket.send may write directly
+    try:
+        packets = [self.queue.get()]
+    finally:
+        self._masterchat_idle = False
     self.queue.task_done()
     if packets == [None]:
         return []
@@ -77,7 +189,36 @@ def _poll(self: Any) -> list[Any]:
     return packets
 
 
+def _send(self: Any, pkt: Any) -> None:
+    """engineio `Socket.send`: the frame written at once when the websocket's writer is idle."""
+    direct = self._masterchat_direct
+    if direct is None or not self._masterchat_idle or self.queue.qsize():
+        _engineio_send(self, pkt)
+        return
+    if not self.check_ping_timeout():
+        return
+    try:
+        left_over = direct(pkt.encode())
+    except Exception:  # closed under us: the writer task meets it and ends the socket as upstream does
+        self.queue.put(pkt)
+        return
+    if left_over:
+        self.queue.put(_FLUSH)  # wakes the writer, which sends the rest of the frame before anything else
+
+
+def _websocket_handler(self: Any, ws: Any) -> Any:
+    """engineio `Socket._websocket_handler`, with the websocket's direct sender known to `Socket.send`."""
+    self._masterchat_direct = direct_sender(ws)
+    try:
+        return _engineio_websocket_handler(self, ws)
+    finally:
+        self._masterchat_direct = None
+
+
 _engineio_poll: Any = None
+_engineio_send: Any = None
+_engineio_websocket_handler: Any = None
+_FLUSH: Any = None
 
 
 def wait_for_packets_without_timers() -> None:
@@ -88,6 +229,21 @@ def wait_for_packets_without_timers() -> None:
     if _engineio_poll is None:
         _engineio_poll = socket.Socket.poll
         socket.Socket.poll = _poll
+
+
+def write_directly_when_idle() -> None:
+    """engineio: a packet for a websocket whose writer is idle is written by `Socket.send` itself."""
+    global _engineio_send, _engineio_websocket_handler, _FLUSH
+    from engineio import packet, socket
+
+    if _engineio_send is not None:
+        return
+    _FLUSH = packet.Packet(packet.NOOP)
+    _engineio_send, _engineio_websocket_handler = socket.Socket.send, socket.Socket._websocket_handler
+    socket.Socket._masterchat_idle = False
+    socket.Socket._masterchat_direct = None
+    socket.Socket.send = _send
+    socket.Socket._websocket_handler = _websocket_handler
 
 
 def speed_up_gevent_websocket() -> None:
@@ -112,12 +268,13 @@ def speed_up_gevent_websocket() -> None:
 
 
 def speed_up_eventlet_websocket() -> None:
-    """eventlet: payloads unmasked in C."""
+    """eventlet: payloads unmasked in C, frames written through a FrameWriter (direct writes)."""
     from eventlet import websocket
 
     if getattr(websocket, "_masterchat_speedups", False):
         return
     websocket.RFC6455WebSocket._apply_mask = staticmethod(unmask)
+    websocket.RFC6455WebSocket._send = _eventlet_send
     websocket._masterchat_speedups = True
 
 
@@ -133,3 +290,4 @@ def install(async_mode: str) -> None:
     else:
         return
     wait_for_packets_without_timers()
+    write_directly_when_idle()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -11,7 +12,7 @@ import pytest
 import requests
 import socketio as sio
 
-from app.ws_speedups import frame_writer, unmask
+from app.ws_speedups import FrameWriter, frame_writer, unmask
 from tests.conftest import LiveServer
 
 
@@ -87,6 +88,69 @@ def test_a_frame_larger_than_the_kernel_buffer_arrives_whole():
     assert bytes(got) == payload
 
 
+def _full_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected pair whose writing end has a small kernel buffer and waits at most 10 s."""
+    left, right = socket.socketpair()
+    left.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    right.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    left.settimeout(10)  # Python makes the descriptor non-blocking and waits in poll(): os.write never waits
+    return left, right
+
+
+def _read_all(sock: socket.socket, got: bytearray, size: int) -> threading.Thread:
+    def run() -> None:
+        while len(got) < size:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            got.extend(chunk)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_direct_write_never_waits_and_the_writer_sends_what_it_left_before_the_next_frame():
+    """A frame written directly into a full buffer is not lost, split or overtaken: the rest goes
+    out first when the writer task writes next, then the writer's own frame."""
+    left, right = _full_pair()
+    try:
+        out = FrameWriter(left, raw_send=lambda data: os.write(left.fileno(), data))
+        assert out.can_write_directly
+        first, second = os.urandom(1_000_000), os.urandom(5_000)
+        out.direct = True
+        out(first)  # with nobody reading, this would wait for 10 s and fail if it waited at all
+        out.direct = False
+        assert out.pending is not None and 0 < len(out.pending) < len(first)
+        got = bytearray()
+        reader = _read_all(right, got, len(first) + len(second))
+        out(second)
+        reader.join(10)
+        assert out.pending is None
+        assert bytes(got) == first + second
+    finally:
+        left.close()
+        right.close()
+
+
+def test_a_direct_write_to_a_broken_socket_leaves_the_whole_frame_to_the_writer():
+    left, right = _full_pair()
+    right.close()
+    left.close()
+    out = FrameWriter(_Trickle(most=1 << 20), raw_send=lambda data: os.write(-1, data))
+    out.direct = True
+    out(b"frame")
+    assert bytes(out.pending) == b"frame"
+
+
+def test_sockets_behind_tls_or_of_unknown_types_are_never_written_directly():
+    assert not frame_writer(_Trickle(most=10)).can_write_directly
+    import gevent.ssl
+
+    tls = object.__new__(gevent.ssl.SSLSocket)
+    assert not frame_writer(tls).can_write_directly
+
+
 @pytest.mark.parametrize("mode", ["eventlet", "gevent"])
 def test_long_messages_in_both_alphabets_cross_each_server_intact(tmp_path, mode):
     """A browser masks every frame it sends; the patched servers unmask and validate them in C and
@@ -130,6 +194,58 @@ def test_long_messages_in_both_alphabets_cross_each_server_intact(tmp_path, mode
         for client in clients:
             if client.connected:
                 client.disconnect()
+        server.stop()
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent"])
+def test_a_member_who_stops_reading_gets_every_message_in_order_when_they_read_again(tmp_path, mode):
+    """Frames written straight from the sending task fill a slow reader's buffers; what the kernel
+    could not take is sent by the socket's writer before anything newer: the member who read nothing
+    for a while then reads every message, whole and in order, and the sender was never held up."""
+    import websocket
+
+    server = LiveServer(tmp_path, async_mode=mode, extra_env={"RATE_LIMITS": "off"}).start()
+    sender = sio.Client(reconnection=False)
+    slow = None
+    try:
+        ann, bob = server.signup(f"slow{mode}ann"), server.signup(f"slow{mode}bob")
+        chat = requests.post(
+            f"{server.url}/api/chats",
+            json={"type": "direct", "user_id": bob["user"]["id"]},
+            headers={"Authorization": f"Bearer {ann['access_token']}"},
+            timeout=5,
+        ).json()
+        # Bob's socket, by hand: a 4 kB receive buffer, and nothing read while Ann sends.
+        slow = websocket.create_connection(
+            f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+            timeout=10,
+            sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
+        )
+        assert slow.recv().startswith("0{")
+        slow.send("40" + json.dumps({"token": bob["access_token"]}))
+        assert slow.recv().startswith("40{")
+
+        sender.connect(server.url, auth={"token": ann["access_token"]}, transports=["websocket"], wait_timeout=5)
+        bodies = [f"{i:03d} " + ("Сантехник / plumber " * 200)[:3990] + "!" for i in range(450)]
+        for body in bodies:  # 450 x 13 kB (escaped): more than the kernel lets the server's buffer grow to
+            ack = sender.call("message:send", {"chat_id": chat["id"], "body": body}, timeout=10)
+            assert ack.get("ok") is True, ack
+
+        heard: list[str] = []
+        while len(heard) < len(bodies):
+            frame = slow.recv()
+            if frame == "2":
+                slow.send("3")
+            elif frame.startswith("42"):
+                name, payload = json.loads(frame[2:])[:2]
+                if name == "message:new" and payload["chat_id"] == chat["id"]:
+                    heard.append(payload["body"])
+        assert heard == bodies
+    finally:
+        if slow is not None:
+            slow.close()
+        if sender.connected:
+            sender.disconnect()
         server.stop()
 
 
@@ -188,3 +304,83 @@ def test_a_websocket_writer_waits_for_its_next_packet_without_a_timer(writer_pat
     sock.queue.put(None)
     assert sock.poll() == []
     assert calls == [{}]
+
+
+@pytest.fixture
+def direct_patch(monkeypatch, writer_patch):
+    """app.ws_speedups' direct writes in engineio's Socket, for this test only."""
+    from engineio import socket as eio_socket
+
+    from app import ws_speedups
+
+    for name in ("send", "_websocket_handler"):
+        monkeypatch.setattr(eio_socket.Socket, name, getattr(eio_socket.Socket, name))
+    monkeypatch.setattr(ws_speedups, "_engineio_send", None)
+    ws_speedups.write_directly_when_idle()
+    yield
+    for name in ("_masterchat_idle", "_masterchat_direct"):
+        monkeypatch.delattr(eio_socket.Socket, name, raising=False)
+
+
+class _Direct:
+    """A direct sender that records frames; `leave` makes it report a part left for the writer."""
+
+    def __init__(self, leave: bool = False, fail: bool = False) -> None:
+        self.sent, self.leave, self.fail = [], leave, fail
+
+    def __call__(self, data) -> bool:
+        if self.fail:
+            raise OSError("closed")
+        self.sent.append(data)
+        return self.leave
+
+
+def test_a_packet_for_an_idle_websocket_is_written_at_once_and_never_queued(direct_patch):
+    from engineio import packet
+
+    sock = _engineio_socket(upgraded=True)
+    sock._masterchat_direct = direct = _Direct()
+    sock._masterchat_idle = True  # the writer is waiting on an empty queue
+    sock.send(packet.Packet(packet.MESSAGE, "hello"))
+    assert direct.sent == ["4hello"] and sock.queue.qsize() == 0
+
+
+def test_a_packet_queues_behind_others_while_the_writer_is_busy_or_not_waiting(direct_patch):
+    from engineio import packet
+
+    sock = _engineio_socket(upgraded=True)
+    sock._masterchat_direct = direct = _Direct()
+    first, second = packet.Packet(packet.MESSAGE, "1"), packet.Packet(packet.MESSAGE, "2")
+    sock.send(first)  # the writer is not waiting (writing, or not started): queued
+    sock._masterchat_idle = True
+    sock.send(second)  # something is queued already: behind it, in order
+    assert direct.sent == [] and sock.poll() == [first, second]
+
+
+def test_what_a_direct_write_left_over_wakes_the_writer_and_errors_go_to_the_writer(direct_patch):
+    from engineio import packet
+
+    sock = _engineio_socket(upgraded=True)
+    sock._masterchat_idle = True
+    sock._masterchat_direct = _Direct(leave=True)
+    sock.send(packet.Packet(packet.MESSAGE, "big"))
+    (wake,) = sock.poll()
+    assert wake.packet_type == packet.NOOP  # the writer writes the rest of the frame, then this NOOP
+
+    sock._masterchat_idle = True
+    sock._masterchat_direct = _Direct(fail=True)
+    failed = packet.Packet(packet.MESSAGE, "x")
+    sock.send(failed)
+    assert sock.poll() == [failed]  # the writer meets the error itself and closes as upstream does
+
+
+def test_a_closed_socket_takes_no_direct_write(direct_patch):
+    from engineio import packet
+
+    sock = _engineio_socket(upgraded=True)
+    sock._masterchat_idle = True
+    sock._masterchat_direct = direct = _Direct()
+    sock.closed = True
+    with pytest.raises(Exception, match=""):
+        sock.send(packet.Packet(packet.MESSAGE, "late"))
+    assert direct.sent == []
