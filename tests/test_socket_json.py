@@ -58,3 +58,11 @@ def test_a_frame_nested_too_deeply_still_names_its_event():
     assert CODEC.loads(deep) == ["message:send", frames.TOO_DEEP]
     with pytest.raises(ValueError, match="nested too deeply"):
         CODEC.loads("[" * 5000 + "]" * 5000)
+
+
+def test_the_message_queue_s_bytes_decode_as_before():
+    """python-socketio's Redis manager decodes what it reads from the channel (bytes) with the same
+    module: a message published by one worker reaches the sockets of the other."""
+    published = CODEC.dumps({"method": "emit", "event": "message:new", "data": {"body": "через кластер"}})
+    assert CODEC.loads(published.encode()) == CODEC.loads(published) == json.loads(published)
+    assert CODEC.loads(bytearray(b'{"n": 1}')) == {"n": 1}

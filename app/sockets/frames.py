@@ -58,7 +58,8 @@ class FrameJSON:
 
     def loads(self, text: Any, *args: Any, **kwargs: Any) -> Any:
         """As the wrapped module, except that a too deeply nested event becomes [its name, TOO_DEEP]."""
-        if self.inner is engineio_json and not args and not kwargs:
+        if self.inner is engineio_json and type(text) is str and not args and not kwargs:
+            # (bytes, from the Redis message queue's channel, go to the wrapped module, which takes them)
             # engineio.json.loads builds a JSONDecoder per call for its parse_int guard: one does for all.
             try:
                 return _ENGINEIO_DECODER.decode(text)
