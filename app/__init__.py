@@ -158,6 +158,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         manager.on_call = worker_hook_runner(app)  # run_everywhere(): a hook on every worker
         queue["client_manager"] = manager
     from app.room_index import index_rooms_by_socket
+    from app.sockets.frames import FramePacket
 
     index_rooms_by_socket()  # a disconnect scans its socket's rooms, not all 30,000 (app/room_index.py)
     socketio.init_app(
@@ -169,6 +170,7 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         cors_allowed_origins=_origins(config),
         max_http_buffer_size=app.config["SOCKET_MAX_FRAME"],
         http_compression=False,
+        serializer=FramePacket,
         ping_interval=25,
         ping_timeout=20,
     )

@@ -66,3 +66,55 @@ def test_the_message_queue_s_bytes_decode_as_before():
     published = CODEC.dumps({"method": "emit", "event": "message:new", "data": {"body": "через кластер"}})
     assert CODEC.loads(published.encode()) == CODEC.loads(published) == json.loads(published)
     assert CODEC.loads(bytearray(b'{"n": 1}')) == {"n": 1}
+
+
+def _upstream(*args, **kwargs):
+    """The same packet as python-socketio's own Packet class builds and encodes it (with our codec)."""
+    return packet.Packet(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        ((packet.EVENT,), {"data": ["message:new", {"body": "привет", "sender": {"id": 3, "avatar": None}}]}),
+        ((packet.EVENT,), {"data": ["chat:read", {"seq": 5}], "namespace": "/"}),
+        ((packet.EVENT,), {"data": ["ping", 1], "namespace": "/admin", "id": 12}),
+        ((packet.ACK,), {"data": [{"message": {"id": 9, "body": "ok"}}], "namespace": "/", "id": 41}),
+        ((packet.CONNECT,), {"data": {"sid": "abc"}, "namespace": "/"}),
+        ((packet.CONNECT_ERROR,), {"data": {"message": "Unauthorized", "data": {"code": "unauthorized"}}}),
+        ((packet.DISCONNECT,), {"namespace": "/"}),
+        ((packet.EVENT,), {"data": ["x", {1: "integer keys go to the standard library"}]}),
+    ],
+)
+def test_server_packets_go_out_exactly_as_upstream_encodes_them(args, kwargs):
+    """The packet class the server sends with (one JSON dump at construction, no walk for bytes) puts
+    the same text on the wire as python-socketio's own, for events, acks, connects and errors alike."""
+    ours = frames.FramePacket(*args, **kwargs)
+    assert ours.encode() == _upstream(*args, **kwargs).encode()
+    assert ours.packet_type == _upstream(*args, **kwargs).packet_type
+
+
+def test_bytes_in_a_payload_still_go_out_as_binary_attachments():
+    data = ["file", {"name": "фото.png", "blob": b"\x89PNG\x00"}]
+    ours = frames.FramePacket(packet.EVENT, data=data, namespace="/")
+    assert ours.packet_type == packet.BINARY_EVENT
+    assert ours.encode() == _upstream(packet.EVENT, data=data, namespace="/").encode()
+    assert ours.encode()[1] == b"\x89PNG\x00"
+    ack = frames.FramePacket(packet.ACK, data=[b"\x01"], id=3)
+    assert ack.packet_type == packet.BINARY_ACK and ack.encode() == ['61-3[{"_placeholder":true,"num":0}]', b"\x01"]
+
+
+def test_a_received_packet_decodes_as_upstream_does():
+    text = '2/admin,7["message:send",{"chat_id":1,"body":"привет"}]'
+    ours, theirs = frames.FramePacket(encoded_packet=text), _upstream(encoded_packet=text)
+    assert (ours.packet_type, ours.namespace, ours.id, ours.data) == (
+        theirs.packet_type, theirs.namespace, theirs.id, theirs.data,
+    )  # fmt: skip
+    assert ours.data == ["message:send", {"chat_id": 1, "body": "привет"}]
+
+
+def test_the_server_sends_with_frame_packets(app):
+    from app.extensions import socketio
+
+    assert socketio.server.packet_class is frames.FramePacket
+    assert isinstance(socketio.server.packet_class.json, frames.FrameJSON)

@@ -79,6 +79,49 @@ def _too_deep(text: Any) -> list[Any]:
     return [json.loads(f'"{match.group(1)}"'), TOO_DEEP]
 
 
+class FramePacket(packet.Packet):
+    """python-socketio's Packet, with its data's JSON made once, by orjson, when the packet is built.
+
+    Upstream's constructor walks the data in Python looking for bytes (`data_is_binary`: a list and a
+    reduce per dict and list, the whole tree even after a hit) and `encode()` then serialises it: the
+    walk alone was 3.6 % of the worker at 10,000 users and 1,800 msg/s, twice per message:send (its
+    ack and its `message:new`) (docs/PERFORMANCE.md, "Sixth session on issue 17"). orjson refuses
+    bytes, so a dump that succeeds proves there are none; data it refuses (bytes, integer keys, huge
+    integers) takes upstream's path unchanged, and so does a server given its own json module.
+    Passed to socketio.Server as its `serializer` (app/__init__.py).
+    """
+
+    def __init__(
+        self,
+        packet_type: int = packet.EVENT,
+        data: Any = None,
+        namespace: str | None = None,
+        id: int | None = None,  # upstream's name
+        binary: bool | None = None,
+        encoded_packet: Any = None,
+    ) -> None:
+        self.json_text: str | None = None
+        if encoded_packet is None and data is not None and not binary and isinstance(self.json, FrameJSON):
+            try:
+                self.json_text = orjson.dumps(data).decode()
+            except TypeError:  # orjson.JSONEncodeError: bytes inside, or what FrameJSON.dumps hands on
+                pass
+            else:
+                binary = False
+        super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
+
+    def encode(self) -> Any:
+        """The packet as upstream encodes it, reusing the JSON made at construction."""
+        if self.json_text is None or self.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            return super().encode()
+        head = str(self.packet_type)
+        if self.namespace is not None and self.namespace != "/":
+            head += self.namespace + ","
+        if self.id is not None:
+            head += str(self.id)
+        return head + self.json_text
+
+
 def install() -> None:
     """Wrap python-socketio's packet decoder (once per process)."""
     if not isinstance(packet.Packet.json, FrameJSON):
