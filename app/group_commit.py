@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from app import metrics
-from app.extensions import db
+from app.concurrency import new_signal
+from app.db import end_read_transaction
 
 
 @dataclass(slots=True, kw_only=True)
@@ -29,7 +30,7 @@ class GroupJob:
 
     result: Any = None
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=new_signal)
     lead: bool = False
 
 
@@ -65,9 +66,7 @@ class GroupCommit(Generic[J]):
         # End the caller's read transaction first (write_tx would, for a job alone): a waiting job must
         # not hold a pooled connection, or more waiters than the pool has connections would leave the
         # leader none to commit with (a like storm of 32 threads deadlocked on a pool of 10 + 20).
-        session = db.session()
-        if session.in_transaction():
-            session.commit()
+        end_read_transaction()
         with self._lock:
             self._queue.append(job)
             lead = job.lead = not self._busy

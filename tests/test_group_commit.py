@@ -105,3 +105,95 @@ def test_sends_behave_the_same_with_group_commit_on_or_off(app, client, make_use
     refused = sock.emit("message:send", {"chat_id": g["id"] + 999, "body": "hi", "client_id": "y"}, callback=True)
     assert ack["ok"] and ack["message"]["seq"] == 2 and again == ack  # seq 1: the group's `created` line
     assert refused["ok"] is False and refused["error"]["code"] == "not_found"
+
+
+def test_a_send_that_waits_for_its_group_holds_no_session_and_no_connection(app):
+    """A job's caller ends its own read transaction before it queues (a waiting job must not hold a
+    pooled connection), and builds no session just to find out that it had none."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.group_commit import GroupCommit, GroupJob
+
+    def commit_group(jobs):
+        for job in jobs:
+            job.result = "stored"
+
+    committer = GroupCommit(commit_group, "test")
+    with app.app_context():
+        assert committer.run(GroupJob()) == "stored"
+        assert not db.session.registry.has()  # nothing built a session for this caller
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # a read earlier in the same event
+        assert db.session().in_transaction()
+        assert committer.run(GroupJob()) == "stored"
+        assert not db.session().in_transaction()
+
+
+_GREEN_GROUPS = r"""
+import sys
+mode = sys.argv[1]
+if mode == "eventlet":
+    import eventlet
+    eventlet.monkey_patch()
+    spawn, join = eventlet.spawn, lambda tasks: [t.wait() for t in tasks]
+else:
+    from gevent import monkey
+    monkey.patch_all()
+    import gevent
+    spawn, join = gevent.spawn, gevent.joinall
+import json
+import time
+from app import concurrency, group_commit
+from app.group_commit import GroupCommit, GroupJob
+
+group_commit.end_read_transaction = lambda: None  # no app, no database: the hand-over alone
+sizes, answers = [], []
+
+def commit_group(jobs):
+    sizes.append(len(jobs))
+    time.sleep(0.002)  # a commit takes a while: the jobs arriving meanwhile wait for the next leader
+    for n, job in enumerate(jobs):
+        job.result = n
+
+committer = GroupCommit(commit_group, "green")
+def send(n):
+    time.sleep(0.001 * (n % 4))  # four waves
+    answers.append(committer.run(GroupJob()))
+
+join([spawn(send, n) for n in range(40)])
+signal = concurrency.new_signal()
+woken = []
+waiters = [spawn(lambda: woken.append(signal.wait())) for _ in range(5)]
+late = signal.wait(0.05)
+signal.set()
+signal.set()  # twice, as the group commit's hand-over may
+join(waiters)
+print(json.dumps({"kind": type(signal).__name__, "sizes": sizes, "jobs": committer.jobs, "answers": len(answers),
+                  "late": late, "woken": woken, "set": signal.is_set(), "after": signal.wait()}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent"])
+def test_green_tasks_share_groups_and_each_is_woken_once_its_group_commits(mode):
+    """Under each green library the hand-over between a group's leader and its waiters is that
+    library's own light primitive, and still wakes every waiter exactly once."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run(
+        [sys.executable, "-c", _GREEN_GROUPS, mode],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["kind"] == ("_EventletSignal" if mode == "eventlet" else "Event")
+    assert report["jobs"] == report["answers"] == 40 and sum(report["sizes"]) == 40
+    assert 1 < len(report["sizes"]) < 40  # jobs queued during a commit shared the next, led by one of them
+    assert report["late"] is False and report["woken"] == [True] * 5
+    assert report["set"] is True and report["after"] is True
