@@ -6,7 +6,9 @@
 - announces the users whose grace ran out (RedisPresence.due_offline, PRESENCE_BATCH a second);
 - closes this worker's sockets of login sessions revoked in the database, every
   SESSION_CHECK_INTERVAL seconds: logout closes sockets even when the queue's message was
-  lost, and whatever Redis lost or never recorded (sockets opened during an outage).
+  lost, and whatever Redis lost or never recorded (sockets opened during an outage);
+- on SQLite, adds the messages stored since the last tick to the search index
+  (app/services/search.py, index_new_messages).
 
 `install_queue_hooks` tells clients to resync after the queue listener reconnects or
 publishes were dropped; `drain` is SIGTERM's graceful shutdown (wsgi.py).
@@ -58,6 +60,7 @@ def start(app: Flask) -> None:
 def _run(app: Flask) -> None:
     from app.presence import RedisPresence
     from app.redis_client import breaker
+    from app.services.search import index_new_messages
 
     store = app.extensions["masterchat.presence"]
     redis_presence = isinstance(store, RedisPresence)
@@ -90,6 +93,11 @@ def _run(app: Flask) -> None:
                     since = close_revoked(since)
                 except Exception as exc:
                     log.warning("revoked-session check failed: %s", exc)
+            try:
+                index_new_messages()
+            except Exception as exc:  # the next tick tries again; search matches the rest with LIKE meanwhile
+                db.session.rollback()
+                log.warning("indexing new messages for search failed: %s", exc)
             db.session.remove()
         time.sleep(TICK)
 

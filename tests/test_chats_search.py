@@ -66,3 +66,120 @@ def test_found_chats_come_as_the_chat_list_shows_them(client, make_user):
     assert [c["id"] for c in found] == [d["id"]]
     assert found[0]["peer"]["username"] == "bobby_f" and found[0]["peer"]["online"] is False
     assert found[0]["last_message"]["body"] == "see you at five" and found[0]["unread"] == 1
+
+
+def _fts(app, sql: str, **params):
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        rows = [tuple(r) for r in db.session.execute(text(sql), params).all()]
+        db.session.commit()
+    return rows
+
+
+def _index(app) -> int:
+    from app.services.search import index_new_messages
+
+    with app.app_context():
+        return index_new_messages()
+
+
+def _index_is_whole(app) -> None:
+    """FTS5's own check of an external-content index against every row of the messages table (it raises
+    "malformed" when they differ, so only once every message is below the mark)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.execute(text("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"))
+        db.session.commit()
+
+
+def test_a_message_is_found_before_its_batch_is_indexed_and_after(app, client, make_user):
+    alice, bob = make_user(), make_user()
+    d = direct(client, alice, bob)
+    first = send(client, alice, d["id"], "Смеситель течёт на кухне")
+    second = send(client, bob, d["id"], "Приеду чинить смеситель завтра")
+    assert _fts(app, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'смеситель'") == []  # not yet
+    found = client.get("/api/search?q=смеситель", headers=alice.headers).get_json()["messages"]
+    assert [m["id"] for m in found] == [second["id"], first["id"]]
+
+    assert _index(app) >= 2
+    assert _fts(app, "SELECT last_id FROM messages_fts_mark") == [(second["id"],)]
+    indexed = _fts(app, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'смеситель' ORDER BY rowid")
+    assert indexed == [(first["id"],), (second["id"],)]
+    again = client.get("/api/search?q=смеситель", headers=alice.headers).get_json()["messages"]
+    assert [m["id"] for m in again] == [second["id"], first["id"]]  # each once, from the index now
+    assert _index(app) == 0  # nothing new
+    _index_is_whole(app)
+
+
+def test_edits_deletes_and_a_reused_id_keep_the_index_whole(app, client, make_user):
+    from app.extensions import db
+    from app.models.chat import Message
+
+    alice, bob = make_user(), make_user()
+    d = direct(client, alice, bob)
+    old = send(client, alice, d["id"], "indexed words")
+    _index(app)
+    new = send(client, alice, d["id"], "waiting words")
+    for m, body in ((old, "indexed changed"), (new, "waiting changed")):
+        assert client.patch(f"/api/messages/{m['id']}", headers=alice.headers, json={"body": body}).status_code == 200
+    assert client.get("/api/search?q=words", headers=alice.headers).get_json()["messages"] == []
+    assert len(client.get("/api/search?q=changed", headers=alice.headers).get_json()["messages"]) == 2
+    _index(app)
+    _index_is_whole(app)
+    assert len(client.get("/api/search?q=changed", headers=alice.headers).get_json()["messages"]) == 2
+
+    # The newest message, already indexed, removed for good: SQLite hands its id to the next one,
+    # at or below the mark, which the insert trigger then indexes at once.
+    with app.app_context():
+        db.session.delete(db.session.get(Message, new["id"]))
+        db.session.commit()
+    _index_is_whole(app)
+    reused = send(client, alice, d["id"], "second life")
+    assert reused["id"] == new["id"]
+    assert _fts(app, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'second'") == [(reused["id"],)]
+    _index_is_whole(app)
+    assert client.delete(f"/api/messages/{old['id']}", headers=alice.headers).status_code == 204
+    _index_is_whole(app)
+    assert client.get("/api/search?q=indexed", headers=alice.headers).get_json()["messages"] == []
+
+
+def test_the_server_indexes_new_messages_within_a_second(live_server):
+    """Each worker's upkeep adds what was stored to the index every quarter second."""
+    import sqlite3
+    import time
+
+    import requests
+
+    def signup(name: str) -> dict:
+        body = live_server.signup(f"{name}_{time.monotonic_ns() % 10**9}")
+        return {"id": body["user"]["id"], "headers": {"Authorization": f"Bearer {body['access_token']}"}}
+
+    ann, ben = signup("fts_ann"), signup("fts_ben")
+    chat = requests.post(
+        live_server.url + "/api/chats",
+        json={"type": "direct", "user_id": ben["id"]},
+        headers=ann["headers"],
+        timeout=10,
+    ).json()
+    sent = requests.post(
+        live_server.url + "/api/messages",
+        json={"chat_id": chat["id"], "body": "ключ на двенадцать"},
+        headers=ann["headers"],
+        timeout=10,
+    ).json()
+    path = live_server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    deadline = time.monotonic() + 5
+    while True:
+        with sqlite3.connect(path) as conn:
+            (mark,) = conn.execute("SELECT last_id FROM messages_fts_mark").fetchone()
+            found = conn.execute("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'ключ'").fetchall()
+        if mark >= sent["id"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert mark >= sent["id"] and found == [(sent["id"],)]

@@ -112,17 +112,29 @@ class Message(db.Model):
     system: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-# Full-text search over message bodies on SQLite: an FTS5 external-content table kept in
-# sync by triggers. Migration 0002 creates the same objects; tests that use create_all()
-# get them from this hook. PostgreSQL has none of this (search falls back to ILIKE).
+# Full-text search over message bodies on SQLite: an FTS5 external-content table. Messages enter it in
+# batches (app/services/search.py, index_new_messages, run by each worker's upkeep every quarter
+# second): `messages_fts_mark` holds the highest message id indexed, and search matches the few
+# messages above it with LIKE. An FTS5 insert per message cost more than the rest of its INSERT (a
+# new index segment per transaction: 40 µs a message in groups of 3, against 33 µs for the row and
+# its indexes; docs/PERFORMANCE.md, "Sixth session on issue 17"). The triggers keep what is already
+# indexed in step with edits and deletes, and index at once a message whose id is at or below the
+# mark (SQLite may hand out the id of a deleted last row again). Migration 0018 makes the same
+# objects from 0002's; tests that use create_all() get them from this hook. PostgreSQL has none of
+# this (search falls back to LIKE).
 MESSAGES_FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5("
     "body, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_ai AFTER INSERT ON messages BEGIN "
+    "CREATE TABLE IF NOT EXISTS messages_fts_mark (id INTEGER PRIMARY KEY CHECK (id = 1), last_id INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO messages_fts_mark (id, last_id) VALUES (1, 0)",
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_ai AFTER INSERT ON messages "
+    "WHEN new.id <= (SELECT last_id FROM messages_fts_mark) BEGIN "
     "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_ad AFTER DELETE ON messages BEGIN "
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_ad AFTER DELETE ON messages "
+    "WHEN old.id <= (SELECT last_id FROM messages_fts_mark) BEGIN "
     "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
-    "CREATE TRIGGER IF NOT EXISTS messages_fts_au AFTER UPDATE OF body ON messages BEGIN "
+    "CREATE TRIGGER IF NOT EXISTS messages_fts_au AFTER UPDATE OF body ON messages "
+    "WHEN old.id <= (SELECT last_id FROM messages_fts_mark) BEGIN "
     "INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); "
     "INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END",
 )
@@ -130,6 +142,7 @@ MESSAGES_FTS_DROP = (
     "DROP TRIGGER IF EXISTS messages_fts_au",
     "DROP TRIGGER IF EXISTS messages_fts_ad",
     "DROP TRIGGER IF EXISTS messages_fts_ai",
+    "DROP TABLE IF EXISTS messages_fts_mark",
     "DROP TABLE IF EXISTS messages_fts",
 )
 

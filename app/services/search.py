@@ -1,8 +1,9 @@
 """Search: chats and users by name, messages by words, only over chats the user belongs to.
 
-On SQLite messages are matched with the FTS5 index (`messages_fts`, kept in sync by
-triggers); on any other database the same function falls back to a case-insensitive
-LIKE on every word.
+On SQLite messages are matched with the FTS5 index (`messages_fts`). Messages enter it in batches,
+`index_new_messages()` run by each worker's upkeep every quarter second (app/models/chat.py says why),
+and the few written since the last batch are matched with LIKE, so a message is found the moment it
+is stored. On any other database the same function uses a case-insensitive LIKE on every word.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, column, exists, func, or_, select, text
 from sqlalchemy.orm import aliased
 
+from app.db import write_tx
 from app.extensions import db
 from app.models import User
 from app.models.chat import Chat, ChatMember, Message
@@ -33,6 +35,37 @@ def _fts_query(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+_INDEXED = text("SELECT last_id FROM messages_fts_mark WHERE id = 1").columns(column("last_id", Integer))
+_NEW_SINCE = text("SELECT (SELECT max(id) FROM messages) > (SELECT last_id FROM messages_fts_mark WHERE id = 1)")
+_INDEX_BATCH = text(
+    "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages WHERE id > :after AND id <= :upto ORDER BY id"
+)
+_MOVE_MARK = text("UPDATE messages_fts_mark SET last_id = :upto WHERE id = 1")
+
+
+def index_new_messages(batch: int = 5_000) -> int:
+    """SQLite: add the messages stored since the last call to the FTS index, `batch` at most, in one
+    write transaction, and move the mark past them; returns how many ids it covered (0 elsewhere).
+
+    Safe to run from several workers at once: the mark is read under the write lock.
+    """
+    if db.engine.dialect.name != "sqlite" or not db.session.execute(_NEW_SINCE).scalar():
+        return 0
+    with write_tx() as session:
+        after = session.execute(_INDEXED).scalar_one()
+        newest = session.execute(text("SELECT max(id) FROM messages")).scalar_one()
+        upto = min(newest, after + batch)
+        if upto <= after:
+            return 0
+        session.execute(_INDEX_BATCH, {"after": after, "upto": upto})
+        session.execute(_MOVE_MARK, {"upto": upto})
+    return upto - after
+
+
+def _has_words(words: list[str]) -> Any:
+    return and_(*(func.lower(Message.body).like(_like(w), escape="\\") for w in words))
+
+
 def search_messages(user_id: int, q: str, limit: int) -> list[dict[str, Any]]:
     """Messages from the user's chats containing every word of q, newest first (not deleted ones)."""
     words = _WORD.findall(q)[:8]
@@ -41,10 +74,16 @@ def search_messages(user_id: int, q: str, limit: int) -> list[dict[str, Any]]:
     mine = select(ChatMember.chat_id).where(ChatMember.user_id == user_id)
     stmt = select(Message).where(Message.chat_id.in_(mine), Message.deleted_at.is_(None))
     if db.engine.dialect.name == "sqlite":
-        matched = text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q").bindparams(q=_fts_query(words))
-        stmt = stmt.where(Message.id.in_(matched.columns(column("rowid", Integer))))
+        indexed = (
+            select(column("rowid", Integer))
+            .select_from(text("messages_fts"))
+            .where(text("messages_fts MATCH :q").bindparams(q=_fts_query(words)))
+        )
+        # What the last batch has not reached yet (a quarter second's messages): matched with LIKE.
+        newest = select(Message.id).where(Message.id > _INDEXED.scalar_subquery(), _has_words(words))
+        stmt = stmt.where(Message.id.in_(indexed.union_all(newest)))
     else:
-        stmt = stmt.where(and_(*(func.lower(Message.body).like(_like(w), escape="\\") for w in words)))
+        stmt = stmt.where(_has_words(words))
     rows = db.session.execute(stmt.order_by(Message.id.desc()).limit(limit)).scalars()
     return messages_out(rows)
 
