@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app, has_app_context
 
@@ -28,6 +28,19 @@ def run_blocking(fn: Callable[..., T], *args: Any) -> T:
 
         return gevent.get_hub().threadpool.apply(fn, args)
     return fn(*args)
+
+
+class Signal(Protocol):
+    """What waiting tasks use of threading.Event: set, wait, is_set."""
+
+    def set(self) -> None:
+        """Wake the waiters."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until set (or `timeout` seconds); whether it was set."""
+
+    def is_set(self) -> bool:
+        """Whether set() was called."""
 
 
 class _EventletSignal:
@@ -67,11 +80,11 @@ def _eventlet_patched() -> bool:
     return patcher is not None and bool(patcher.is_monkey_patched("thread"))
 
 
-def new_signal() -> threading.Event:
+def new_signal() -> Signal:
     """A one-shot wake-up between tasks of this process: threading.Event, or eventlet's own under eventlet.
 
     (gevent's monkey patching already makes threading.Event its own light Event.)
     """
     if _eventlet_patched():
-        return _EventletSignal()  # type: ignore[return-value]  # set/wait/is_set: the part callers use
+        return _EventletSignal()
     return threading.Event()

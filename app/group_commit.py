@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from app import metrics
-from app.concurrency import new_signal
+from app.concurrency import Signal, new_signal
 from app.db import end_read_transaction
 
 
@@ -30,7 +30,7 @@ class GroupJob:
 
     result: Any = None
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=new_signal)
+    done: Signal = field(default_factory=new_signal)
     lead: bool = False
 
 

@@ -54,6 +54,8 @@ def index_new_messages(batch: int = 5_000) -> int:
     with write_tx() as session:
         after = session.execute(_INDEXED).scalar_one()
         newest = session.execute(text("SELECT max(id) FROM messages")).scalar_one()
+        if newest is None:  # every message deleted since the check above
+            return 0
         upto = min(newest, after + batch)
         if upto <= after:
             return 0
