@@ -174,6 +174,9 @@ def create_app(config_name: str | Config | None = None) -> Flask:
         ping_interval=25,
         ping_timeout=20,
     )
+    from app.sockets.events import install_event_dispatch
+
+    install_event_dispatch(socketio.server)  # client events run in an app context (app/sockets/events.py)
     worker = f"{app.config['HOST']}:{app.config['PORT']}"
     app.extensions["masterchat.presence"] = make_presence(app.config["REDIS_URL"], worker, app.config)
     app.extensions["masterchat.ratelimit"] = make_limiter(app.config["REDIS_URL"])

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from app.extensions import socketio
-from app.sockets.events import CLIENT_EVENTS, EVENT_LIMITS, Limit, socket_event
+from app.sockets.events import CLIENT_EVENTS, EVENT_LIMITS, HANDLERS, Limit, socket_event
 from tests.chat_helpers import direct, send
 
 
@@ -99,6 +99,7 @@ def costly_event(app):
     for name in ("test:costly", "test:new"):
         CLIENT_EVENTS.pop(name, None)
         EVENT_LIMITS.pop(name, None)
+        HANDLERS.pop(name, None)
 
 
 def test_per_connection_budget_limits_one_socket_not_the_others(costly_event, make_user, socket_client):

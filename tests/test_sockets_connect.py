@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from socketio import packet
 
 from app.extensions import socketio
-from app.sockets.events import CLIENT_EVENTS, socket_event
+from app.sockets.events import CLIENT_EVENTS, HANDLERS, socket_event
 from tests.chat_helpers import direct
 from tests.conftest import LiveServer
 from tests.test_errors import BAD_TOKEN_NAMES, bad_tokens
@@ -141,6 +141,7 @@ def exploding_events(app):
     yield
     for name in ("test:explode", "test:typed"):
         CLIENT_EVENTS.pop(name, None)
+        HANDLERS.pop(name, None)
 
 
 def test_exception_in_handler_gives_error_ack_and_keeps_connection(exploding_events, make_user, socket_client, caplog):

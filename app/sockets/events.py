@@ -20,6 +20,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,9 +123,19 @@ def get_connection(sid: str) -> Connection | None:
     return _CONNECTIONS.get(sid)
 
 
+# The socket whose event is being handled, set by the dispatcher (install_event_dispatch).
+_EVENT_SID: ContextVar[str | None] = ContextVar("masterchat_event_sid", default=None)
+
+
+def current_sid() -> str:
+    """The socket id of the event being handled (connect and disconnect: from Flask-SocketIO's request)."""
+    sid = _EVENT_SID.get()
+    return sid if sid is not None else request.sid  # type: ignore[attr-defined]
+
+
 def current_connection() -> Connection:
     """The connection behind the event being handled, or Unauthorized."""
-    conn = _CONNECTIONS.get(request.sid)  # type: ignore[attr-defined]
+    conn = _CONNECTIONS.get(current_sid())
     if conn is None:
         raise Unauthorized("Not connected.")
     return conn
@@ -227,7 +238,43 @@ def socket_event(
                     "error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": {}},
                 }
 
-        socketio.on_event(name, handler)
+        HANDLERS[name] = handler
+        if socketio.server is not None:  # declared after init_app (a test's event): the live server too
+            socketio.server.on(name, _dispatcher(socketio.server, handler), namespace="/")
         return handler
 
     return decorator
+
+
+# Client events by name, registered on each new Socket.IO server by install_event_dispatch().
+HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+def install_event_dispatch(server: Any) -> None:
+    """Register every `socket_event` handler on `server` (python-socketio's), each run in an app context.
+
+    Flask-SocketIO runs a handler inside a request context rebuilt from the socket's handshake for
+    every event: a `Request`, the session opened and swapped for its own, the teardown of both
+    contexts and their signals, 7.5 % of a worker's CPU at 1,000 msg/s and 10,000 users (py-spy,
+    docs/PERFORMANCE.md, "Seventh session on issue 17"). These handlers use no part of the request
+    but its socket id, which the dispatcher keeps in a context variable (`current_sid()`); the app
+    context gives them `current_app`, `g` and the request's database session, as before. Connect and
+    disconnect still go through Flask-SocketIO (they read the handshake: its token, headers, rooms).
+    """
+    for name, handler in HANDLERS.items():
+        server.on(name, _dispatcher(server, handler), namespace="/")
+
+
+def _dispatcher(server: Any, handler: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+    def dispatch(sid: str, *args: Any) -> Any:
+        environ = server.get_environ(sid, namespace="/")
+        if not environ:
+            return None  # a socket this server no longer knows (what Flask-SocketIO ignores too)
+        token = _EVENT_SID.set(sid)
+        try:
+            with environ["flask.app"].app_context():
+                return handler(*args)
+        finally:
+            _EVENT_SID.reset(token)
+
+    return dispatch

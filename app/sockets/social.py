@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from flask_socketio import join_room, leave_room, rooms
 from sqlalchemy import select
 
 from app.events.base import user_room
@@ -38,12 +36,12 @@ def posts_watch(conn: Connection, payload: PostsWatchIn) -> dict[str, Any]:
     """Watch these posts (at most 100; those I may not see are left out), replacing the previous set."""
     wanted = {post_room(pid) for pid in visible_post_ids(conn.user_id, list(dict.fromkeys(payload.post_ids)))}
     db.session.close()
-    sid = request.sid  # type: ignore[attr-defined]
-    for room in rooms(sid):
+    server, sid = socketio.server, conn.sid
+    for room in server.rooms(sid, namespace="/"):
         if room.startswith("post:") and room not in wanted:
-            leave_room(room, sid)
+            server.leave_room(sid, room, namespace="/")
     for room in wanted:
-        join_room(room, sid)
+        server.enter_room(sid, room, namespace="/")
     return {"post_ids": sorted(int(r.split(":", 1)[1]) for r in wanted)}
 
 
