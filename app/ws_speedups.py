@@ -17,6 +17,11 @@ py-spy on one worker at 10,000 users and 1,000 msg/s (docs/PERFORMANCE.md, "CPU 
   ended by the None that `Socket.close()` and the end of the read loop queue, and the server's
   service task closes a socket whose client stopped answering pings. With that task running, a
   websocket's writer now waits without a timer. (Upstream: the same condition in `Socket.poll`.)
+- eventlet: its websocket reads every frame a client sends with a `recv` per part: two bytes of
+  header, the length, four bytes of mask, the payload; four system calls for a 100-byte message,
+  where gevent-websocket reads through a buffered file and makes one. The websocket's socket now
+  reads ahead (`ReadAheadSocket`): one `recv` of up to 16 kB, and the parts are served from it.
+  (Upstream: `RFC6455WebSocket._get_bytes` and its payload loop could read through one buffer.)
 - gevent: every greenlet records the stack that spawned it (gevent's `track_greenlet_tree`, on by
   default, a debugging aid): Engine.IO spawns one per received message, and recording it was 3.2 %.
   It is turned off.
@@ -50,6 +55,37 @@ def unmask(data: bytes, mask: bytes, length: int | None = None, offset: int = 0)
     if turn:
         mask = mask[turn:] + mask[:turn]
     return XorMaskerSimple(bytes(mask)).process(bytes(data))
+
+
+_READ_AHEAD = 16384
+
+
+class ReadAheadSocket:
+    """A socket whose `recv(n)` reads up to 16 kB at once and serves later calls from what is left.
+
+    It returns at most `n` bytes, as `recv` does, so a reader that loops until it has what it asked
+    for works unchanged. Everything else (sends, shutdown, close, timeouts) goes to the socket.
+    """
+
+    __slots__ = ("_buf", "_recv", "wrapped")
+
+    def __init__(self, sock: Any) -> None:
+        self.wrapped = sock
+        self._recv = sock.recv
+        self._buf = b""
+
+    def recv(self, n: int) -> bytes:
+        """At most `n` bytes: from what was read ahead, else from one `recv` of up to 16 kB."""
+        buf = self._buf
+        if not buf:
+            buf = self._recv(max(n, _READ_AHEAD))
+            if len(buf) <= n:
+                return buf
+        self._buf = buf[n:]
+        return buf[:n]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
 
 
 class FrameWriter:
@@ -143,6 +179,7 @@ def _eventlet_writer(ws: Any) -> FrameWriter:
         from eventlet.greenio import GreenSocket
 
         sock = ws.socket
+        sock = sock.wrapped if type(sock) is ReadAheadSocket else sock
         out = FrameWriter(sock, sock.fd.send if type(sock) is GreenSocket else None)
         ws._masterchat_out = out
     return out
@@ -268,13 +305,19 @@ def speed_up_gevent_websocket() -> None:
 
 
 def speed_up_eventlet_websocket() -> None:
-    """eventlet: payloads unmasked in C, frames written through a FrameWriter (direct writes)."""
+    """eventlet: frames read ahead, payloads unmasked in C, frames written through a FrameWriter (direct writes)."""
     from eventlet import websocket
 
     if getattr(websocket, "_masterchat_speedups", False):
         return
     websocket.RFC6455WebSocket._apply_mask = staticmethod(unmask)
     websocket.RFC6455WebSocket._send = _eventlet_send
+    init = websocket.RFC6455WebSocket.__init__
+
+    def __init__(self: Any, sock: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, ReadAheadSocket(sock), *args, **kwargs)
+
+    websocket.RFC6455WebSocket.__init__ = __init__
     websocket._masterchat_speedups = True
 
 

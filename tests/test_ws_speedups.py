@@ -12,7 +12,7 @@ import pytest
 import requests
 import socketio as sio
 
-from app.ws_speedups import FrameWriter, frame_writer, unmask
+from app.ws_speedups import FrameWriter, ReadAheadSocket, frame_writer, unmask
 from tests.conftest import LiveServer
 
 
@@ -32,6 +32,58 @@ def test_unmask_matches_the_rfc(size, offset):
 def test_unmask_takes_only_length_bytes_and_bytearrays():
     data, mask = os.urandom(50), bytearray(os.urandom(4))
     assert unmask(bytearray(data), mask, length=20) == _xor(data[:20], bytes(mask))
+
+
+class _Chunks:
+    """A socket whose recv returns the stream as it arrived: in the chunks given, at most n bytes each."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks, self.calls = list(chunks), 0
+
+    def recv(self, n: int) -> bytes:
+        self.calls += 1
+        if not self.chunks:
+            return b""
+        chunk = self.chunks.pop(0)
+        if len(chunk) > n:
+            self.chunks.insert(0, chunk[n:])
+        return chunk[:n]
+
+    def shutdown(self, how: int) -> str:
+        return f"shutdown {how}"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_read_ahead_socket_serves_the_stream_in_order_never_more_than_asked(seed):
+    import random
+
+    rng = random.Random(seed)
+    stream = os.urandom(50_000)
+    cuts = sorted(rng.sample(range(1, len(stream)), 30))
+    chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    raw = _Chunks(chunks)
+    sock = ReadAheadSocket(raw)
+    got, asks = bytearray(), 0
+    while True:
+        want = rng.choice([1, 2, 4, 8, 100, 5000, 20_000])
+        part = sock.recv(want)
+        asks += 1
+        assert len(part) <= want
+        if not part:
+            break
+        got += part
+    assert bytes(got) == stream
+    assert sock.shutdown(1) == "shutdown 1"  # everything but recv is the socket's own
+
+
+def test_small_frames_arriving_together_cost_one_recv():
+    """Header, mask and payload of three frames that arrived in one segment: one system call, not twelve."""
+    frames = b"".join(bytes([0x81, 0x80 | 5]) + b"mask" + b"hello" for _ in range(3))
+    raw = _Chunks([frames])
+    sock = ReadAheadSocket(raw)
+    for _ in range(3):
+        assert sock.recv(2) == bytes([0x81, 0x85]) and sock.recv(4) == b"mask" and sock.recv(5) == b"hello"
+    assert raw.calls == 1
 
 
 class _Trickle:
@@ -247,6 +299,59 @@ def test_a_member_who_stops_reading_gets_every_message_in_order_when_they_read_a
             slow.close()
         if sender.connected:
             sender.disconnect()
+        server.stop()
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent"])
+def test_frames_sent_together_or_split_mid_frame_are_each_answered(tmp_path, mode):
+    """A client may put several frames in one TCP write, or one frame across two: each server reads
+    them all (eventlet through its read-ahead), and every send is stored and acknowledged in order."""
+    import time
+
+    import websocket
+
+    server = LiveServer(tmp_path, async_mode=mode, extra_env={"RATE_LIMITS": "off"}).start()
+    ws = None
+    try:
+        ann, _bob, chat = _two_in_a_chat(server, f"pipe{mode}")
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10
+        )
+        assert ws.recv().startswith("0{")
+        ws.send("40" + json.dumps({"token": ann["access_token"]}))
+        assert ws.recv().startswith("40{")
+
+        def frame(ack_id: int, body: str) -> bytes:
+            text = f"42{ack_id}" + json.dumps(["message:send", {"chat_id": chat["id"], "body": body}])
+            return websocket.ABNF.create_frame(text, websocket.ABNF.OPCODE_TEXT).format()
+
+        bodies = [f"{i} пакет / packet " + "ж" * (1 + i * 40) for i in range(8)]
+        together = b"".join(frame(i, body) for i, body in enumerate(bodies[:5]))
+        ws.sock.sendall(together)  # five frames in one write
+        split = frame(5, bodies[5]) + frame(6, bodies[6]) + frame(7, bodies[7])
+        for cut in (1, 7, len(split) - 3):  # mid-header, mid-mask, mid-payload
+            ws.sock.sendall(split[:cut])
+            time.sleep(0.05)
+            split = split[cut:]
+        ws.sock.sendall(split)
+
+        acks: dict[int, dict] = {}
+        while len(acks) < len(bodies):
+            text = ws.recv()
+            if text == "2":
+                ws.send("3")
+            elif text.startswith("43"):
+                digits = len(text) - len(text[2:].lstrip("0123456789"))
+                ack_id, payload = int(text[2:digits]), json.loads(text[digits:])[0]
+                acks[ack_id] = payload
+        assert [acks[i]["ok"] for i in range(len(bodies))] == [True] * len(bodies)
+        assert [acks[i]["message"]["body"] for i in range(len(bodies))] == bodies
+        assert [acks[i]["message"]["seq"] for i in range(len(bodies))] == sorted(
+            a["message"]["seq"] for a in acks.values()
+        )
+    finally:
+        if ws is not None:
+            ws.close()
         server.stop()
 
 
