@@ -240,7 +240,7 @@ def socket_event(
 
         HANDLERS[name] = handler
         if socketio.server is not None:  # declared after init_app (a test's event): the live server too
-            socketio.server.on(name, _dispatcher(socketio.server, handler), namespace="/")
+            _register(socketio.server, name, handler)
         return handler
 
     return decorator
@@ -255,17 +255,19 @@ def install_event_dispatch(server: Any) -> None:
 
     Flask-SocketIO runs a handler inside a request context rebuilt from the socket's handshake for
     every event: a `Request`, the session opened and swapped for its own, the teardown of both
-    contexts and their signals, 7.5 % of a worker's CPU at 1,000 msg/s and 10,000 users (py-spy,
+    contexts and their signals, 8.4 % of a worker's samples at 1,000 msg/s and 10,000 users (py-spy,
     docs/PERFORMANCE.md, "Seventh session on issue 17"). These handlers use no part of the request
     but its socket id, which the dispatcher keeps in a context variable (`current_sid()`); the app
     context gives them `current_app`, `g` and the request's database session, as before. Connect and
     disconnect still go through Flask-SocketIO (they read the handshake: its token, headers, rooms).
     """
     for name, handler in HANDLERS.items():
-        server.on(name, _dispatcher(server, handler), namespace="/")
+        _register(server, name, handler)
 
 
-def _dispatcher(server: Any, handler: Callable[..., dict[str, Any]]) -> Callable[..., Any]:
+def _register(server: Any, name: str, handler: Callable[..., dict[str, Any]]) -> None:
+    """Put `handler` on `server` under `name`, behind the dispatcher that gives it its context."""
+
     def dispatch(sid: str, *args: Any) -> Any:
         environ = server.get_environ(sid, namespace="/")
         if not environ:
@@ -277,4 +279,4 @@ def _dispatcher(server: Any, handler: Callable[..., dict[str, Any]]) -> Callable
         finally:
             _EVENT_SID.reset(token)
 
-    return dispatch
+    server.on(name, dispatch, namespace="/")
