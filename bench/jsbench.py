@@ -8,6 +8,12 @@ and end, so every step reports the server's CPU ms per delivery.
 
     nice -n 10 .venv/bin/python bench/jsbench.py --url http://127.0.0.1:5000 --db sqlite:///instance/masterchat.db \\
         --users 200 --rates 50,200 --duration 5 --server-pid 12345 --json instance/jsbench.json
+
+Several workers without a balancer (each on its own port, sharing the database and REDIS_URL): a comma list
+of URLs spreads the users, and the rooms' senders, evenly over them (every room spans the workers), and a
+comma list of pids sums their CPU:
+
+    ... --url http://127.0.0.1:5077,http://127.0.0.1:5078 --server-pid 4101,4102
 """
 
 from __future__ import annotations
@@ -55,8 +61,14 @@ def client_version() -> str | None:
         return None
 
 
-def server_cpu_ms(pid: int | None) -> float | None:
-    """CPU time (user + system) the process and its children have used so far, in ms; None if unreadable."""
+def server_cpu_ms(pid: int | list[int] | None) -> float | None:
+    """CPU time (user + system) the process and its children have used so far, in ms; None if unreadable.
+
+    A list of pids (the workers of one server) is summed; None if any of them is unreadable.
+    """
+    if isinstance(pid, list):
+        each = [server_cpu_ms(one) for one in pid]
+        return None if not each or None in each else sum(each)  # type: ignore[arg-type]
     if not pid:
         return None
     try:
@@ -107,7 +119,8 @@ def driver_config(seed: dict, args: argparse.Namespace) -> dict:
         if members:
             rooms.append({"chat_id": chat["id"], "members": members})
     return {
-        "url": args.url,
+        "url": args.url.split(",")[0],
+        "urls": args.url.split(","),  # the users (and the senders) spread over them: workers without a balancer
         "users": users,
         "rooms": rooms,
         "connect_rate": args.connect_rate,
@@ -129,7 +142,10 @@ def driver_config(seed: dict, args: argparse.Namespace) -> dict:
 
 
 def run_driver(
-    config: dict, server_pid: int | None = None, on_event: Callable[[dict], None] | None = None, timeout: float = 3600
+    config: dict,
+    server_pid: int | list[int] | None = None,
+    on_event: Callable[[dict], None] | None = None,
+    timeout: float = 3600,
 ) -> dict:
     """Run node on the config; sample the server's CPU at each step's start and end; return the driver's result."""
     ensure_node_modules()
@@ -217,7 +233,12 @@ def step_line(step: dict) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--url", required=True, help="the server (loopback only)")
+    p.add_argument(
+        "--url",
+        required=True,
+        help="the server (loopback only); a comma list spreads the users and the senders over several workers "
+        "(each worker's own port, no balancer between; every room spans them)",
+    )
     p.add_argument("--users", type=int, default=200)
     p.add_argument("--room-size", type=int, default=10, help="members per room; the first one sends")
     p.add_argument("--rates", default="50,200", help="total messages/s per step, comma list, ascending")
@@ -238,11 +259,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     src.add_argument("--synthetic", action="store_true", help="made-up users (bench/relay.py checks no token)")
     p.add_argument("--db", help="DATABASE_URL for `flask seed-users` (run with this environment's SECRET_KEY)")
     p.add_argument("--app-dir", help="where to run the seed command (default: this checkout)")
-    p.add_argument("--server-pid", type=int, help="the server process: its CPU per delivery in every step")
+    p.add_argument(
+        "--server-pid",
+        type=lambda text: [int(pid) for pid in text.split(",")],
+        help="the server process (a comma list: its workers, summed): its CPU per delivery in every step",
+    )
     p.add_argument("--json", help="write the result here")
     p.add_argument("--quiet", action="store_true", help="no per-step lines")
     args = p.parse_args(argv)
-    if urlsplit(args.url).hostname not in LOOPBACK:
+    if any(urlsplit(url).hostname not in LOOPBACK for url in args.url.split(",")):
         p.error("--url must be on this machine (127.0.0.1, localhost)")
     if not 1 <= args.users <= MAX_USERS:
         p.error(f"--users between 1 and {MAX_USERS}")

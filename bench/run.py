@@ -212,7 +212,7 @@ def run_js_series(server: Server | External, seed_file: str | None, args, users:
     config = jsbench.driver_config(jsbench.get_seed(seed_args), drive)
     pids = [server.proc.pid] if server.proc is not None else getattr(server, "pids", [])
     try:
-        result = jsbench.run_driver(config, pids[0] if pids else None, timeout=drive.max_runtime + 60)
+        result = jsbench.run_driver(config, pids or None, timeout=drive.max_runtime + 60)
     except SystemExit as err:
         return [{"error": str(err)[-1500:], "rate": rates[0], "users": users}]
     steps = []

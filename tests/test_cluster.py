@@ -22,6 +22,7 @@ import requests
 
 from tests.conftest import ROOT, free_port
 from tests.services_fixtures import _unavailable, drop_postgres, start_postgres, start_redis
+from tests.test_jsdriver import jsdriver_ready  # noqa: F401 (a fixture)
 from tests.test_messenger_live import Peer
 
 pytestmark = pytest.mark.timeout(180)
@@ -299,3 +300,40 @@ def test_readyz_and_metrics_add_up_every_worker(cluster):
     while _sockets_connected(w2.url) != base and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _sockets_connected(w2.url) == base
+
+
+@pytest.mark.usefixtures("jsdriver_ready")
+def test_the_js_driver_spreads_its_users_over_the_workers(cluster, tmp_path):
+    """bench/jsbench.py --url w1,w2 (each worker's own port, no nginx): 40 users in rooms of 10 connect half to
+    each worker, every room spanning both; every acked message reaches the 9 others across the workers once,
+    and the step's server CPU counts both workers."""
+    import json
+    import os
+
+    exported = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "cluster.py"), "env", "--prefix", str(cluster.prefix)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    env = {**os.environ}
+    for line in exported.stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value
+    pids = json.loads((cluster.prefix / "cluster.json").read_text())["workers"].values()
+    urls = [w.url for w in cluster.workers]
+    out = tmp_path / "js.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "jsbench.py"), "--url", ",".join(urls), "--db", env["DATABASE_URL"]]
+    cmd += ["--users", "40", "--room-size", "10", "--rates", "8", "--duration", "2", "--connect-rate", "40"]
+    cmd += ["--grace", "5", "--server-pid", ",".join(map(str, pids)), "--max-runtime", "120", "--json", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170)
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+
+    result = json.loads(out.read_text())
+    assert result["urls"] == urls
+    assert result["connect"]["connected_by_url"] == {urls[0]: 20, urls[1]: 20}, result["connect"]
+    (step,) = result["steps"]
+    assert step["sent"] == 16 and step["acked"] == 16, step  # 8 msg/s for 2 s from the four rooms' senders
+    assert step["delivered"] == step["expected"] == 16 * 9 and step["duplicates"] == 0, step
+    assert step["server_cpu_ms"] > 0, step

@@ -5,7 +5,7 @@
 //
 //   node driver.mjs config.json        (bench/jsbench.py writes the config and reads the output)
 //
-// Config: {url, users: [{id, token, chat_id}], rooms: [{chat_id, members: [user index, ...]}] (the
+// Config: {url, urls (optional: the users spread over them), users: [{id, token, chat_id}], rooms: [{chat_id, members: [user index, ...]}] (the
 // first member sends), connect_rate, rates, step_duration, grace, ack_timeout, connect_timeout,
 // body_size, max_p99_ms, max_ack_errors, continue_on_fail, storm, storm_pause, sync, max_runtime}.
 // Output: one JSON object per line on stdout, {"event": ...}: connected, step_start, step_end (with
@@ -47,8 +47,13 @@ if (users.length > LIMITS.users) fail(`at most ${LIMITS.users} users`);
 if (rates.length > LIMITS.steps || rates.some((r) => !(r > 0) || r > LIMITS.rate)) fail("bad rates");
 if (!(stepDuration > 0) || stepDuration > LIMITS.stepDuration) fail("bad step duration");
 if (rooms.some((r) => r.members.length > 50)) fail("rooms of at most 50 (members are bits of a number)");
-const host = new URL(cfg.url).hostname;
-if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) fail(`${cfg.url}: loopback only`);
+// Several URLs (a server's workers on their own ports, no balancer): each worker gets 1/n of the users and
+// of the senders, and every room spans the workers (see openSocket).
+const urls = Array.isArray(cfg.urls) && cfg.urls.length ? cfg.urls : [cfg.url];
+for (const url of urls) {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) fail(`${url}: loopback only`);
+}
 
 const started = performance.now();
 setTimeout(() => {
@@ -110,9 +115,14 @@ const sockets = new Array(users.length).fill(null);
 const connectErrors = {};
 let connectFailures = 0;
 
+function urlOf(u) {
+  // Room r's members from position r on, round the workers: senders (position 0) and the others are spread evenly.
+  return urls[(roomOf[u] === undefined ? u : roomOf[u] + posOf[u]) % urls.length];
+}
+
 function openSocket(u) {
   const user = users[u];
-  const socket = io(cfg.url, {
+  const socket = io(urlOf(u), {
     transports: ["websocket"],
     auth: { token: user.token, room: user.chat_id, uid: user.id }, // room/uid: for bench/relay.py
     forceNew: true,
@@ -155,6 +165,7 @@ function connectOnce(u, socket) {
 async function connectAll() {
   const t0 = performance.now();
   const times = [];
+  const connectedByUrl = {};
   const pending = [];
   for (let u = 0; u < users.length; u++) {
     const due = t0 + (u * 1000) / opt.connectRate;
@@ -168,7 +179,10 @@ async function connectAll() {
           connectFailures++;
           socket.disconnect();
           sockets[u] = null;
-        } else times.push(ms);
+        } else {
+          times.push(ms);
+          connectedByUrl[urlOf(u)] = (connectedByUrl[urlOf(u)] ?? 0) + 1;
+        }
       }),
     );
   }
@@ -179,6 +193,7 @@ async function connectAll() {
     connected: times.length,
     connect_failures: connectFailures,
     connect_errors: connectErrors,
+    connected_by_url: connectedByUrl,
     connect_s: round((performance.now() - t0) / 1000),
     connect_p50_ms: percentile(times, 50),
     connect_p99_ms: percentile(times, 99),
@@ -453,6 +468,7 @@ async function main() {
     client_version: cfg.client_version ?? null,
     node: process.version,
     url: cfg.url,
+    urls,
     tag,
     room_size: rooms.length ? Math.max(...rooms.map((r) => r.members.length)) : 0,
     body_size: opt.bodySize,
