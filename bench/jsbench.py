@@ -41,9 +41,18 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 MAX_USERS = 20_000
 
 
+def _installed(package: str) -> str | None:
+    """The version of bench/jsdriver/node_modules/<package>, or None when it is not there."""
+    try:
+        return json.loads((JSDRIVER / "node_modules" / package / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def ensure_node_modules(npm: str = "npm") -> None:
-    """`npm ci` in bench/jsdriver once (the lockfile's exact packages) when node_modules is missing."""
-    if (JSDRIVER / "node_modules" / "socket.io-client" / "package.json").exists():
+    """`npm ci` in bench/jsdriver (the lockfile's exact packages) when a pinned package is missing or differs."""
+    pinned = json.loads((JSDRIVER / "package.json").read_text())["dependencies"]
+    if all(_installed(name) == version for name, version in pinned.items()):
         return
     if shutil.which(npm) is None:
         raise SystemExit("npm is missing: install Node.js (>= 18) with npm to run the JS driver")
@@ -55,10 +64,7 @@ def ensure_node_modules(npm: str = "npm") -> None:
 
 def client_version() -> str | None:
     """The installed socket.io-client version (the one package-lock.json pins)."""
-    try:
-        return json.loads((JSDRIVER / "node_modules" / "socket.io-client" / "package.json").read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return None
+    return _installed("socket.io-client")
 
 
 def server_cpu_ms(pid: int | list[int] | None) -> float | None:

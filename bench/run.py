@@ -48,7 +48,8 @@ def free_port() -> int:
 
 
 class Server:
-    """The app (`wsgi.py`) or the relay (`bench/relay.py`) in its own process and temp folder."""
+    """The app (`wsgi.py`), the relay (`bench/relay.py`) or Node's relay (`bench/jsdriver/relay.mjs`), in its own
+    process and temp folder."""
 
     def __init__(self, target: str, mode: str) -> None:
         self.target, self.mode = target, mode
@@ -74,10 +75,19 @@ class Server:
 
     def start(self) -> Server:
         """Start and wait until HTTP answers."""
-        script = ROOT / ("wsgi.py" if self.target == "app" else "bench/relay.py")
+        if self.target == "node":  # Node's own Socket.IO server (bench/jsdriver/relay.mjs), the relay's protocol
+            import jsbench
+
+            jsbench.ensure_node_modules()
+            node = shutil.which("node")
+            if node is None:
+                raise SystemExit("node is missing: install Node.js (>= 18) for --targets node")
+            cmd = [node, str(ROOT / "bench" / "jsdriver" / "relay.mjs")]
+        else:
+            cmd = [PYTHON, str(ROOT / ("wsgi.py" if self.target == "app" else "bench/relay.py"))]
         self.log = open(self.tmp / "server.log", "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [PYTHON, str(script)], cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, preexec_fn=raise_fd_limit
+            cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log, preexec_fn=raise_fd_limit
         )
         probe = "/api/openapi.json" if self.target == "app" else "/"
         deadline = time.monotonic() + 30
@@ -259,7 +269,12 @@ def passed(step: dict, users: int) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run every (target, mode, users) series and write the results."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--targets", default="app,relay", help="comma list of app, relay")
+    p.add_argument(
+        "--targets",
+        default="app,relay",
+        help="comma list of app, relay (Flask-SocketIO's bare relay), node (the same relay on Node's socket.io "
+        "server, run once, with the first mode)",
+    )
     p.add_argument("--modes", default="eventlet,gevent", help="comma list of async modes")
     p.add_argument("--users", default="1000", help="comma list of user counts (e.g. 1000,10000)")
     p.add_argument("--room-size", type=int, default=10)
@@ -306,10 +321,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.external and mode == args.modes.split(",")[0]:
                 targets.append("external")
             for target in targets:
+                if target == "node" and mode != args.modes.split(",")[0]:
+                    continue  # Node has no async modes: one series per user count
                 server = (
                     External(args.external, args.external_seed, "-", args.external_pids)
                     if target == "external"
-                    else Server(target, mode)
+                    else Server(target, "node" if target == "node" else mode)
                 ).start()
                 try:
                     seed_file = server.seed(users, args.room_size)

@@ -1,5 +1,6 @@
 """The JS load driver (bench/jsdriver, the official socket.io-client, run by bench/jsbench.py) against a live server:
-20 users, one short step and a small reconnect storm; every acked message reaches every other member once.
+20 users, one short step and a small reconnect storm; every acked message reaches every other member once. And
+Node's own Socket.IO server as a bench target (bench/jsdriver/relay.mjs, `bench/run.py --targets node`).
 
 Needs Node.js and npm (`npm ci` runs here when bench/jsdriver/node_modules is missing); skipped without
 node, except in CI (CI=true), where a missing node is a failure."""
@@ -48,7 +49,8 @@ def jsdriver_ready() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI requires {' and '.join(missing)} for the JS load driver (bench/jsdriver)")
         pytest.skip(f"{' and '.join(missing)} missing: the JS load driver runs only where Node.js is installed")
-    if not (JSDRIVER / "node_modules" / "socket.io-client" / "package.json").exists():
+    pinned = json.loads((JSDRIVER / "package.json").read_text())["dependencies"]
+    if not all((JSDRIVER / "node_modules" / name / "package.json").exists() for name in pinned):
         proc = subprocess.run(
             ["npm", "ci", "--prefix", str(JSDRIVER), "--no-audit", "--no-fund", "--loglevel=error"],
             cwd=ROOT,
@@ -131,3 +133,24 @@ def test_a_like_storm_from_node_is_counted_exactly(live_server, jsdriver_ready, 
         assert out["likes_count"] == 30 and out["exact"] is True, out  # each run likes a fresh post
         assert out["last_heard"] == 30, out  # the watcher's last post:updated carries the final count
         assert out["server_cpu_ms_per_like"] > 0, out
+
+
+@pytest.mark.live
+@pytest.mark.timeout(240)
+def test_node_socketio_relay_beside_the_app_in_bench_run(jsdriver_ready, tmp_path):
+    """bench/run.py --targets node: Node's own Socket.IO server (bench/jsdriver/relay.mjs) on the relay's protocol,
+    driven by the same JS driver: 20 made-up users, every acked message delivered to the 9 others once; one
+    series however many modes are asked for (Node has none)."""
+    out = tmp_path / "results.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "run.py"), "--driver", "js", "--targets", "node"]
+    cmd += ["--modes", "eventlet,gevent", "--users", "20", "--rates", "10", "--duration", "2", "--ramp", "100"]
+    cmd += ["--out", str(out), "--steps-dir", str(tmp_path / "steps"), "--doc", ""]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=200)
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+
+    (series,) = json.loads(out.read_text())["series"]
+    assert (series["target"], series["mode"], series["users"]) == ("node", "node", 20)
+    (step,) = series["steps"]
+    assert step["passed"] and step["sent"] == 20 and step["acked"] == 20, step
+    assert step["delivered"] == step["expected"] == 20 * 9 and step["duplicates"] == 0, step
+    assert step["server_cpu_ms"] > 0, step
