@@ -55,13 +55,15 @@ clean:
 	rm -rf $(VENV) instance/test .pytest_cache .ruff_cache
 
 # The benchmark (long, ~30 min): app against the bare relay (bench/relay.py), eventlet and gevent, and the same
-# relay on Node's own socket.io server (bench/jsdriver/relay.mjs) for reference, at 1,000 and 10,000 users, rate stepped up until p99 >= 1 s or a loss; results into docs/bench/ and
-# docs/PERFORMANCE.md. Override BENCH_ARGS. `make bench-cluster` runs steps at 10,000 users through
-# `make cluster` (two workers, then one, for the ratio); see docs/PERFORMANCE.md.
+# relay on Node's own socket.io server (bench/jsdriver/relay.mjs) for reference, at 1,000 and 10,000 users,
+# rate stepped up until p99 >= 1 s or a loss; results into docs/bench/ and docs/PERFORMANCE.md. Override
+# BENCH_ARGS. `make bench-cluster` runs steps at 10,000 users through `make cluster` (two workers, then one,
+# for the ratio); see docs/PERFORMANCE.md.
 # The driver is the JS one by default (issue 17): bench/jsdriver, the official socket.io-client in one Node
 # process (Node.js >= 18 and npm; `npm ci` runs once by itself), one sender per room, users connected once per
-# series. It costs about 0.6 times the CPU per delivery of the Python tester (docs/PERFORMANCE.md, "JS driver")
-# and about 0.044 ms per delivery at 10,000 users. Every row reports the server's CPU ms per delivery. BENCH_ARGS="... --driver python" for the Python tester.
+# series. It costs about 0.6 times the CPU per delivery of the Python tester (docs/PERFORMANCE.md, "JS driver"):
+# 0.037-0.044 ms per delivery at 10,000 users and 1,400-2,000 msg/s. Every row reports the server's CPU ms per
+# delivery. BENCH_ARGS="... --driver python" for the Python tester.
 BENCH_ARGS ?= --users 1000,10000 --rates 200,333,500,700,850,1000,1400,2000 --modes eventlet,gevent --duration 10 \
 	--max-p99-ms 1000 --max-lost 0 --max-ack-errors 0 --driver js --targets app,relay,node
 bench: $(DEV_STAMP)

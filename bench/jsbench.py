@@ -74,7 +74,8 @@ def server_cpu_ms(pid: int | list[int] | None) -> float | None:
     """
     if isinstance(pid, list):
         each = [server_cpu_ms(one) for one in pid]
-        return None if not each or None in each else sum(each)  # type: ignore[arg-type]
+        known = [ms for ms in each if ms is not None]
+        return sum(known) if known and len(known) == len(each) else None
     if not pid:
         return None
     try:

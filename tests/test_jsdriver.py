@@ -19,7 +19,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-JSDRIVER = ROOT / "bench" / "jsdriver"
 STEP_FIELDS = {
     "rate",
     "sent",
@@ -49,16 +48,12 @@ def jsdriver_ready() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI requires {' and '.join(missing)} for the JS load driver (bench/jsdriver)")
         pytest.skip(f"{' and '.join(missing)} missing: the JS load driver runs only where Node.js is installed")
-    pinned = json.loads((JSDRIVER / "package.json").read_text())["dependencies"]
-    if not all((JSDRIVER / "node_modules" / name / "package.json").exists() for name in pinned):
-        proc = subprocess.run(
-            ["npm", "ci", "--prefix", str(JSDRIVER), "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        assert proc.returncode == 0, proc.stderr[-3000:]
+    from bench import jsbench
+
+    try:
+        jsbench.ensure_node_modules()  # `npm ci` when a package the lockfile pins is missing or differs
+    except SystemExit as err:
+        pytest.fail(str(err))
 
 
 @pytest.mark.live

@@ -5,8 +5,8 @@
 //
 //   node driver.mjs config.json        (bench/jsbench.py writes the config and reads the output)
 //
-// Config: {url, urls (optional: the users spread over them), users: [{id, token, chat_id}], rooms: [{chat_id, members: [user index, ...]}] (the
-// first member sends), connect_rate, rates, step_duration, grace, ack_timeout, connect_timeout,
+// Config: {url, urls (optional: the users spread over them), users: [{id, token, chat_id}],
+// rooms: [{chat_id, members: [user index, ...]}] (the first member sends), connect_rate, rates, step_duration, grace, ack_timeout, connect_timeout,
 // body_size, max_p99_ms, max_ack_errors, continue_on_fail, storm, storm_pause, sync, max_runtime}.
 // Output: one JSON object per line on stdout, {"event": ...}: connected, step_start, step_end (with
 // the step's figures), storm_start, storm_end, result (everything). With sync: true the driver waits
